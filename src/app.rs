@@ -1,0 +1,229 @@
+//! One function per command. Owns the thread pool, collects and sorts findings, prints
+//! per-file problems, and turns the outcome into an exit status (0 clean, 1 findings, 2 error).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::{Cli, Command, CommonArgs, RulesArgs, RulesCommand, ScanArgs};
+use crate::config::{self, Output};
+use crate::engine::Engine;
+use crate::report::{self, Report, Skipped, Summary};
+use crate::rules::{Pattern, RuleSet};
+use crate::scan::{Scanner, Stats};
+use crate::source::Collected;
+use crate::source::files::FileSource;
+
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_ERROR: u8 = 2;
+
+pub fn run(cli: Cli) -> Result<u8> {
+    match cli.command {
+        Command::Scan(args) => scan(&args),
+        Command::Rules(args) => rules(&args),
+        Command::Git(_) | Command::Ci(_) | Command::Baseline(_) | Command::InstallHook(_) => {
+            bail!("this command is not built yet")
+        }
+    }
+}
+
+/// A pipe closed by the reader (`leakhound scan | head`) is not an error.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The directory a scan is rooted at: where `.leakhound.toml` and `.leakhoundignore` are
+/// looked for. For several paths, the first directory among them.
+fn scan_root(paths: &[PathBuf]) -> PathBuf {
+    paths
+        .iter()
+        .find(|p| p.is_dir())
+        .cloned()
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn scan(args: &ScanArgs) -> Result<u8> {
+    let start = Instant::now();
+    let root = scan_root(&args.paths);
+    let scanner = config::scanner(&args.common, &root)?;
+    let source = FileSource {
+        roots: args.paths.clone(),
+        honour_ignore: !args.no_ignore,
+        threads: config::threads(&args.common),
+    };
+    let collected = Collected::default();
+    source.run(&scanner, &collected);
+    finish(&args.common, &scanner, collected, start)
+}
+
+/// What a finished scan amounts to: sorted findings, the summary, and the problems met.
+pub struct Outcome {
+    pub findings: Vec<crate::finding::Finding>,
+    pub summary: Summary,
+    pub errors: Vec<crate::source::SourceError>,
+    pub notes: Vec<String>,
+}
+
+pub fn outcome(scanner: &Scanner, collected: Collected, start: Instant) -> Outcome {
+    let (mut findings, errors, notes) = collected.into_parts();
+    findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
+    let s = &scanner.stats;
+    let summary = Summary {
+        files_scanned: Stats::get(&s.files),
+        bytes_scanned: Stats::get(&s.bytes),
+        commits_scanned: Stats::get(&s.commits),
+        findings: findings.len() as u64,
+        suppressed: Stats::get(&s.suppressed),
+        skipped: Skipped {
+            too_large: Stats::get(&s.too_large),
+            binary: Stats::get(&s.binary),
+            unreadable: Stats::get(&s.unreadable),
+        },
+        elapsed_ms: start.elapsed().as_millis() as u64,
+    };
+    Outcome {
+        findings,
+        summary,
+        errors,
+        notes,
+    }
+}
+
+/// Prints problems, writes the report, and chooses the exit status.
+fn finish(
+    args: &CommonArgs,
+    scanner: &Scanner,
+    collected: Collected,
+    start: Instant,
+) -> Result<u8> {
+    let outcome = outcome(scanner, collected, start);
+    let output = Output::from_args(args);
+    write_report(&output, scanner.engine.rules(), &outcome)?;
+    Ok(exit_status(&output, &outcome))
+}
+
+pub fn write_report(output: &Output, rules: &RuleSet, outcome: &Outcome) -> Result<()> {
+    for err in &outcome.errors {
+        eprintln!("leakhound: warning: {err}");
+    }
+    if output.verbose {
+        for note in &outcome.notes {
+            eprintln!("leakhound: note: {note}");
+        }
+    }
+    let report = Report {
+        findings: &outcome.findings,
+        summary: &outcome.summary,
+        rules,
+        reveal: output.reveal,
+        color: output.color,
+    };
+    match &output.file {
+        Some(path) => {
+            let mut file = std::io::BufWriter::new(
+                std::fs::File::create(path)
+                    .with_context(|| format!("cannot write {}", path.display()))?,
+            );
+            report::write(output.format, &report, &mut file)?;
+            file.flush()?;
+        }
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = std::io::BufWriter::new(stdout.lock());
+            report::write(output.format, &report, &mut lock)?;
+            lock.flush()?;
+        }
+    }
+    Ok(())
+}
+
+pub fn exit_status(output: &Output, outcome: &Outcome) -> u8 {
+    if !outcome.errors.is_empty() {
+        EXIT_ERROR
+    } else if !outcome.findings.is_empty() {
+        output.exit_code
+    } else {
+        EXIT_CLEAN
+    }
+}
+
+fn rules(args: &RulesArgs) -> Result<u8> {
+    match args.command.as_ref().unwrap_or(&RulesCommand::List) {
+        RulesCommand::List => {
+            let set = config::load_rules(args.config.as_deref(), Path::new("."))?;
+            let mut out = std::io::stdout().lock();
+            for rule in &set.rules {
+                writeln!(out, "{:<40} {}", rule.id, rule.description)?;
+            }
+            Ok(EXIT_CLEAN)
+        }
+        RulesCommand::Check { file } => rules_check(file),
+        RulesCommand::Explain { id } => {
+            let set = config::load_rules(args.config.as_deref(), Path::new("."))?;
+            let Some(rule) = set.get(id) else {
+                bail!("no rule {id:?}; `leakhound rules list` shows the rules in force");
+            };
+            print!("{}", explain(rule));
+            Ok(EXIT_CLEAN)
+        }
+    }
+}
+
+fn rules_check(file: &Path) -> Result<u8> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let name = file.display().to_string();
+    let parsed = crate::rules::set::parse_file(&name, &text)?;
+    let engine = Engine::new(RuleSet::only(&name, parsed)?);
+    let failures = crate::rules::check::check(&engine);
+    for failure in &failures {
+        eprintln!("{failure}");
+    }
+    let rules = engine.rules().rules.len();
+    if failures.is_empty() {
+        println!("{name}: {rules} rule(s), every example matches and no counter-example does");
+        Ok(EXIT_CLEAN)
+    } else {
+        println!("{name}: {} problem(s) in {rules} rule(s)", failures.len());
+        Ok(1)
+    }
+}
+
+/// `rules explain`: what the rule finds, why it matters, how to fix a finding.
+pub fn explain(rule: &crate::rules::Rule) -> String {
+    let mut text = format!("{}\n  {}\n\n", rule.id, rule.description);
+    let finds = match &rule.pattern {
+        Pattern::Regex { source, .. } => format!("a match of the regex\n    {source}"),
+        Pattern::Analyzer(_) => {
+            "values the Kubernetes/Helm analyzer judges by key and structure".into()
+        }
+    };
+    text += &format!("What it finds:\n  {finds}\n");
+    if !rule.keywords.is_empty() {
+        text += &format!(
+            "  only where one of these occurs: {}\n",
+            rule.keywords.join(", ")
+        );
+    }
+    if let Some(e) = rule.entropy {
+        text += &format!("  with at least {e} bits of entropy per character\n");
+    }
+    if let Some(c) = &rule.check {
+        text += &format!("  that passes the offline check {c:?}\n");
+    }
+    let why = rule.why.as_deref().unwrap_or(
+        "Anyone who can read the repository, its history, a fork or a CI log can use it. \
+         Deleting it in a later commit does not help: history keeps it.",
+    );
+    text += &format!(
+        "\nWhy it matters:\n  {why}\n\nHow to fix:\n  {}\n",
+        rule.remedy_text()
+    );
+    text
+}

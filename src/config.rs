@@ -1,0 +1,129 @@
+//! Turns raw flags and `.leakhound.toml` into the objects that run: the rule set, the filter
+//! (baseline and `.leakhoundignore`), the scanner and the output settings. Everything that can
+//! be wrong with the user's input is found here, before any scanning starts.
+
+use std::collections::HashSet;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::{CommonArgs, Format};
+use crate::engine::Engine;
+use crate::filter::Filter;
+use crate::rules::RuleSet;
+use crate::rules::set::parse_file;
+use crate::scan::{Scanner, Stats};
+
+pub const CONFIG_FILE: &str = ".leakhound.toml";
+pub const IGNORE_FILE: &str = ".leakhoundignore";
+
+/// How the run reports, resolved once from the flags.
+#[derive(Debug, Clone)]
+pub struct Output {
+    pub format: Format,
+    pub file: Option<PathBuf>,
+    pub reveal: bool,
+    pub exit_code: u8,
+    pub quiet: bool,
+    pub verbose: bool,
+    pub color: bool,
+}
+
+impl Output {
+    pub fn from_args(args: &CommonArgs) -> Output {
+        let color = args.output.is_none()
+            && std::io::stdout().is_terminal()
+            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+        Output {
+            format: args.format,
+            file: args.output.clone(),
+            reveal: args.no_redact,
+            exit_code: args.exit_code,
+            quiet: args.quiet,
+            verbose: args.verbose,
+            color,
+        }
+    }
+}
+
+/// The rule set: `--config FILE`, else `.leakhound.toml` at the scan root, else the built-ins.
+pub fn load_rules(explicit: Option<&Path>, root: &Path) -> Result<RuleSet> {
+    let found = root.join(CONFIG_FILE);
+    let path = match explicit {
+        Some(p) => Some(p.to_path_buf()),
+        None => found.is_file().then_some(found),
+    };
+    let set = match path {
+        None => RuleSet::builtin()?,
+        Some(path) => {
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("cannot read config {}", path.display()))?;
+            let name = path.display().to_string();
+            RuleSet::with_config(Some((&name, parse_file(&name, &text)?)))?
+        }
+    };
+    Ok(set)
+}
+
+/// Fingerprints to suppress: `--baseline FILE` plus `.leakhoundignore` at the scan root.
+pub fn load_ignored(baseline: Option<&Path>, root: &Path) -> Result<HashSet<String>> {
+    let mut ignored = HashSet::new();
+    if let Some(path) = baseline {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read baseline {}", path.display()))?;
+        ignored.extend(
+            parse_fingerprints(&text).with_context(|| format!("baseline {}", path.display()))?,
+        );
+    }
+    let ignore_file = root.join(IGNORE_FILE);
+    if ignore_file.is_file() {
+        let text = std::fs::read_to_string(&ignore_file)
+            .with_context(|| format!("cannot read {}", ignore_file.display()))?;
+        ignored.extend(parse_fingerprints(&text)?);
+    }
+    Ok(ignored)
+}
+
+/// A baseline is either a JSON report (its findings' fingerprints) or one fingerprint per
+/// line with `#` comments.
+pub fn parse_fingerprints(text: &str) -> Result<Vec<String>> {
+    if text.trim_start().starts_with('{') {
+        let doc: serde_json::Value = serde_json::from_str(text).context("not a JSON report")?;
+        let Some(findings) = doc.get("findings").and_then(|f| f.as_array()) else {
+            bail!("a JSON baseline needs a \"findings\" array");
+        };
+        return Ok(findings
+            .iter()
+            .filter_map(|f| {
+                f.get("fingerprint")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string)
+            })
+            .collect());
+    }
+    Ok(text
+        .lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect())
+}
+
+/// Builds the scanner every source feeds.
+pub fn scanner(args: &CommonArgs, root: &Path) -> Result<Scanner> {
+    let rules = load_rules(args.config.as_deref(), root)?;
+    let ignored = load_ignored(args.baseline.as_deref(), root)?;
+    Ok(Scanner {
+        engine: Engine::new(rules),
+        filter: Filter::new(ignored, vec![CONFIG_FILE.into(), IGNORE_FILE.into()]),
+        max_file_size: args.max_file_size,
+        stats: Stats::default(),
+    })
+}
+
+pub fn threads(args: &CommonArgs) -> usize {
+    args.threads
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}

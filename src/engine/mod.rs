@@ -1,0 +1,163 @@
+//! The engine turns the bytes of one blob into [`Match`]es. It is built once from the rule
+//! set and shared by every thread: a keyword prefilter picks the candidate rules, their
+//! regexes run, each captured secret must clear the rule's entropy floor, offline check and
+//! allowlist, and structural analyzers (Kubernetes/Helm) judge YAML, JSON and `.env` files.
+
+pub mod checks;
+pub mod entropy;
+pub mod prefilter;
+
+use std::ops::Range;
+
+use crate::filter::is_placeholder;
+use crate::finding::Severity;
+use crate::k8s;
+use crate::rules::{Analyzer, Pattern, Rule, RuleSet};
+use prefilter::Prefilter;
+
+/// A candidate secret: which rule, where in the blob (byte offsets of the secret itself), and
+/// what the rule or analyzer learned about it.
+#[derive(Clone, Debug)]
+pub struct Match {
+    /// Index into the rule set.
+    pub rule: usize,
+    pub span: Range<usize>,
+    pub secret: String,
+    pub key_path: Option<String>,
+    pub entropy: Option<f64>,
+    /// Overrides the rule's severity (a weak default is a warning, not an error).
+    pub severity: Option<Severity>,
+}
+
+pub struct Engine {
+    rules: RuleSet,
+    prefilter: Prefilter,
+    kubernetes: bool,
+}
+
+impl Engine {
+    pub fn new(rules: RuleSet) -> Engine {
+        let prefilter = Prefilter::new(&rules);
+        let kubernetes = rules
+            .rules
+            .iter()
+            .any(|r| matches!(r.pattern, Pattern::Analyzer(Analyzer::Kubernetes)));
+        Engine {
+            rules,
+            prefilter,
+            kubernetes,
+        }
+    }
+
+    pub fn rules(&self) -> &RuleSet {
+        &self.rules
+    }
+
+    /// Every match in `bytes`, sorted by position, one per secret span.
+    pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Match> {
+        let mut found = Vec::new();
+        let candidates = self.prefilter.candidates(bytes);
+        for (index, rule) in self.rules.rules.iter().enumerate() {
+            if candidates[index] && rule.applies_to(path) && !rule.allowlist.allows_path(path) {
+                self.run_regex(index, rule, bytes, &mut found);
+            }
+        }
+        if self.kubernetes && k8s::applies(path) {
+            self.run_kubernetes(path, bytes, &mut found);
+        }
+        dedupe(&self.rules, found)
+    }
+
+    fn run_regex(&self, index: usize, rule: &Rule, bytes: &[u8], out: &mut Vec<Match>) {
+        let Some(regex) = rule.regex() else { return };
+        let group = rule
+            .secret_group
+            .unwrap_or(usize::from(regex.captures_len() > 1));
+        for caps in regex.captures_iter(bytes) {
+            let Some(m) = caps.get(group) else { continue };
+            let secret = String::from_utf8_lossy(m.as_bytes());
+            if let Some(entropy) = self.admits(rule, &secret) {
+                out.push(Match {
+                    rule: index,
+                    span: m.range(),
+                    secret: secret.into_owned(),
+                    key_path: None,
+                    entropy,
+                    severity: None,
+                });
+            }
+        }
+    }
+
+    /// The rule-level gates: entropy floor, offline check, allowlist, placeholders. Returns the
+    /// entropy (when the rule has a floor) for a secret that passes, `None` for one that fails.
+    fn admits(&self, rule: &Rule, secret: &str) -> Option<Option<f64>> {
+        let entropy = rule.entropy.map(|_| entropy::shannon(secret.as_bytes()));
+        if let (Some(floor), Some(e)) = (rule.entropy, entropy)
+            && e < floor
+        {
+            return None;
+        }
+        if rule
+            .check
+            .as_deref()
+            .is_some_and(|c| !checks::passes(c, secret))
+        {
+            return None;
+        }
+        if rule.allowlist.allows_secret(secret) || is_placeholder(secret) {
+            return None;
+        }
+        Some(entropy)
+    }
+
+    fn run_kubernetes(&self, path: &str, bytes: &[u8], out: &mut Vec<Match>) {
+        for hit in k8s::analyze(path, bytes).hits {
+            let Some(index) = self.rules.position(hit.rule_id) else {
+                continue;
+            };
+            let rule = &self.rules.rules[index];
+            if rule.allowlist.allows_path(path) || rule.allowlist.allows_secret(&hit.secret) {
+                continue;
+            }
+            out.push(Match {
+                rule: index,
+                span: hit.span,
+                secret: hit.secret,
+                key_path: hit.key_path,
+                entropy: None,
+                severity: hit.severity,
+            });
+        }
+    }
+}
+
+/// Where matches overlap, the most specific rule wins: a vendor rule over the Kubernetes
+/// analyzer over a generic assignment rule. The winner inherits a key path it lacks.
+fn dedupe(rules: &RuleSet, mut found: Vec<Match>) -> Vec<Match> {
+    found.sort_by_key(|m| (m.span.start, std::cmp::Reverse(m.span.end)));
+    let mut kept: Vec<Match> = Vec::with_capacity(found.len());
+    for m in found {
+        match kept.last_mut() {
+            Some(last) if last.span.start < m.span.end && m.span.start < last.span.end => {
+                if specificity(&rules.rules[m.rule]) > specificity(&rules.rules[last.rule]) {
+                    let key_path = last.key_path.take();
+                    *last = m;
+                    last.key_path = last.key_path.take().or(key_path);
+                } else if last.key_path.is_none() {
+                    last.key_path = m.key_path;
+                }
+            }
+            _ => kept.push(m),
+        }
+    }
+    kept
+}
+
+fn specificity(rule: &Rule) -> u8 {
+    match rule.pattern {
+        _ if rule.id.starts_with("generic-") => 0,
+        Pattern::Analyzer(_) => 1,
+        Pattern::Regex { .. } => 2,
+    }
+}

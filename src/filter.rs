@@ -1,0 +1,202 @@
+//! What turns a match into a non-finding: the global allowlist, placeholder values, an inline
+//! `leakhound:allow` comment, and fingerprints the user has accepted (baseline,
+//! `.leakhoundignore`). Kept apart from the engine so that every source and every rule goes
+//! through the same gate.
+
+use std::collections::HashSet;
+
+use crate::rules::Allowlist;
+
+/// Markers that, on the line of a match, tell us the user has looked and accepts it. The last
+/// two let users of gitleaks and detect-secrets migrate without touching their code.
+const INLINE_ALLOW: &[&str] = &[
+    "leakhound:allow",
+    "gitleaks:allow",
+    "pragma: allowlist secret",
+];
+
+/// Substrings (lowercase) of values that cannot be real secrets.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "changeme",
+    "change_me",
+    "change-me",
+    "replaceme",
+    "replace_me",
+    "replace-me",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "yourpassword",
+    "placeholder",
+    "xxxx",
+    "****",
+    "redacted",
+    "dummy",
+    "example",
+    "notreal",
+    "not_real",
+    "not-a-real",
+    "fake",
+    "insert_",
+    "insert-",
+    "put_your",
+    "todo",
+];
+
+/// Code that reads a secret from elsewhere instead of holding one.
+const REFERENCE_MARKERS: &[&str] = &[
+    "os.environ",
+    "os.getenv",
+    "getenv(",
+    "process.env",
+    "env::var",
+    "environ[",
+    "env[",
+    "system.getenv",
+    "secrets.",
+    "vault:",
+    "ref+vault",
+    "op://",
+    "arn:aws:secretsmanager",
+];
+
+/// Whether a captured value is a placeholder, template or reference rather than a secret.
+pub fn is_placeholder(secret: &str) -> bool {
+    let trimmed = secret.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+    if trimmed.is_empty() || secret.contains("EXAMPLE") {
+        return true;
+    }
+    if is_template(trimmed) || all_same_char(trimmed) || is_sequence(trimmed) {
+        return true;
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
+        || REFERENCE_MARKERS.iter().any(|w| lower.contains(w))
+}
+
+/// `${VAR}`, `$(VAR)`, `$VAR`, `{{ .Values.x }}`, `%(name)s`, `<your-key>`, `#{x}`.
+fn is_template(v: &str) -> bool {
+    v.contains("${")
+        || v.contains("$(")
+        || v.contains("{{")
+        || v.contains("%(")
+        || v.contains("#{")
+        || (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with('$')
+            && v[1..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+fn all_same_char(v: &str) -> bool {
+    let mut chars = v.chars();
+    let first = chars.next();
+    v.len() >= 3 && chars.all(|c| Some(c) == first)
+}
+
+/// `12345678`, `abcdefgh`, `0123456789abcdef`: keyboard-run values.
+fn is_sequence(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 6
+        && b.windows(2)
+            .all(|w| w[1] == w[0].wrapping_add(1) || (w[0] == b'9' && w[1] == b'a'))
+}
+
+/// Whether this line carries an inline allow comment.
+pub fn inline_allowed(line: &[u8]) -> bool {
+    INLINE_ALLOW
+        .iter()
+        .any(|m| memchr::memmem::find(line, m.as_bytes()).is_some())
+}
+
+/// The decision for one match.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verdict {
+    Report,
+    /// Allowlisted: not a finding at all.
+    Drop,
+    /// A finding the user has accepted (inline comment, baseline, ignore file): counted.
+    Suppress,
+}
+
+/// The gate every match passes through after the engine.
+#[derive(Default)]
+pub struct Filter {
+    ignored: HashSet<String>,
+    /// leakhound's own files at the scan root (the config, whose rule examples match by
+    /// design, and the ignore file): never findings.
+    own_files: Vec<String>,
+}
+
+impl Filter {
+    pub fn new(ignored: HashSet<String>, own_files: Vec<String>) -> Filter {
+        Filter { ignored, own_files }
+    }
+
+    pub fn judge(
+        &self,
+        global: &Allowlist,
+        path: &str,
+        secret: &str,
+        lines: &[&[u8]],
+        fingerprint: &str,
+    ) -> Verdict {
+        if global.allows_path(path)
+            || global.allows_secret(secret)
+            || self.own_files.iter().any(|f| f == path)
+        {
+            return Verdict::Drop;
+        }
+        if lines.iter().any(|l| inline_allowed(l)) || self.ignored.contains(fingerprint) {
+            return Verdict::Suppress;
+        }
+        Verdict::Report
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_recognised() {
+        for v in [
+            "changeme",
+            "<your-api-key>",
+            "${DB_PASSWORD}",
+            "$(DB_PASSWORD)",
+            "{{ .Values.pw }}",
+            "xxxxxxxxxxxx",
+            "AKIAIOSFODNN7EXAMPLE",
+            "os.environ['X']",
+            "12345678",
+            "$SECRET",
+            "YOUR_API_KEY",
+            "********",
+        ] {
+            assert!(is_placeholder(v), "{v} should be a placeholder");
+        }
+    }
+
+    #[test]
+    fn real_looking_values_are_not_placeholders() {
+        for v in [
+            "dev-password-123",
+            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            "hunter2",
+            "Tr0ub4dor&3",
+        ] {
+            assert!(!is_placeholder(v), "{v} should not be a placeholder");
+        }
+    }
+
+    #[test]
+    fn inline_markers() {
+        assert!(inline_allowed(b"key = 'abc' # leakhound:allow"));
+        assert!(inline_allowed(b"key = 'abc' // gitleaks:allow"));
+        assert!(inline_allowed(b"key = 'abc'  # pragma: allowlist secret"));
+        assert!(!inline_allowed(b"key = 'abc'"));
+    }
+}

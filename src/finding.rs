@@ -1,0 +1,182 @@
+//! A finding is a match that survived every filter, located and fingerprinted, ready for a
+//! reporter. Its secret redacts itself, so a stray `{:?}` or log line cannot leak it.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde::{Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+use crate::blob::CommitInfo;
+
+/// How many leading characters of a secret a redacted report may show.
+const SHOWN_CHARS: usize = 4;
+
+/// A secret value. `Display` and `Debug` redact; only [`Secret::expose`] gives the full value,
+/// and reporters call it only when the user passed `--no-redact`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    /// The full secret. Callers must have a user's explicit `--no-redact` behind them.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// At most the first four characters, then `…`; short secrets show less so that at least
+    /// half of the value stays hidden.
+    pub fn redacted(&self) -> String {
+        let count = self.0.chars().count();
+        let shown = SHOWN_CHARS.min(count / 2);
+        let head: String = self.0.chars().take(shown).collect();
+        format!("{head}…")
+    }
+
+    /// The text a report shows: redacted unless `reveal`.
+    pub fn shown(&self, reveal: bool) -> String {
+        if reveal {
+            self.0.clone()
+        } else {
+            self.redacted()
+        }
+    }
+
+    /// First 16 hex characters of the SHA-256 of the secret: stable across line moves.
+    pub fn hash16(&self) -> String {
+        let digest = Sha256::digest(self.0.as_bytes());
+        hex::encode(&digest[..8])
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.redacted())
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secret({})", self.redacted())
+    }
+}
+
+/// 1-based positions of a secret in its blob. Columns count characters (as editors and SARIF
+/// viewers do), not bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Location {
+    pub line: u32,
+    pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
+}
+
+/// How loudly a finding should be raised. Weak defaults in values files are still findings
+/// under the policy, but they are reported as warnings.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize, Default,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Error,
+    Warning,
+}
+
+#[derive(Clone, Debug)]
+pub struct Finding {
+    pub rule_id: String,
+    pub description: String,
+    pub path: String,
+    pub location: Location,
+    pub secret: Secret,
+    pub fingerprint: String,
+    pub key_path: Option<String>,
+    pub entropy: Option<f64>,
+    pub commit: Option<Arc<CommitInfo>>,
+    pub severity: Severity,
+    /// The source line holding the start of the secret, for the human report (masked there).
+    pub line_text: String,
+}
+
+/// `<rule_id>:<path>:<first 16 hex chars of sha256(secret)>`: independent of the line, so a
+/// baseline survives unrelated edits and `scan` and `git` agree.
+pub fn fingerprint(rule_id: &str, path: &str, secret: &Secret) -> String {
+    format!("{rule_id}:{path}:{}", secret.hash16())
+}
+
+impl Finding {
+    /// The order reports use: parallel scans produce findings in random order.
+    pub fn sort_key(&self) -> (&str, Location, &str, Option<&str>) {
+        (
+            &self.path,
+            self.location,
+            &self.rule_id,
+            self.commit.as_deref().map(|c| c.id.as_str()),
+        )
+    }
+}
+
+/// Serializes a finding the way SPEC.md's JSON shape says, redacting unless told otherwise.
+pub struct FindingJson<'a> {
+    pub finding: &'a Finding,
+    pub reveal: bool,
+}
+
+impl Serialize for FindingJson<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let f = self.finding;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry("rule_id", &f.rule_id)?;
+        map.serialize_entry("description", &f.description)?;
+        map.serialize_entry("path", &f.path)?;
+        map.serialize_entry("line", &f.location.line)?;
+        map.serialize_entry("column", &f.location.column)?;
+        map.serialize_entry("end_line", &f.location.end_line)?;
+        map.serialize_entry("end_column", &f.location.end_column)?;
+        map.serialize_entry("secret", &f.secret.shown(self.reveal))?;
+        map.serialize_entry("fingerprint", &f.fingerprint)?;
+        map.serialize_entry("severity", &f.severity)?;
+        if let Some(key_path) = &f.key_path {
+            map.serialize_entry("key_path", key_path)?;
+        }
+        if let Some(entropy) = f.entropy {
+            map.serialize_entry("entropy", &((entropy * 100.0).round() / 100.0))?;
+        }
+        if let Some(commit) = &f.commit {
+            map.serialize_entry("commit", commit.as_ref())?;
+        }
+        map.end()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secret_never_displays_in_full() {
+        let s = Secret::new("sk_live_abcdefghijklmnop");
+        assert_eq!(s.to_string(), "sk_l…");
+        assert_eq!(format!("{s:?}"), "Secret(sk_l…)");
+        assert_eq!(s.shown(true), "sk_live_abcdefghijklmnop");
+    }
+
+    #[test]
+    fn short_secret_shows_at_most_half() {
+        assert_eq!(Secret::new("abc").redacted(), "a…");
+        assert_eq!(Secret::new("").redacted(), "…");
+    }
+
+    #[test]
+    fn fingerprint_ignores_line() {
+        let s = Secret::new("hunter2");
+        let fp = fingerprint("generic-password", "app/config.py", &s);
+        assert!(fp.starts_with("generic-password:app/config.py:"));
+        assert_eq!(fp.rsplit(':').next().unwrap().len(), 16);
+    }
+}

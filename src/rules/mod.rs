@@ -1,0 +1,214 @@
+//! Rules: parsed from TOML (`syntax`), compiled into [`Rule`]s, gathered in a [`RuleSet`]
+//! that every scanning thread shares. Built-in regexes compile lazily, on the first blob whose
+//! keywords call for them, so a pre-commit run of one small file does not pay for 150 rules.
+
+pub mod builtin;
+pub mod check;
+pub mod set;
+pub mod syntax;
+
+use std::sync::OnceLock;
+
+use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+
+use crate::finding::Severity;
+pub use set::RuleSet;
+use syntax::{AllowlistSyntax, RuleSyntax};
+
+/// The structural analyzers a rule can be implemented by instead of a regex.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Analyzer {
+    Kubernetes,
+}
+
+/// What a rule runs: a regex, compiled on first use, or a structural analyzer.
+#[derive(Debug)]
+pub enum Pattern {
+    Regex {
+        source: String,
+        compiled: OnceLock<Regex>,
+    },
+    Analyzer(Analyzer),
+}
+
+#[derive(Debug)]
+pub struct Rule {
+    pub id: String,
+    pub description: String,
+    pub remedy: Option<String>,
+    pub why: Option<String>,
+    pub severity: Severity,
+    pub keywords: Vec<String>,
+    pub entropy: Option<f64>,
+    pub secret_group: Option<usize>,
+    pub check: Option<String>,
+    pub paths: Option<RegexSet>,
+    pub allowlist: Allowlist,
+    pub pattern: Pattern,
+    pub examples: Vec<String>,
+    pub counter_examples: Vec<String>,
+    pub example_path: Option<String>,
+    /// Where the rule was defined (`rules/aws.toml`, `.leakhound.toml`), for error messages.
+    pub source: String,
+}
+
+impl Rule {
+    /// The compiled regex, or `None` for analyzer rules. Built-in patterns are checked by the
+    /// test suite; user patterns are compiled eagerly at load time, so this cannot fail then.
+    pub fn regex(&self) -> Option<&Regex> {
+        match &self.pattern {
+            Pattern::Regex { source, compiled } => Some(
+                compiled.get_or_init(|| build_regex(source).expect("rule regex was validated")),
+            ),
+            Pattern::Analyzer(_) => None,
+        }
+    }
+
+    pub fn applies_to(&self, path: &str) -> bool {
+        self.paths
+            .as_ref()
+            .is_none_or(|set| set.is_match(path.as_bytes()))
+    }
+
+    pub fn remedy_text(&self) -> &str {
+        self.remedy.as_deref().unwrap_or(
+            "Remove the secret from the file, rotate it (it is compromised once committed), and \
+             load it at runtime from a secret store or the environment.",
+        )
+    }
+}
+
+/// Patterns are matched on bytes (content need not be UTF-8) with ASCII classes: secrets are
+/// ASCII, and Unicode-aware `\w` would make every rule slower.
+pub fn build_regex(source: &str) -> Result<Regex, regex::Error> {
+    RegexBuilder::new(source)
+        .unicode(false)
+        .size_limit(32 << 20)
+        .dfa_size_limit(32 << 20)
+        .build()
+}
+
+pub(crate) fn build_set(patterns: &[String]) -> Result<Option<RegexSet>, regex::Error> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    RegexSetBuilder::new(patterns)
+        .unicode(false)
+        .build()
+        .map(Some)
+}
+
+/// Paths, secret patterns and stopwords that drop a match, globally or for one rule.
+#[derive(Debug, Default)]
+pub struct Allowlist {
+    pub paths: Option<RegexSet>,
+    pub regexes: Option<RegexSet>,
+    pub stopwords: Vec<String>,
+}
+
+impl Allowlist {
+    pub fn compile(syntax: &AllowlistSyntax) -> Result<Allowlist, regex::Error> {
+        Ok(Allowlist {
+            paths: build_set(&syntax.paths)?,
+            regexes: build_set(&syntax.regexes)?,
+            stopwords: syntax
+                .stopwords
+                .iter()
+                .map(|s| s.to_ascii_lowercase())
+                .collect(),
+        })
+    }
+
+    pub fn allows_path(&self, path: &str) -> bool {
+        self.paths
+            .as_ref()
+            .is_some_and(|set| set.is_match(path.as_bytes()))
+    }
+
+    pub fn allows_secret(&self, secret: &str) -> bool {
+        if self
+            .regexes
+            .as_ref()
+            .is_some_and(|set| set.is_match(secret.as_bytes()))
+        {
+            return true;
+        }
+        if self.stopwords.is_empty() {
+            return false;
+        }
+        let lower = secret.to_ascii_lowercase();
+        self.stopwords.iter().any(|w| lower.contains(w.as_str()))
+    }
+}
+
+/// Compiles one rule. `eager` compiles the regex now (user rules, so a bad pattern is a load
+/// error); built-ins defer it to first use.
+pub fn compile_rule(syntax: RuleSyntax, source: &str, eager: bool) -> Result<Rule, String> {
+    let pattern = match (&syntax.regex, &syntax.analyzer) {
+        (Some(re), None) => {
+            let compiled = OnceLock::new();
+            if eager {
+                let regex = build_regex(re).map_err(|e| format!("invalid regex: {e}"))?;
+                check_group(&regex, syntax.secret_group)?;
+                let _ = compiled.set(regex);
+            }
+            Pattern::Regex {
+                source: re.clone(),
+                compiled,
+            }
+        }
+        (None, Some(name)) if name == "kubernetes" => Pattern::Analyzer(Analyzer::Kubernetes),
+        (None, Some(name)) => return Err(format!("unknown analyzer {name:?}")),
+        (Some(_), Some(_)) => {
+            return Err("a rule has either `regex` or `analyzer`, not both".into());
+        }
+        (None, None) => return Err("missing `regex`".into()),
+    };
+    if let Some(e) = syntax.entropy.filter(|e| !(0.0..=8.0).contains(e)) {
+        return Err(format!("entropy {e} is outside 0..=8 bits per character"));
+    }
+    if let Some(check) = &syntax.check
+        && !crate::engine::checks::is_known(check)
+    {
+        return Err(format!("unknown check {check:?}"));
+    }
+    let allowlist = syntax
+        .allowlist
+        .as_ref()
+        .map(Allowlist::compile)
+        .transpose();
+    Ok(Rule {
+        paths: build_set(&syntax.paths).map_err(|e| format!("invalid `paths` regex: {e}"))?,
+        allowlist: allowlist
+            .map_err(|e| format!("invalid allowlist: {e}"))?
+            .unwrap_or_default(),
+        keywords: syntax
+            .keywords
+            .iter()
+            .map(|k| k.to_ascii_lowercase())
+            .collect(),
+        severity: syntax.severity.unwrap_or_default(),
+        source: source.to_string(),
+        pattern,
+        id: syntax.id,
+        description: syntax.description,
+        remedy: syntax.remedy,
+        why: syntax.why,
+        entropy: syntax.entropy,
+        secret_group: syntax.secret_group,
+        check: syntax.check,
+        examples: syntax.examples,
+        counter_examples: syntax.counter_examples,
+        example_path: syntax.example_path,
+    })
+}
+
+fn check_group(regex: &Regex, group: Option<usize>) -> Result<(), String> {
+    match group {
+        Some(g) if g >= regex.captures_len() => Err(format!(
+            "secret_group {g} does not exist (the regex has {} groups)",
+            regex.captures_len() - 1
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,152 @@
+//! A small test DSL: a temp tree to write files into, the binary to run in it, and the JSON
+//! report taken apart into (rule, path, line) triples that tests compare exactly. Secrets are
+//! generated per run: random characters in the right shape, never pasted from anywhere.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde_json::Value;
+use tempfile::TempDir;
+
+pub struct Tree {
+    pub dir: TempDir,
+}
+
+impl Tree {
+    pub fn new() -> Tree {
+        Tree {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn join(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Writes a file, creating its parent folders.
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> &Tree {
+        let path = self.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+        self
+    }
+
+    /// The binary, run in this tree.
+    pub fn cmd(&self, args: &[&str]) -> Command {
+        let mut cmd = leakhound();
+        cmd.current_dir(self.path()).args(args);
+        cmd
+    }
+
+    /// Runs with `--format json` and returns the exit code and the parsed report.
+    pub fn json(&self, args: &[&str]) -> (i32, Value, String) {
+        let mut all = args.to_vec();
+        all.extend(["--format", "json"]);
+        let out = self.cmd(&all).output().unwrap();
+        parse(out)
+    }
+}
+
+pub fn leakhound() -> Command {
+    let mut cmd = Command::cargo_bin("leakhound").unwrap();
+    cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
+    cmd
+}
+
+pub fn parse(out: Output) -> (i32, Value, String) {
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let value = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{stdout}\nstderr:\n{stderr}"));
+    (out.status.code().unwrap_or(-1), value, stderr)
+}
+
+/// `(rule_id, path, line)` of every finding, in report order.
+pub fn triples(report: &Value) -> Vec<(String, String, u64)> {
+    report["findings"]
+        .as_array()
+        .expect("findings array")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+pub fn t(rule: &str, path: &str, line: u64) -> (String, String, u64) {
+    (rule.to_string(), path.to_string(), line)
+}
+
+/// Random synthetic secrets of the right shape.
+pub struct Gen {
+    rng: fastrand::Rng,
+}
+
+pub const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+
+impl Gen {
+    pub fn new() -> Gen {
+        Gen {
+            rng: fastrand::Rng::new(),
+        }
+    }
+
+    pub fn chars(&mut self, n: usize, alphabet: &str) -> String {
+        let a: Vec<char> = alphabet.chars().collect();
+        (0..n).map(|_| a[self.rng.usize(..a.len())]).collect()
+    }
+
+    pub fn alnum(&mut self, n: usize) -> String {
+        self.chars(n, ALNUM)
+    }
+
+    pub fn aws_key_id(&mut self) -> String {
+        format!("AKIA{}", self.chars(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"))
+    }
+
+    pub fn aws_secret(&mut self) -> String {
+        self.chars(40, &format!("{ALNUM}/+"))
+    }
+
+    pub fn stripe_live(&mut self) -> String {
+        format!("sk_live_{}", self.alnum(24))
+    }
+
+    pub fn slack_webhook(&mut self) -> String {
+        let upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        format!(
+            "https://hooks.slack.com/services/T{}/B{}/{}",
+            self.chars(8, upper),
+            self.chars(8, upper),
+            self.alnum(24)
+        )
+    }
+
+    /// A PEM block with a random base64 body (not a real key, but the right shape).
+    pub fn pem(&mut self, kind: &str) -> String {
+        let b64 = format!("{ALNUM}+/");
+        let body: Vec<String> = (0..6).map(|_| self.chars(64, &b64)).collect();
+        format!(
+            "-----BEGIN {kind}PRIVATE KEY-----\n{}\n-----END {kind}PRIVATE KEY-----",
+            body.join("\n")
+        )
+    }
+}
+
+/// Asserts that no part of the output contains the secret in full.
+pub fn assert_redacted(secret: &str, outputs: &[&str]) {
+    for out in outputs {
+        assert!(!out.contains(secret), "secret leaked in output:\n{out}");
+    }
+}

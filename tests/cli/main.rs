@@ -1,0 +1,5 @@
+//! One integration-test binary that drives the real `leakhound` binary on temp dirs and real
+//! git repositories, as a user would. Each module covers one command or concern.
+
+mod common;
+mod scan;

@@ -1,0 +1,273 @@
+//! `leakhound scan`: the acceptance list of the core scanner, through the binary.
+
+use crate::common::*;
+
+/// The issue's tree: AWS id and secret on lines 3 and 4 of `src/config.py`, a Stripe live key
+/// in `.env`, a Slack webhook in a `.js` file, a PEM key, and a secret in a Latin-1 file.
+#[test]
+fn reports_each_secret_at_its_file_and_line_redacted() {
+    let mut g = Gen::new();
+    let (key_id, key_secret) = (g.aws_key_id(), g.aws_secret());
+    let stripe = g.stripe_live();
+    let webhook = g.slack_webhook();
+    let pem = g.pem("RSA ");
+    let latin1_key = g.stripe_live();
+    let tree = Tree::new();
+    tree.write(
+        "src/config.py",
+        format!("import os\n\naws_access_key_id = \"{key_id}\"\naws_secret_access_key = \"{key_secret}\"\n"),
+    );
+    tree.write(".env", format!("DEBUG=1\nSTRIPE_KEY={stripe}\n"));
+    tree.write(
+        "web/notify.js",
+        format!("// notify\nconst url = \"{webhook}\";\n"),
+    );
+    tree.write("deploy/id_rsa", format!("{pem}\n"));
+    let mut latin1 = b"# caf\xe9 r\xe9sum\xe9\n".to_vec();
+    latin1.extend(format!("stripe = '{latin1_key}'\n").as_bytes());
+    tree.write("legacy/latin1.txt", latin1);
+
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("stripe-secret-key", ".env", 2),
+            t("private-key", "deploy/id_rsa", 1),
+            t("stripe-secret-key", "legacy/latin1.txt", 2),
+            t("aws-access-key-id", "src/config.py", 3),
+            t("aws-secret-access-key", "src/config.py", 4),
+            t("slack-webhook-url", "web/notify.js", 2),
+        ]
+    );
+    let f = &report["findings"][3];
+    assert_eq!(f["column"], 22);
+    assert_eq!(f["secret"], format!("{}…", &key_id[..4]));
+    assert_eq!(report["summary"]["findings"], 6);
+    assert_eq!(report["summary"]["files_scanned"], 5);
+
+    let human = tree.cmd(&["scan"]).output().unwrap();
+    let (out, err) = (
+        String::from_utf8_lossy(&human.stdout),
+        String::from_utf8_lossy(&human.stderr),
+    );
+    assert!(out.contains("src/config.py:3:22"), "{out}");
+    let json_text = report.to_string();
+    for secret in [&key_id, &key_secret, &stripe, &webhook, &latin1_key] {
+        assert_redacted(secret, &[&out, &err, &json_text, &stderr]);
+    }
+    assert_redacted(&pem[40..100], &[&out, &json_text]);
+}
+
+#[test]
+fn no_redact_prints_the_secret() {
+    let mut g = Gen::new();
+    let stripe = g.stripe_live();
+    let tree = Tree::new();
+    tree.write("a.env", format!("KEY={stripe}\n"));
+    let (_, report, _) = tree.json(&["scan", "--no-redact"]);
+    assert_eq!(report["findings"][0]["secret"], stripe.as_str());
+}
+
+#[test]
+fn look_alikes_give_no_finding() {
+    let tree = Tree::new();
+    tree.write(
+        "clean.py",
+        concat!(
+            "import os\n",
+            "aws_access_key_id = 'AKIAIOSFODNN7EXAMPLE'\n",
+            "aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'\n",
+            "password = os.environ['DB_PASSWORD']\n",
+            "api_key = os.getenv('API_KEY')\n",
+            "password = 'changeme'\n",
+            "token = '<your-token-here>'\n",
+            "secret = '${APP_SECRET}'\n",
+            "commit = 'b3c1f0e9a8d7c6b5a4f3e2d1c0b9a8f7e6d5c4b3'\n",
+            "digest = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'\n",
+            "request_id = '123e4567-e89b-12d3-a456-426614174000'\n",
+            "password_min_length = 12\n",
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(triples(&report), vec![], "{stderr}");
+    assert_eq!(code, 0);
+}
+
+#[test]
+fn inline_allow_comments_suppress_and_are_counted() {
+    let mut g = Gen::new();
+    let tree = Tree::new();
+    tree.write(
+        "a.py",
+        format!(
+            "k1 = '{}'  # leakhound:allow\nk2 = '{}'  # gitleaks:allow\nk3 = '{}'  # pragma: allowlist secret\n",
+            g.stripe_live(),
+            g.stripe_live(),
+            g.stripe_live()
+        ),
+    );
+    let (code, report, _) = tree.json(&["scan"]);
+    assert_eq!((code, triples(&report).len()), (0, 0));
+    assert_eq!(report["summary"]["suppressed"], 3);
+}
+
+#[test]
+fn missing_path_exits_2_with_message() {
+    let tree = Tree::new();
+    let out = tree.cmd(&["scan", "does-not-exist"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("does-not-exist: cannot read"), "{err}");
+}
+
+#[test]
+fn binary_and_large_files_are_skipped_and_counted() {
+    let mut g = Gen::new();
+    let tree = Tree::new();
+    let mut random: Vec<u8> = (0..65536).map(|_| fastrand::u8(..)).collect();
+    random[10] = 0;
+    random.extend(format!("key={}", g.stripe_live()).as_bytes());
+    tree.write("blob.bin", &random);
+    tree.write(
+        "big.txt",
+        format!("{}\nkey={}\n", "a".repeat(200_000), g.stripe_live()),
+    );
+    tree.write("ok.txt", "nothing here\n");
+    let (code, report, _) = tree.json(&["scan", "--max-file-size", "100000"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["skipped"]["binary"], 1);
+    assert_eq!(report["summary"]["skipped"]["too_large"], 1);
+    assert_eq!(report["summary"]["files_scanned"], 1);
+}
+
+#[test]
+fn gitignore_is_honoured_unless_no_ignore_and_git_dir_never_entered() {
+    let mut g = Gen::new();
+    let tree = Tree::new();
+    tree.write(".gitignore", "build/\n");
+    tree.write("build/out.txt", format!("k = '{}'\n", g.stripe_live()));
+    tree.write(".git/config", format!("k = '{}'\n", g.stripe_live()));
+    tree.write(".npmrc", format!("k = '{}'\n", g.stripe_live()));
+    let (_, report, _) = tree.json(&["scan"]);
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", ".npmrc", 1)]);
+    let (_, report, _) = tree.json(&["scan", "--no-ignore"]);
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("stripe-secret-key", ".npmrc", 1),
+            t("stripe-secret-key", "build/out.txt", 1)
+        ]
+    );
+}
+
+#[test]
+fn stdin_is_scanned() {
+    let mut g = Gen::new();
+    let key = g.stripe_live();
+    let out = leakhound()
+        .args(["scan", "-", "--format", "json"])
+        .write_stdin(format!("first\nkey = {key}\n"))
+        .output()
+        .unwrap();
+    let (code, report, _) = parse(out);
+    assert_eq!(code, 1);
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "-", 2)]);
+}
+
+#[test]
+fn exit_code_flag_sets_status_on_findings() {
+    let mut g = Gen::new();
+    let tree = Tree::new();
+    tree.write("a.txt", format!("k={}\n", g.stripe_live()));
+    tree.cmd(&["scan", "--exit-code", "42"]).assert().code(42);
+}
+
+#[cfg(unix)]
+#[test]
+fn unreadable_file_and_broken_symlink_are_reported_and_exit_2_after_the_rest() {
+    use std::os::unix::fs::{PermissionsExt, symlink};
+    let mut g = Gen::new();
+    let tree = Tree::new();
+    tree.write("good.txt", format!("k={}\n", g.stripe_live()));
+    tree.write("locked.txt", "k\n");
+    std::fs::set_permissions(
+        tree.join("locked.txt"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .unwrap();
+    symlink(tree.join("nowhere"), tree.join("dangling")).unwrap();
+    symlink(tree.path(), tree.join("loop")).unwrap();
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![t("stripe-secret-key", "good.txt", 1)]
+    );
+    assert!(stderr.contains("dangling: cannot read"), "{stderr}");
+    // root can read anything: only an unprivileged run sees the locked file fail.
+    let expect = if std::fs::read(tree.join("locked.txt")).is_ok() {
+        1
+    } else {
+        2
+    };
+    assert_eq!(report["summary"]["skipped"]["unreadable"], expect);
+}
+
+#[test]
+fn bad_config_exits_2_naming_file_and_rule() {
+    let tree = Tree::new();
+    tree.write(
+        ".leakhound.toml",
+        "[[rules]]\nid = \"acme\"\ndescription = \"x\"\nregex = '''(unclosed'''\n",
+    );
+    let out = tree.cmd(&["scan"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(".leakhound.toml: rule \"acme\": invalid regex"),
+        "{err}"
+    );
+}
+
+#[test]
+fn custom_rule_from_config_with_extend_false_runs_alone() {
+    let mut g = Gen::new();
+    let token = format!("acme_{}", g.alnum(32));
+    let tree = Tree::new();
+    tree.write(
+        ".leakhound.toml",
+        r#"
+[extend]
+default = false
+
+[[rules]]
+id = "acme-api-token"
+description = "ACME API token"
+regex = '''\b(acme_[A-Za-z0-9]{32})\b'''
+keywords = ["acme_"]
+examples = ["token = acme_4f8a9b2c3d4e5f6a7b8c9d0e1f2a3b4c"]
+counter_examples = ["acme_example"]
+"#,
+    );
+    tree.write(
+        "app.rb",
+        format!("TOKEN = '{token}'\nSTRIPE = '{}'\n", g.stripe_live()),
+    );
+    let (code, report, _) = tree.json(&["scan"]);
+    assert_eq!(code, 1);
+    assert_eq!(triples(&report), vec![t("acme-api-token", "app.rb", 1)]);
+}
+
+#[test]
+fn random_binary_input_never_crashes() {
+    let tree = Tree::new();
+    for i in 0..20 {
+        let bytes: Vec<u8> = (0..fastrand::usize(1..20000))
+            .map(|_| fastrand::u8(1..))
+            .collect();
+        tree.write(&format!("noise{i}.dat"), bytes);
+    }
+    let out = tree.cmd(&["scan", "--format", "json"]).output().unwrap();
+    assert!(matches!(out.status.code(), Some(0) | Some(1)), "{out:?}");
+}
