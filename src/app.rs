@@ -112,7 +112,7 @@ pub fn write_report(output: &Output, rules: &RuleSet, outcome: &Outcome) -> Resu
     for err in &outcome.errors {
         eprintln!("leakhound: warning: {err}");
     }
-    if output.verbose {
+    if output.verbose && !output.quiet {
         for note in &outcome.notes {
             eprintln!("leakhound: note: {note}");
         }

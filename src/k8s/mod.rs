@@ -18,6 +18,7 @@ pub struct Hit {
     pub severity: Option<Severity>,
 }
 
+#[allow(dead_code)] // warnings are printed once the analyzer produces them
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub hits: Vec<Hit>,

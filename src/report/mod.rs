@@ -32,6 +32,7 @@ pub struct Summary {
 }
 
 /// Everything a reporter needs.
+#[allow(dead_code)] // `rules` is read by the SARIF reporter, in progress
 pub struct Report<'a> {
     pub findings: &'a [Finding],
     pub summary: &'a Summary,
