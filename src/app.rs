@@ -1,13 +1,13 @@
 //! One function per command. Owns the thread pool, collects and sorts findings, prints
 //! per-file problems, and turns the outcome into an exit status (0 clean, 1 findings, 2 error).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::{Cli, Command, CommonArgs, RulesArgs, RulesCommand, ScanArgs};
+use crate::cli::{Cli, Command, CommonArgs, GitArgs, RulesArgs, RulesCommand, ScanArgs};
 use crate::config::{self, Output};
 use crate::engine::Engine;
 use crate::report::{self, Report, Skipped, Summary};
@@ -23,7 +23,8 @@ pub fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Scan(args) => scan(&args),
         Command::Rules(args) => rules(&args),
-        Command::Git(_) | Command::Ci(_) | Command::Baseline(_) | Command::InstallHook(_) => {
+        Command::Git(args) => git(&args),
+        Command::Ci(_) | Command::Baseline(_) | Command::InstallHook(_) => {
             bail!("this command is not built yet")
         }
     }
@@ -59,6 +60,37 @@ fn scan(args: &ScanArgs) -> Result<u8> {
     let collected = Collected::default();
     source.run(&scanner, &collected);
     finish(&args.common, &scanner, collected, start)
+}
+
+fn git(args: &GitArgs) -> Result<u8> {
+    let start = Instant::now();
+    let (scanner, collected) = git_scan(args)?;
+    finish(&args.common, &scanner, collected, start)
+}
+
+/// Runs `leakhound git` up to the report, for `git`, `baseline git` and `ci` alike. An error
+/// means the scan could not start (not a repository, a bad range); problems with single
+/// objects are in the returned [`Collected`].
+pub fn git_scan(args: &GitArgs) -> Result<(Scanner, Collected)> {
+    use crate::source::git::{GitSource, Mode};
+    let mode = match (&args.range, &args.since, args.staged) {
+        (_, _, true) => Mode::Staged,
+        (Some(range), _, _) => Mode::Range(range.clone()),
+        (_, Some(rev), _) => Mode::Since(rev.clone()),
+        _ => Mode::Full,
+    };
+    let c = &args.common;
+    let progress = matches!(mode, Mode::Full) && !c.quiet && std::io::stderr().is_terminal();
+    let source = GitSource::open(&args.repo, mode, config::threads(c), progress)?;
+    let scanner = config::scanner(c, &source.root())?;
+    if source.is_shallow() && !c.quiet {
+        eprintln!(
+            "leakhound: note: shallow clone: history before its oldest commits is not there and was not scanned"
+        );
+    }
+    let collected = Collected::default();
+    source.run(&scanner, &collected)?;
+    Ok((scanner, collected))
 }
 
 /// What a finished scan amounts to: sorted findings, the summary, and the problems met.

@@ -2,7 +2,13 @@
 //! with its origin to the [`Scanner`](crate::scan::Scanner). They never print: problems they
 //! meet are collected as [`SourceError`]s for the app to report and count.
 
+pub mod diff;
 pub mod files;
+pub mod git;
+pub mod history;
+pub mod progress;
+pub mod range;
+pub mod staged;
 
 use std::sync::Mutex;
 

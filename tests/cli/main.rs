@@ -2,4 +2,5 @@
 //! git repositories, as a user would. Each module covers one command or concern.
 
 mod common;
+mod git;
 mod scan;

@@ -1,0 +1,460 @@
+//! `leakhound git`: full-history audits, ranges and staged changes, on real repositories built
+//! in temp dirs with the `git` command line, as a user's would be.
+
+use std::process::Command as Git;
+
+use serde_json::Value;
+
+use crate::common::*;
+
+/// A repository in a temp dir, with its own identity so commits do not depend on the machine.
+struct Repo {
+    tree: Tree,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let repo = Repo { tree: Tree::new() };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "user.name", "Ada Lovelace"]);
+        repo.git(&["config", "user.email", "ada@example.com"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo
+    }
+
+    /// Runs git here and returns its trimmed standard output; any failure fails the test.
+    fn git(&self, args: &[&str]) -> String {
+        let out = Git::new("git")
+            .args(args)
+            .current_dir(self.tree.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .output()
+            .expect("git runs");
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> &Repo {
+        self.tree.write(rel, content);
+        self
+    }
+
+    /// Stages everything and commits; returns the commit id.
+    fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    fn commit_as(&self, message: &str, name: &str, email: &str) -> String {
+        self.git(&["add", "-A"]);
+        let author = format!("{name} <{email}>");
+        self.git(&["commit", "-q", "-m", message, "--author", &author]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    fn json(&self, args: &[&str]) -> (i32, Value, String) {
+        self.tree.json(args)
+    }
+}
+
+fn commit_of(finding: &Value) -> (&str, &str, &str, &str) {
+    let c = &finding["commit"];
+    (
+        c["id"].as_str().unwrap(),
+        c["author"].as_str().unwrap(),
+        c["email"].as_str().unwrap(),
+        c["summary"].as_str().unwrap(),
+    )
+}
+
+/// app.py: clean in commit 1, a Stripe key on line 3 in commit 2 (by Grace), other lines
+/// edited in commit 3 while the key stays, the key removed in commit 4.
+struct History {
+    repo: Repo,
+    commits: Vec<String>,
+}
+
+fn added_then_removed() -> History {
+    let mut g = Gen::new();
+    let key = g.stripe_live();
+    let repo = Repo::new();
+    repo.write("app.py", "import os\n\nprint('hi')\n");
+    let c1 = repo.commit("start");
+    repo.write(
+        "app.py",
+        format!("import os\n\nKEY = \"{key}\"\nprint('hi')\n"),
+    );
+    let c2 = repo.commit_as("add payments", "Grace Hopper", "grace@example.com");
+    repo.write(
+        "app.py",
+        format!("import os\nimport sys\n\nKEY = \"{key}\"\nprint('hello')\n"),
+    );
+    let c3 = repo.commit("say hello");
+    repo.write("app.py", "import os\nimport sys\n\nprint('hello')\n");
+    let c4 = repo.commit("remove the key");
+    History {
+        repo,
+        commits: vec![c1, c2, c3, c4],
+    }
+}
+
+#[test]
+fn a_removed_secret_is_reported_once_at_the_commit_that_added_it() {
+    let h = added_then_removed();
+    let (code, report, stderr) = h.repo.json(&["git"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "app.py", 3)]);
+    assert_eq!(
+        commit_of(&report["findings"][0]),
+        (
+            h.commits[1].as_str(),
+            "Grace Hopper",
+            "grace@example.com",
+            "add payments"
+        )
+    );
+    let date = report["findings"][0]["commit"]["date"].as_str().unwrap();
+    assert_eq!(date.len(), "2024-05-01T12:00:00+00:00".len(), "{date}");
+    assert_eq!(report["summary"]["commits_scanned"], 4);
+    // Four distinct versions of app.py, each scanned once.
+    assert_eq!(report["summary"]["files_scanned"], 4);
+}
+
+#[test]
+fn a_secret_only_on_a_side_branch_is_found() {
+    let mut g = Gen::new();
+    let key_id = g.aws_key_id();
+    let repo = Repo::new();
+    repo.write("README.md", "# demo\n");
+    repo.commit("start");
+    repo.git(&["checkout", "-q", "-b", "experiment"]);
+    repo.write("deploy/aws.txt", format!("# creds\nid: {key_id}\n"));
+    let side = repo.commit("try aws");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("README.md", "# demo\nmore\n");
+    repo.commit("docs");
+
+    let (code, report, stderr) = repo.json(&["git"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![t("aws-access-key-id", "deploy/aws.txt", 2)]
+    );
+    assert_eq!(commit_of(&report["findings"][0]).0, side);
+    assert_eq!(report["summary"]["commits_scanned"], 3);
+}
+
+#[test]
+fn a_range_reports_only_what_its_commits_add() {
+    let h = added_then_removed();
+    let c = &h.commits;
+    let after_removal = format!("{}..{}", c[3], c[3]);
+    let (code, report, _) = h.repo.json(&["git", "--range", &after_removal]);
+    assert_eq!((code, triples(&report)), (0, vec![]));
+
+    let (code, report, _) = h.repo.json(&["git", "--range", &format!("{}..HEAD", c[2])]);
+    assert_eq!((code, triples(&report)), (0, vec![]));
+    assert_eq!(report["summary"]["commits_scanned"], 1);
+
+    let adding = format!("{}..{}", c[0], c[1]);
+    let (code, report, stderr) = h.repo.json(&["git", "--range", &adding]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "app.py", 3)]);
+    assert_eq!(commit_of(&report["findings"][0]).0, c[1]);
+
+    // Commit 3 keeps the key but only adds other lines: the whole range reports it once.
+    let (_, report, _) = h.repo.json(&["git", "--range", &format!("{}..HEAD", c[0])]);
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "app.py", 3)]);
+    assert_eq!(report["summary"]["commits_scanned"], 3);
+}
+
+#[test]
+fn since_takes_the_commits_after_a_revision() {
+    let h = added_then_removed();
+    let (code, report, _) = h.repo.json(&["git", "--since", &h.commits[1]]);
+    assert_eq!((code, triples(&report)), (0, vec![]));
+    let (code, report, _) = h.repo.json(&["git", "--since", &h.commits[0]]);
+    assert_eq!(code, 1);
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "app.py", 3)]);
+}
+
+/// main gets a secret before and after `feature` branches off; feature adds its own and
+/// merges main back in. `main..feature` is the feature's own work only.
+#[test]
+fn main_dot_dot_feature_reports_only_the_branchs_own_commits() {
+    let mut g = Gen::new();
+    let (old_main, new_main, feature) = (g.stripe_live(), g.stripe_live(), g.stripe_live());
+    let repo = Repo::new();
+    repo.write("main.py", format!("A = \"{old_main}\"\n"));
+    repo.commit("main 1");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.write("feature.py", format!("# feature\nF = \"{feature}\"\n"));
+    let own = repo.commit("feature work");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write(
+        "main.py",
+        format!("A = \"{old_main}\"\nB = \"{new_main}\"\n"),
+    );
+    repo.commit("main 2");
+    repo.git(&["checkout", "-q", "feature"]);
+    repo.git(&["merge", "-q", "--no-edit", "main"]);
+
+    let (code, report, stderr) = repo.json(&["git", "--range", "main..feature"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![t("stripe-secret-key", "feature.py", 2)]
+    );
+    assert_eq!(commit_of(&report["findings"][0]).0, own);
+    assert_eq!(report["summary"]["commits_scanned"], 2);
+}
+
+/// A merge whose resolution writes a new secret (in no parent) reports it, at the merge.
+#[test]
+fn a_secret_written_while_resolving_a_merge_is_the_merges() {
+    let mut g = Gen::new();
+    let secret = g.stripe_live();
+    let repo = Repo::new();
+    repo.write("conf.py", "mode = 'base'\n");
+    let base = repo.commit("base");
+    repo.git(&["checkout", "-q", "-b", "topic"]);
+    repo.write("conf.py", "mode = 'topic'\n");
+    repo.commit("topic");
+    repo.git(&["checkout", "-q", "main"]);
+    repo.write("conf.py", "mode = 'main'\n");
+    repo.commit("main");
+    let out = Git::new("git")
+        .args(["merge", "-q", "topic"])
+        .current_dir(repo.tree.path())
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the merge conflicts");
+    repo.write("conf.py", format!("mode = 'both'\nkey = \"{secret}\"\n"));
+    let merge = repo.commit("merge topic");
+
+    let (code, report, stderr) = repo.json(&["git", "--range", &format!("{base}..HEAD")]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "conf.py", 2)]);
+    assert_eq!(commit_of(&report["findings"][0]).0, merge);
+}
+
+#[test]
+fn a_renamed_file_does_not_raise_its_secret_again_in_a_range() {
+    let mut g = Gen::new();
+    let key = g.stripe_live();
+    let repo = Repo::new();
+    repo.write("old/settings.py", format!("import os\nKEY = \"{key}\"\n"));
+    repo.commit("settings");
+    repo.git(&["mv", "old", "new"]);
+    repo.commit("move settings");
+    let (code, report, stderr) = repo.json(&["git", "--range", "HEAD~1..HEAD"]);
+    assert_eq!((code, triples(&report)), (0, vec![]), "{stderr}");
+
+    // A later edit next to it adds lines, but not the key's.
+    repo.write(
+        "new/settings.py",
+        format!("import os\nKEY = \"{key}\"\nDEBUG = False\n"),
+    );
+    repo.commit("debug off");
+    let (code, report, _) = repo.json(&["git", "--range", "HEAD~2..HEAD"]);
+    assert_eq!((code, triples(&report)), (0, vec![]));
+}
+
+#[test]
+fn staged_reports_the_index_not_the_work_tree() {
+    let mut g = Gen::new();
+    let (committed, staged, unstaged) = (g.stripe_live(), g.stripe_live(), g.stripe_live());
+    let repo = Repo::new();
+    repo.write("app.py", format!("OLD = \"{committed}\"\n"));
+    repo.commit("old key, accepted");
+    repo.write(
+        "app.py",
+        format!("OLD = \"{committed}\"\nNEW = \"{staged}\"\n"),
+    );
+    repo.git(&["add", "app.py"]);
+    repo.write(
+        "app.py",
+        format!("OLD = \"{committed}\"\nNEW = \"{staged}\"\nLATER = \"{unstaged}\"\n"),
+    );
+    repo.write("untracked.py", format!("X = \"{unstaged}\"\n"));
+
+    let (code, report, stderr) = repo.json(&["git", "--staged"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "app.py", 2)]);
+    assert!(report["findings"][0].get("commit").is_none());
+    assert_eq!(report["summary"]["commits_scanned"], 0);
+    assert_eq!(report["summary"]["files_scanned"], 1);
+}
+
+#[test]
+fn staged_works_before_the_first_commit() {
+    let mut g = Gen::new();
+    let key_id = g.aws_key_id();
+    let repo = Repo::new();
+    repo.write("src/cloud.py", format!("\n\nid = '{key_id}'\n"));
+    repo.git(&["add", "."]);
+    let (code, report, stderr) = repo.json(&["git", "--staged"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![t("aws-access-key-id", "src/cloud.py", 3)]
+    );
+    let (code, report, stderr) = repo.json(&["git"]);
+    assert_eq!((code, triples(&report)), (0, vec![]), "{stderr}");
+}
+
+#[test]
+fn a_shallow_clone_scans_what_it_has_and_says_history_is_cut() {
+    let h = added_then_removed();
+    // The key is still there two commits back; a depth-2 clone holds commits 3 and 4.
+    let clone = Tree::new();
+    let url = format!("file://{}", h.repo.tree.path().display());
+    let out = Git::new("git")
+        .args(["clone", "-q", "--depth", "2", &url, "shallow"])
+        .current_dir(clone.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = leakhound()
+        .current_dir(clone.join("shallow"))
+        .args(["git", "--format", "json"])
+        .output()
+        .unwrap();
+    let (code, report, stderr) = parse(out);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("shallow clone"), "{stderr}");
+    // Commit 3 is the oldest one here: the key is attributed to it, at its line there.
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "app.py", 4)]);
+    assert_eq!(commit_of(&report["findings"][0]).0, h.commits[2]);
+    assert_eq!(report["summary"]["commits_scanned"], 2);
+}
+
+#[test]
+fn a_submodule_is_counted_not_entered() {
+    let mut g = Gen::new();
+    let sub = Repo::new();
+    sub.write("lib.py", format!("K = \"{}\"\n", g.stripe_live()));
+    sub.commit("lib");
+    let repo = Repo::new();
+    repo.write("main.py", "print(1)\n");
+    repo.commit("main");
+    let url = format!("file://{}", sub.tree.path().display());
+    repo.git(&[
+        "-c",
+        "protocol.file.allow=always",
+        "submodule",
+        "add",
+        "-q",
+        &url,
+        "vendor/lib",
+    ]);
+    repo.commit("add lib");
+
+    let (code, report, stderr) = repo.json(&["git", "-v"]);
+    assert_eq!((code, triples(&report)), (0, vec![]), "{stderr}");
+    assert!(stderr.contains("1 submodule"), "{stderr}");
+    let (code, _, stderr) = repo.json(&["git", "--range", "HEAD~1..HEAD", "-v"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("1 submodule"), "{stderr}");
+}
+
+#[test]
+fn a_folder_that_is_not_a_repository_exits_2() {
+    let tree = Tree::new();
+    tree.write("a.py", "x = 1\n");
+    let out = tree.cmd(&["git"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("not a git repository"), "{stderr}");
+}
+
+#[test]
+fn scan_and_git_give_the_same_fingerprint() {
+    let mut g = Gen::new();
+    let repo = Repo::new();
+    repo.write(
+        "config/app.env",
+        format!("A=1\nSTRIPE={}\n", g.stripe_live()),
+    );
+    repo.commit("env");
+    let (_, from_git, _) = repo.json(&["git"]);
+    let (_, from_scan, _) = repo.json(&["scan"]);
+    let fp = |r: &Value| {
+        r["findings"][0]["fingerprint"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(fp(&from_git), fp(&from_scan));
+    assert!(fp(&from_git).starts_with("stripe-secret-key:config/app.env:"));
+}
+
+#[test]
+fn a_missing_object_is_named_and_the_rest_is_reported() {
+    let mut g = Gen::new();
+    let repo = Repo::new();
+    repo.write("app.py", format!("\nK = \"{}\"\n", g.stripe_live()));
+    repo.write("notes.txt", "nothing to see\n");
+    repo.commit("two files");
+    let blob = repo.git(&["rev-parse", "HEAD:notes.txt"]);
+    let loose = repo
+        .tree
+        .join(&format!(".git/objects/{}/{}", &blob[..2], &blob[2..]));
+    std::fs::remove_file(loose).expect("the blob is a loose object");
+
+    let (code, report, stderr) = repo.json(&["git"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(stderr.contains(&blob), "{stderr}");
+    assert!(stderr.contains("notes.txt"), "{stderr}");
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "app.py", 2)]);
+    assert_eq!(report["summary"]["skipped"]["unreadable"], 1);
+}
+
+#[test]
+fn binary_large_lfs_and_non_utf8_blobs() {
+    use std::os::unix::ffi::OsStrExt;
+    let mut g = Gen::new();
+    let repo = Repo::new();
+    repo.write("logo.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".as_slice());
+    repo.write(
+        "big.txt",
+        format!("K = \"{}\"\n{}", g.stripe_live(), "x".repeat(4000)),
+    );
+    repo.write(
+        "assets/model.bin",
+        format!(
+            "version https://git-lfs.github.com/spec/v1\noid sha256:{}\nsize 12345\n",
+            g.chars(64, "0123456789abcdef")
+        ),
+    );
+    let odd = std::ffi::OsStr::from_bytes(b"caf\xe9.py");
+    std::fs::write(
+        repo.tree.path().join(odd),
+        format!("K = \"{}\"\n", g.stripe_live()),
+    )
+    .unwrap();
+    repo.commit("assorted");
+
+    let (code, report, stderr) = repo.json(&["git", "--max-file-size", "1000", "-v"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![t("stripe-secret-key", "caf\u{fffd}.py", 1)]
+    );
+    let skipped = &report["summary"]["skipped"];
+    assert_eq!(
+        (skipped["binary"].as_u64(), skipped["too_large"].as_u64()),
+        (Some(1), Some(1))
+    );
+    assert!(stderr.contains("1 Git LFS pointer"), "{stderr}");
+    assert!(stderr.contains("big.txt"), "{stderr}");
+}
