@@ -62,18 +62,78 @@ const REFERENCE_MARKERS: &[&str] = &[
     "arn:aws:secretsmanager",
 ];
 
+/// Values published on purpose: the Azure storage emulator's account key (Azurite) and the
+/// jwt.io sample token's signature are in every tutorial; no one can be harmed by them.
+const KNOWN_PUBLIC: &[&str] = &[
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+];
+
+/// Prefixes of keys that are public by design: Stripe publishable keys and Mapbox public
+/// tokens ship in every web page that uses them.
+const PUBLIC_PREFIXES: &[&str] = &["pk_live_", "pk_test_", "pk.eyJ"];
+
+/// Values that name the field instead of filling it: `"password": "Password"`.
+const LABELS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "clientsecret",
+    "accesstoken",
+    "authtoken",
+];
+
 /// Whether a captured value is a placeholder, template or reference rather than a secret.
 pub fn is_placeholder(secret: &str) -> bool {
     let trimmed = secret.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
-    if trimmed.is_empty() || secret.contains("EXAMPLE") {
+    if trimmed.is_empty() || secret.contains("EXAMPLE") || is_known_public(trimmed) {
         return true;
     }
     if is_template(trimmed) || all_same_char(trimmed) || is_sequence(trimmed) {
         return true;
     }
+    if is_label(trimmed) || is_path(trimmed) {
+        return true;
+    }
     let lower = trimmed.to_ascii_lowercase();
     PLACEHOLDER_WORDS.iter().any(|w| lower.contains(w))
         || REFERENCE_MARKERS.iter().any(|w| lower.contains(w))
+}
+
+fn is_known_public(v: &str) -> bool {
+    KNOWN_PUBLIC.iter().any(|k| v.contains(k)) || PUBLIC_PREFIXES.iter().any(|p| v.starts_with(p))
+}
+
+fn is_label(v: &str) -> bool {
+    let squashed: String = v
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    LABELS.contains(&squashed.as_str())
+}
+
+/// `/etc/keys/private.pem`, `./certs/tls.key`: where a secret lives, not the secret. Random
+/// base64 has upper-case letters, so it does not pass for a path.
+fn is_path(v: &str) -> bool {
+    let rest = ["/", "./", "../", "~/"]
+        .iter()
+        .find_map(|p| v.strip_prefix(p));
+    rest.is_some_and(|r| {
+        r.contains('/')
+            && r.split('/').all(|seg| {
+                !seg.is_empty()
+                    && seg.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
+                    })
+            })
+    })
 }
 
 /// `${VAR}`, `$(VAR)`, `$VAR`, `{{ .Values.x }}`, `%(name)s`, `<your-key>`, `#{x}`.
@@ -175,6 +235,9 @@ mod tests {
             "$SECRET",
             "YOUR_API_KEY",
             "********",
+            "Password",
+            "/etc/keys/private.pem",
+            "pk_live_hGAkWvj7FAc9QeWJKY40uvSw",
         ] {
             assert!(is_placeholder(v), "{v} should be a placeholder");
         }
@@ -187,6 +250,8 @@ mod tests {
             "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
             "hunter2",
             "Tr0ub4dor&3",
+            "/K7MDENG/bPxRfiCYzXAMPLEKEYwJalrXUtnFEM",
+            "password-1977-Xq",
         ] {
             assert!(!is_placeholder(v), "{v} should not be a placeholder");
         }

@@ -2,8 +2,10 @@
 //! set and shared by every thread: a keyword prefilter picks the candidate rules, their
 //! regexes run, each captured secret must clear the rule's entropy floor, offline check and
 //! allowlist, and structural analyzers (Kubernetes/Helm) judge YAML, JSON and `.env` files.
+//! Encoded runs (base64, hex, percent) that decode to text are scanned again, depth-limited.
 
 pub mod checks;
+pub mod decode;
 pub mod entropy;
 pub mod prefilter;
 
@@ -13,7 +15,12 @@ use crate::filter::is_placeholder;
 use crate::finding::Severity;
 use crate::k8s;
 use crate::rules::{Analyzer, Pattern, Rule, RuleSet};
+use decode::Budget;
 use prefilter::Prefilter;
+
+/// How many encodings deep a secret is looked for: base64 inside base64 is found, a third
+/// layer is not (nobody nests deeper by accident, and each layer costs a pass).
+const MAX_DECODE_DEPTH: usize = 2;
 
 /// A candidate secret: which rule, where in the blob (byte offsets of the secret itself), and
 /// what the rule or analyzer learned about it.
@@ -56,16 +63,46 @@ impl Engine {
     /// Every match in `bytes`, sorted by position, one per secret span.
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Match> {
         let mut found = Vec::new();
-        let candidates = self.prefilter.candidates(bytes);
-        for (index, rule) in self.rules.rules.iter().enumerate() {
-            if candidates[index] && rule.applies_to(path) && !rule.allowlist.allows_path(path) {
-                self.run_regex(index, rule, bytes, &mut found);
-            }
-        }
+        self.run_rules(path, bytes, &mut found);
         if self.kubernetes && k8s::applies(path) {
             self.run_kubernetes(path, bytes, &mut found);
         }
+        self.run_decoded(path, bytes, 1, &mut Budget::new(), &mut found);
         dedupe(&self.rules, found)
+    }
+
+    fn run_rules(&self, path: &str, bytes: &[u8], out: &mut Vec<Match>) {
+        let candidates = self.prefilter.candidates(bytes);
+        for (index, rule) in self.rules.rules.iter().enumerate() {
+            if candidates[index] && rule.applies_to(path) && !rule.allowlist.allows_path(path) {
+                self.run_regex(index, rule, bytes, out);
+            }
+        }
+    }
+
+    /// Scans the text that encoded runs decode to. Rules run only on decoded text holding a
+    /// keyword; every match is placed at the encoded run it came from.
+    fn run_decoded(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        depth: usize,
+        budget: &mut Budget,
+        out: &mut Vec<Match>,
+    ) {
+        for decoded in decode::decode_all(bytes, budget) {
+            let mut inner = Vec::new();
+            if self.prefilter.has_keyword(&decoded.text) {
+                self.run_rules(path, &decoded.text, &mut inner);
+            }
+            if depth < MAX_DECODE_DEPTH {
+                self.run_decoded(path, &decoded.text, depth + 1, budget, &mut inner);
+            }
+            out.extend(inner.into_iter().map(|m| Match {
+                span: decoded.span.clone(),
+                ..m
+            }));
+        }
     }
 
     fn run_regex(&self, index: usize, rule: &Rule, bytes: &[u8], out: &mut Vec<Match>) {

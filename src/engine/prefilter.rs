@@ -54,6 +54,11 @@ impl Prefilter {
         }
     }
 
+    /// Whether any rule's keyword occurs: decoded text without one is not worth scanning.
+    pub fn has_keyword(&self, bytes: &[u8]) -> bool {
+        self.automaton.as_ref().is_some_and(|ac| ac.is_match(bytes))
+    }
+
     /// A flag per rule: true where the rule should run on these bytes.
     pub fn candidates(&self, bytes: &[u8]) -> Vec<bool> {
         let mut hit = vec![false; self.rule_count];

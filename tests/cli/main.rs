@@ -2,5 +2,6 @@
 //! git repositories, as a user would. Each module covers one command or concern.
 
 mod common;
+mod corpus;
 mod git;
 mod scan;

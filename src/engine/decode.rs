@@ -1,0 +1,290 @@
+//! Secrets hide inside encodings: a Kubernetes manifest or CI file carries a base64 copy of a
+//! `.env`, a URL carries a percent-encoded DSN, a config dump carries hex. This module finds
+//! such runs cheaply and hands back their decoded text, so the engine can scan it again and
+//! report a finding at the position of the encoded run.
+//!
+//! It stays cheap and bounded: only runs of at least [`MIN_BASE64`] characters are tried,
+//! `data:` URIs of images and fonts are skipped, a run is dropped as soon as its first bytes
+//! decode to binary, and the decoded bytes of one blob never exceed a [`Budget`].
+
+use std::ops::Range;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{GeneralPurpose, STANDARD, URL_SAFE};
+use base64::engine::{DecodePaddingMode, GeneralPurposeConfig};
+
+/// Shortest base64 run worth decoding: 24 bytes of text, shorter than any useful secret line.
+pub const MIN_BASE64: usize = 32;
+/// Shortest hex run worth decoding (20 bytes of text); a SHA-1 is 40 hex characters but
+/// decodes to binary and is dropped.
+const MIN_HEX: usize = 40;
+/// Longest single run decoded: bigger runs are embedded files, not encoded credentials.
+const MAX_RUN: usize = 1 << 20;
+/// How much of a run is decoded first to decide whether it is text at all.
+const PROBE: usize = 256;
+/// Share of printable bytes decoded text must have.
+const MIN_PRINTABLE: f64 = 0.95;
+
+/// Decoded bytes one blob may produce, across every depth. Keeps memory bounded however many
+/// runs a huge file holds.
+#[derive(Debug)]
+pub struct Budget(usize);
+
+impl Budget {
+    pub const PER_BLOB: usize = 4 << 20;
+
+    pub fn new() -> Budget {
+        Budget(Budget::PER_BLOB)
+    }
+
+    fn take(&mut self, n: usize) -> bool {
+        if n > self.0 {
+            return false;
+        }
+        self.0 -= n;
+        true
+    }
+}
+
+/// One encoded run and the text it decodes to.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Decoded {
+    /// Byte range of the encoded run in the blob it came from.
+    pub span: Range<usize>,
+    pub text: Vec<u8>,
+}
+
+/// Every encoded run in `bytes` that decodes to mostly-printable text, within the budget.
+pub fn decode_all(bytes: &[u8], budget: &mut Budget) -> Vec<Decoded> {
+    let mut out = Vec::new();
+    for span in runs(bytes, is_base64_byte, MIN_BASE64) {
+        let span = with_padding(bytes, span);
+        if !is_data_uri(bytes, span.start) {
+            push(&mut out, budget, span.clone(), base64(&bytes[span]));
+        }
+    }
+    for span in runs(bytes, |b| b.is_ascii_hexdigit(), MIN_HEX) {
+        push(&mut out, budget, span.clone(), hex(&bytes[span]));
+    }
+    for span in runs(bytes, is_url_byte, 16) {
+        push(&mut out, budget, span.clone(), percent(&bytes[span]));
+    }
+    out
+}
+
+fn push(out: &mut Vec<Decoded>, budget: &mut Budget, span: Range<usize>, text: Option<Vec<u8>>) {
+    if let Some(text) = text.filter(|t| is_text(t))
+        && budget.take(text.len())
+    {
+        out.push(Decoded { span, text });
+    }
+}
+
+/// Maximal runs of bytes in `class`, at least `min` long and at most [`MAX_RUN`].
+fn runs(bytes: &[u8], class: fn(u8) -> bool, min: usize) -> Vec<Range<usize>> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if !class(bytes[i]) {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < bytes.len() && class(bytes[i]) {
+            i += 1;
+        }
+        if (min..=MAX_RUN).contains(&(i - start)) {
+            found.push(start..i);
+        }
+    }
+    found
+}
+
+/// Padding is not part of the class: `secret=ZGF0YQ==` is a name, then a run.
+fn is_base64_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
+}
+
+/// Extends a base64 run over its `=` padding, so the reported span covers the whole value.
+fn with_padding(bytes: &[u8], span: Range<usize>) -> Range<usize> {
+    let pad = bytes[span.end..]
+        .iter()
+        .take(2)
+        .take_while(|&&b| b == b'=')
+        .count();
+    span.start..span.end + pad
+}
+
+/// Characters of a URL query or form body; a run is decoded only if it holds `%XX` escapes.
+fn is_url_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"%._~+-=&:/@?;!*'".contains(&b)
+}
+
+/// `data:image/png;base64,` and fonts: binary by design, and often huge.
+fn is_data_uri(bytes: &[u8], start: usize) -> bool {
+    let head = &bytes[start.saturating_sub(64)..start];
+    let Some(at) = memchr::memmem::rfind(head, b"data:") else {
+        return false;
+    };
+    let mime = &head[at + 5..];
+    mime.ends_with(b";base64,")
+        && [
+            &b"image/"[..],
+            b"font/",
+            b"application/font",
+            b"application/x-font",
+        ]
+        .iter()
+        .any(|p| mime.starts_with(p))
+}
+
+/// Standard or URL-safe alphabet, padded or not. The probe decodes a prefix first so a run of
+/// binary (an embedded image without a `data:` prefix) is rejected after 256 bytes.
+fn base64(run: &[u8]) -> Option<Vec<u8>> {
+    let lenient = GeneralPurposeConfig::new()
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+        .with_decode_allow_trailing_bits(true);
+    let url_safe = run.iter().any(|b| matches!(b, b'-' | b'_'));
+    let engine = GeneralPurpose::new(
+        if url_safe {
+            &base64::alphabet::URL_SAFE
+        } else {
+            &base64::alphabet::STANDARD
+        },
+        lenient,
+    );
+    let body = run
+        .strip_suffix(b"==")
+        .or(run.strip_suffix(b"="))
+        .unwrap_or(run);
+    let probe_len = (PROBE / 3 * 4).min(body.len() / 4 * 4);
+    let probe = engine.decode(&body[..probe_len]).ok()?;
+    if !is_text(&probe) {
+        return None;
+    }
+    engine
+        .decode(body)
+        .ok()
+        .or_else(|| [STANDARD, URL_SAFE].iter().find_map(|e| e.decode(run).ok()))
+}
+
+fn hex(run: &[u8]) -> Option<Vec<u8>> {
+    let even = &run[..run.len() / 2 * 2];
+    let probe = hex::decode(&even[..even.len().min(PROBE)]).ok()?;
+    if !is_text(&probe) {
+        return None;
+    }
+    hex::decode(even).ok()
+}
+
+/// `%XX` decoding (and `+` as space), only for runs with at least two escapes.
+fn percent(run: &[u8]) -> Option<Vec<u8>> {
+    if memchr::memchr_iter(b'%', run).take(2).count() < 2 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(run.len());
+    let mut i = 0;
+    while i < run.len() {
+        let escaped = (run[i] == b'%')
+            .then(|| run.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| hex::decode(h).ok());
+        match escaped {
+            Some(byte) => {
+                out.push(byte[0]);
+                i += 3;
+            }
+            None => {
+                out.push(if run[i] == b'+' { b' ' } else { run[i] });
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+/// Mostly printable ASCII (or whitespace): what an encoded config, DSN or token looks like.
+fn is_text(bytes: &[u8]) -> bool {
+    if bytes.is_empty() {
+        return false;
+    }
+    let printable = bytes
+        .iter()
+        .filter(|&&b| (0x20..0x7f).contains(&b) || matches!(b, b'\n' | b'\r' | b'\t'))
+        .count();
+    printable as f64 / bytes.len() as f64 >= MIN_PRINTABLE
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode(text: &str) -> Vec<(Range<usize>, String)> {
+        decode_all(text.as_bytes(), &mut Budget::new())
+            .into_iter()
+            .map(|d| (d.span, String::from_utf8(d.text).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn base64_text_is_decoded_at_its_span() {
+        let encoded = STANDARD.encode("DB_PASSWORD=kV9mQ2zR7pLx4TnW\n");
+        let text = format!("data: {encoded}\n");
+        let found = decode(&text);
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, 6..6 + encoded.len());
+        assert_eq!(found[0].1, "DB_PASSWORD=kV9mQ2zR7pLx4TnW\n");
+    }
+
+    #[test]
+    fn url_safe_unpadded_base64_is_decoded() {
+        let encoded = URL_SAFE.encode("token=ab?cd>>ef??gh>>ij??kl>>mn??op");
+        let trimmed = encoded.trim_end_matches('=');
+        assert!(trimmed.contains('_') || trimmed.contains('-'));
+        let found = decode(&format!("x {trimmed} y"));
+        assert_eq!(found[0].1, "token=ab?cd>>ef??gh>>ij??kl>>mn??op");
+    }
+
+    #[test]
+    fn binary_and_short_runs_are_skipped() {
+        let random: Vec<u8> = (0..300u32).map(|i| (i * 97 % 256) as u8).collect();
+        let binary = STANDARD.encode(random);
+        assert!(decode(&binary).is_empty());
+        assert!(decode(&STANDARD.encode("short text")).is_empty());
+    }
+
+    #[test]
+    fn images_and_fonts_in_data_uris_are_skipped() {
+        let encoded = STANDARD.encode("this decodes to text but sits in an image URI");
+        assert!(decode(&format!("url(data:image/svg+xml;base64,{encoded})")).is_empty());
+        assert!(decode(&format!("src: url(data:font/woff2;base64,{encoded})")).is_empty());
+        assert_eq!(
+            decode(&format!("data:text/plain;base64,{encoded}")).len(),
+            1
+        );
+    }
+
+    #[test]
+    fn hex_text_is_decoded_and_hashes_are_not() {
+        let encoded = hex::encode("password=Zx8vQ2mK7pL4nR9w");
+        assert_eq!(decode(&encoded)[0].1, "password=Zx8vQ2mK7pL4nR9w");
+        let sha256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+        assert!(decode(sha256).is_empty());
+    }
+
+    #[test]
+    fn percent_encoding_needs_two_escapes() {
+        let found = decode("url=postgres%3A%2F%2Fapp%3Ahunter2x%40db");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].1, "url=postgres://app:hunter2x@db");
+        assert!(decode("a%20b plain text here and there").is_empty());
+    }
+
+    #[test]
+    fn budget_bounds_the_decoded_bytes() {
+        let line = STANDARD.encode("secret_token = 'abcdefghijklmnopqrstuvwx'");
+        let text = format!("{line}\n").repeat(10);
+        let mut budget = Budget(3 * 45);
+        assert_eq!(decode_all(text.as_bytes(), &mut budget).len(), 3);
+    }
+}
