@@ -7,7 +7,14 @@ use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /// Every check a rule may name in its `check` field.
-pub const CHECKS: &[&str] = &["base62-crc32", "jwt", "pem-body"];
+pub const CHECKS: &[&str] = &[
+    "base62-crc32",
+    "jwt",
+    "pem-body",
+    "bech32",
+    "basic-auth-b64",
+    "b64-json",
+];
 
 pub fn is_known(name: &str) -> bool {
     CHECKS.contains(&name)
@@ -20,6 +27,9 @@ pub fn passes(name: &str, secret: &str) -> bool {
         "base62-crc32" => base62_crc32(secret),
         "jwt" => jwt_structure(secret),
         "pem-body" => pem_has_body(secret),
+        "bech32" => bech32_valid(secret),
+        "basic-auth-b64" => basic_auth_b64(secret),
+        "b64-json" => has_b64_json_segment(secret),
         _ => true,
     }
 }
@@ -45,21 +55,98 @@ pub fn base62_encode6(mut n: u32) -> String {
     String::from_utf8(digits.to_vec()).expect("ASCII")
 }
 
+/// Base64 (URL-safe or standard, padding optional) of a JSON value.
+fn decode_json(part: &str) -> Option<serde_json::Value> {
+    let part = part.trim_end_matches('=');
+    URL_SAFE_NO_PAD
+        .decode(part)
+        .or_else(|_| STANDARD_NO_PAD.decode(part))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+}
+
 /// A JWT's header and payload are base64url JSON objects, and the header names an algorithm.
+/// Supabase's `anon` key is a JWT that is public by design (it ships in every web client), so
+/// a payload whose `role` is `anon` does not pass.
 fn jwt_structure(token: &str) -> bool {
     let mut parts = token.split('.');
     let (Some(header), Some(payload)) = (parts.next(), parts.next()) else {
         return false;
     };
-    let decode = |part: &str| {
-        URL_SAFE_NO_PAD
-            .decode(part.trim_end_matches('='))
-            .or_else(|_| STANDARD_NO_PAD.decode(part.trim_end_matches('=')))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+    let header_ok = decode_json(header).is_some_and(|h| h.get("alg").is_some());
+    let payload = decode_json(payload);
+    let public = payload
+        .as_ref()
+        .and_then(|p| p.get("role"))
+        .is_some_and(|r| r == "anon");
+    header_ok && payload.is_some_and(|p| p.is_object()) && !public
+}
+
+/// Some tokens embed a base64 JSON object after their prefix (Mapbox `sk.eyJ…`, 1Password
+/// `ops_eyJ…`, Sentry `sntrys_eyJ…_…`). One `.`- or `_`-separated piece starting with `eyJ`
+/// must decode to a JSON object.
+fn has_b64_json_segment(token: &str) -> bool {
+    token.split('.').any(|part| {
+        let from = part.find("eyJ").map(|i| &part[i..]);
+        from.is_some_and(|p| {
+            decode_json(p).is_some_and(|v| v.is_object())
+                || p.split('_')
+                    .any(|piece| decode_json(piece).is_some_and(|v| v.is_object()))
+        })
+    })
+}
+
+/// Docker's `config.json` `auth` and npm's `_auth` hold base64 of `user:password`.
+fn basic_auth_b64(value: &str) -> bool {
+    let Ok(bytes) = base64::engine::general_purpose::STANDARD.decode(value) else {
+        return false;
     };
-    let header_ok = decode(header).is_some_and(|h| h.get("alg").is_some());
-    header_ok && decode(payload).is_some_and(|p| p.is_object())
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return false;
+    };
+    let printable = text.chars().all(|c| c.is_ascii_graphic() || c == ' ');
+    matches!(text.split_once(':'), Some((user, pass)) if printable && !user.is_empty() && !pass.is_empty())
+}
+
+const BECH32: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+
+/// Bech32 (BIP 173) checksum, as age uses for `AGE-SECRET-KEY-1…` identities. Case-insensitive.
+pub fn bech32_valid(text: &str) -> bool {
+    let lower = text.to_ascii_lowercase();
+    let Some((hrp, data)) = lower.rsplit_once('1') else {
+        return false;
+    };
+    let Some(values) = data
+        .bytes()
+        .map(|c| BECH32.iter().position(|&b| b == c).map(|v| v as u32))
+        .collect::<Option<Vec<u32>>>()
+    else {
+        return false;
+    };
+    if hrp.is_empty() || values.len() < 6 {
+        return false;
+    }
+    let expanded = hrp
+        .bytes()
+        .map(|c| u32::from(c) >> 5)
+        .chain([0])
+        .chain(hrp.bytes().map(|c| u32::from(c) & 31));
+    bech32_polymod(expanded.chain(values)) == 1
+}
+
+fn bech32_polymod(values: impl Iterator<Item = u32>) -> u32 {
+    const GEN: [u32; 5] = [
+        0x3b6a_57b2,
+        0x2650_8e6d,
+        0x1ea1_19fa,
+        0x3d42_33dd,
+        0x2a14_62b3,
+    ];
+    values.fold(1, |chk, v| {
+        let top = chk >> 25;
+        let chk = ((chk & 0x01ff_ffff) << 5) ^ v;
+        (0..5).fold(chk, |c, i| if (top >> i) & 1 == 1 { c ^ GEN[i] } else { c })
+    })
 }
 
 /// A PEM private key block with an actual body (not `-----BEGIN…----- ... -----END…-----`).
@@ -100,5 +187,35 @@ mod tests {
         let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"42"}"#);
         assert!(jwt_structure(&format!("{header}.{payload}.c2lnbmF0dXJl")));
         assert!(!jwt_structure("eyJub3Rqc29u.eyJ4.sig"));
+        let anon = URL_SAFE_NO_PAD.encode(br#"{"role":"anon"}"#);
+        assert!(!jwt_structure(&format!("{header}.{anon}.c2lnbmF0dXJl")));
+    }
+
+    #[test]
+    fn bech32_checksum() {
+        // BIP 173's valid test vectors.
+        assert!(bech32_valid("A12UEL5L"));
+        assert!(bech32_valid(
+            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxw"
+        ));
+        assert!(!bech32_valid(
+            "abcdef1qpzry9x8gf2tvdw0s3jn54khce6mua7lmqqqxx"
+        ));
+        assert!(!bech32_valid("no-separator"));
+    }
+
+    #[test]
+    fn basic_auth_needs_user_colon_password() {
+        assert!(basic_auth_b64("dXNlcjpwYXNz")); // user:pass
+        assert!(!basic_auth_b64("dXNlcg==")); // user
+        assert!(!basic_auth_b64("not base64!"));
+    }
+
+    #[test]
+    fn embedded_json_segment() {
+        let json = STANDARD_NO_PAD.encode(br#"{"u":"someone","a":"x"}"#);
+        assert!(has_b64_json_segment(&format!("sk.{json}.c2ln")));
+        assert!(has_b64_json_segment(&format!("sntrys_{json}_abc")));
+        assert!(!has_b64_json_segment("sk.eyJub3Rqc29u.c2ln"));
     }
 }
