@@ -12,11 +12,15 @@ use crate::cli::{CommonArgs, Format};
 use crate::engine::Engine;
 use crate::filter::Filter;
 use crate::rules::RuleSet;
+use crate::rules::gitleaks;
 use crate::rules::set::parse_file;
+use crate::rules::syntax::RulesFile;
 use crate::scan::{Scanner, Stats};
 
 pub const CONFIG_FILE: &str = ".leakhound.toml";
 pub const IGNORE_FILE: &str = ".leakhoundignore";
+/// gitleaks' ignore file, honoured at the scan root for teams that switch.
+pub const GITLEAKS_IGNORE_FILE: &str = ".gitleaksignore";
 
 /// How the run reports, resolved once from the flags.
 #[derive(Debug, Clone)]
@@ -60,10 +64,54 @@ pub fn load_rules(explicit: Option<&Path>, root: &Path) -> Result<RuleSet> {
             let text = std::fs::read_to_string(&path)
                 .with_context(|| format!("cannot read config {}", path.display()))?;
             let name = path.display().to_string();
-            RuleSet::with_config(Some((&name, parse_file(&name, &text)?)))?
+            let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+            let file = if gitleaks::is_gitleaks(file_name.as_deref().unwrap_or(""), &text) {
+                translate_gitleaks(&name, &text)?
+            } else {
+                parse_file(&name, &text)?
+            };
+            RuleSet::with_config(Some((&name, file)))?
         }
     };
     Ok(set)
+}
+
+/// A gitleaks config, translated; what does not carry over is a warning on stderr.
+fn translate_gitleaks(name: &str, text: &str) -> Result<RulesFile> {
+    let builtin = RuleSet::builtin()?;
+    let known = |id: &str| builtin.get(id).is_some();
+    let translation =
+        gitleaks::translate(text, &known).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
+    for warning in &translation.warnings {
+        eprintln!("leakhound: warning: {name}: {warning}");
+    }
+    Ok(translation.file)
+}
+
+/// `.gitleaksignore` at the scan root: its `file:rule:line` and `commit:file:rule:line`
+/// entries whose rule has a leakhound equivalent; the others are warned about.
+pub fn load_gitleaks_ignore(root: &Path, rules: &RuleSet) -> Result<HashSet<String>> {
+    let path = root.join(GITLEAKS_IGNORE_FILE);
+    if !path.is_file() {
+        return Ok(HashSet::new());
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let known = |id: &str| rules.get(id).is_some();
+    let mut keys = HashSet::new();
+    for (n, line) in text.lines().enumerate() {
+        let entry = line.split('#').next().unwrap_or("").trim();
+        if entry.is_empty() {
+            continue;
+        }
+        match gitleaks::ignore_entry(entry, &known) {
+            Ok(key) => {
+                keys.insert(key);
+            }
+            Err(why) => eprintln!("leakhound: warning: {}:{}: {why}", path.display(), n + 1),
+        }
+    }
+    Ok(keys)
 }
 
 /// Fingerprints to suppress: `--baseline FILE` plus `.leakhoundignore` at the scan root.
@@ -114,9 +162,15 @@ pub fn parse_fingerprints(text: &str) -> Result<Vec<String>> {
 pub fn scanner(args: &CommonArgs, root: &Path) -> Result<Scanner> {
     let rules = load_rules(args.config.as_deref(), root)?;
     let ignored = load_ignored(args.baseline.as_deref(), root)?;
+    let ignored_at = load_gitleaks_ignore(root, &rules)?;
+    let own_files = vec![
+        CONFIG_FILE.into(),
+        IGNORE_FILE.into(),
+        GITLEAKS_IGNORE_FILE.into(),
+    ];
     Ok(Scanner {
         engine: Engine::new(rules),
-        filter: Filter::new(ignored, vec![CONFIG_FILE.into(), IGNORE_FILE.into()]),
+        filter: Filter::new(ignored, own_files).with_locations(ignored_at),
         max_file_size: args.max_file_size,
         stats: Stats::default(),
     })

@@ -6,6 +6,7 @@
 use std::collections::HashSet;
 
 use crate::rules::Allowlist;
+use crate::rules::gitleaks::location_key;
 
 /// Markers that, on the line of a match, tell us the user has looked and accepts it. The last
 /// two let users of gitleaks and detect-secrets migrate without touching their code.
@@ -188,11 +189,40 @@ pub struct Filter {
     /// leakhound's own files at the scan root (the config, whose rule examples match by
     /// design, and the ignore file): never findings.
     own_files: Vec<String>,
+    /// Accepted locations from `.gitleaksignore`: `path:rule:line`, `commit:path:rule:line`.
+    ignored_at: HashSet<String>,
 }
 
 impl Filter {
     pub fn new(ignored: HashSet<String>, own_files: Vec<String>) -> Filter {
-        Filter { ignored, own_files }
+        Filter {
+            ignored,
+            own_files,
+            ignored_at: HashSet::new(),
+        }
+    }
+
+    pub fn with_locations(mut self, ignored_at: HashSet<String>) -> Filter {
+        self.ignored_at = ignored_at;
+        self
+    }
+
+    /// Whether the user accepted a finding at this place (gitleaks-style ignore entry).
+    pub fn ignores_location(
+        &self,
+        commit: Option<&str>,
+        path: &str,
+        rule: &str,
+        line: u32,
+    ) -> bool {
+        !self.ignored_at.is_empty()
+            && (self
+                .ignored_at
+                .contains(&location_key(None, path, rule, line))
+                || commit.is_some_and(|c| {
+                    self.ignored_at
+                        .contains(&location_key(Some(c), path, rule, line))
+                }))
     }
 
     pub fn judge(

@@ -122,6 +122,11 @@ impl Scanner {
                 return None;
             }
         }
+        let commit = origin.commit.as_deref().map(|c| c.id.as_str());
+        if (self.filter).ignores_location(commit, &origin.path, &rule.id, location.line) {
+            Stats::add(&self.stats.suppressed, 1);
+            return None;
+        }
         Some(Finding {
             rule_id: rule.id.clone(),
             description: rule.description.clone(),

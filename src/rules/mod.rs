@@ -4,6 +4,7 @@
 
 pub mod builtin;
 pub mod check;
+pub mod gitleaks;
 pub mod set;
 pub mod syntax;
 

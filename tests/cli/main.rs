@@ -4,4 +4,5 @@
 mod common;
 mod corpus;
 mod git;
+mod gitleaks;
 mod scan;
