@@ -28,7 +28,10 @@ paths = ['''^vendor/''']
 #[test]
 fn gitleaks_config_is_translated_and_its_rules_run() {
     let mut g = Gen::new();
-    let token = format!("acme_{}", g.chars(32, "abcdefghijklmnopqrstuvwxyz0123456789"));
+    let token = format!(
+        "acme_{}",
+        g.chars(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+    );
     let tree = Tree::new();
     tree.write("ci/.gitleaks.toml", GITLEAKS_CONFIG);
     tree.write(
@@ -40,14 +43,20 @@ fn gitleaks_config_is_translated_and_its_rules_run() {
             g.stripe_live()
         ),
     );
-    tree.write("vendor/lib.py", format!("stripe = \"{}\"\n", g.stripe_live()));
+    tree.write(
+        "vendor/lib.py",
+        format!("stripe = \"{}\"\n", g.stripe_live()),
+    );
     let (code, report, stderr) = tree.json(&["scan", "--config", "ci/.gitleaks.toml"]);
     assert_eq!(code, 1, "{stderr}");
     // acme-token on line 1 (not the allowlisted line 2), generic-secret disabled via
     // generic-api-key, built-ins still on (useDefault), vendor/ allowlisted.
     assert_eq!(
         triples(&report),
-        vec![t("acme-token", "app.py", 1), t("stripe-secret-key", "app.py", 4)]
+        vec![
+            t("acme-token", "app.py", 1),
+            t("stripe-secret-key", "app.py", 4)
+        ]
     );
     assert_eq!(report["findings"][0]["column"], 13);
     assert!(
@@ -62,7 +71,10 @@ fn gitleaks_config_without_extend_replaces_the_built_in_rules() {
     let tree = Tree::new();
     let config = "[[rules]]\nid = \"acme-token\"\nregex = '''(acme_[a-z0-9]{32})'''\nsecretGroup = 1\ntags = [\"internal\"]\n";
     tree.write("gl.toml", config);
-    let token = format!("acme_{}", g.chars(32, "abcdefghijklmnopqrstuvwxyz0123456789"));
+    let token = format!(
+        "acme_{}",
+        g.chars(32, "abcdefghijklmnopqrstuvwxyz0123456789")
+    );
     tree.write("a.txt", format!("x {token}\nk = {}\n", g.stripe_live()));
     let (code, report, stderr) = tree.json(&["scan", "-c", "gl.toml"]);
     assert_eq!(code, 1, "{stderr}");
