@@ -73,6 +73,7 @@ fn git(args: &GitArgs) -> Result<u8> {
 /// objects are in the returned [`Collected`].
 pub fn git_scan(args: &GitArgs) -> Result<(Scanner, Collected)> {
     use crate::source::git::{GitSource, Mode};
+    use crate::source::progress::Show;
     let mode = match (&args.range, &args.since, args.staged) {
         (_, _, true) => Mode::Staged,
         (Some(range), _, _) => Mode::Range(range.clone()),
@@ -80,7 +81,11 @@ pub fn git_scan(args: &GitArgs) -> Result<(Scanner, Collected)> {
         _ => Mode::Full,
     };
     let c = &args.common;
-    let progress = matches!(mode, Mode::Full) && !c.quiet && std::io::stderr().is_terminal();
+    let progress = match (&mode, c.quiet, std::io::stderr().is_terminal()) {
+        (Mode::Full, false, true) => Show::Bar,
+        (Mode::Full, false, false) if c.verbose => Show::Lines,
+        _ => Show::Off,
+    };
     let source = GitSource::open(&args.repo, mode, config::threads(c), progress)?;
     let scanner = config::scanner(c, &source.root())?;
     if source.is_shallow() && !c.quiet {

@@ -64,9 +64,7 @@ fn change(diff: &Diff, idx: usize, out: &Collected, tally: &Tally) -> Option<(St
     match new.mode() {
         FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable => {}
         FileMode::Commit => {
-            tally
-                .submodules
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            tally.submodule(&String::from_utf8_lossy(new.path_bytes()?));
             return None;
         }
         _ => return None,

@@ -3,8 +3,8 @@
 //! its size checked first, skipping what is not content (submodules, symlinks, Git LFS
 //! pointers) with a count, and describing the commit a finding belongs to.
 
-use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
@@ -13,7 +13,7 @@ use anyhow::{Context, Result, bail};
 use git2::{Commit, Odb, OdbObject, Oid, Repository};
 
 use super::Collected;
-use super::progress::Progress;
+use super::progress::{Progress, Show};
 use crate::blob::{CommitInfo, Origin};
 use crate::finding::Finding;
 use crate::scan::{AddedLines, Scanner, Stats};
@@ -35,13 +35,13 @@ pub struct GitSource {
     pub repo: Repository,
     pub mode: Mode,
     pub threads: usize,
-    pub progress: bool,
+    pub progress: Show,
 }
 
 impl GitSource {
     /// Opens the repository at `path` (or the one containing it). Not finding one is an
     /// error for the user, not a warning: there is nothing to scan.
-    pub fn open(path: &Path, mode: Mode, threads: usize, progress: bool) -> Result<GitSource> {
+    pub fn open(path: &Path, mode: Mode, threads: usize, progress: Show) -> Result<GitSource> {
         let repo = match Repository::discover(path) {
             Ok(repo) => repo,
             Err(e) if e.code() == git2::ErrorCode::NotFound => {
@@ -78,18 +78,41 @@ impl GitSource {
     pub fn run(self, scanner: &Scanner, out: &Collected) -> Result<()> {
         let tally = Tally::default();
         let progress = Progress::new(self.progress);
+        tune_libgit2();
+        let ctx = super::range::Context {
+            scanner,
+            out,
+            tally: &tally,
+            threads: self.threads,
+        };
         match &self.mode {
             Mode::Full => {
                 super::history::audit(self.repo, self.threads, scanner, out, &tally, &progress)?
             }
-            Mode::Range(spec) => super::range::scan_range(&self.repo, spec, scanner, out, &tally)?,
-            Mode::Since(rev) => super::range::scan_since(&self.repo, rev, scanner, out, &tally)?,
+            Mode::Range(spec) => super::range::scan_range(&self.repo, spec, &ctx)?,
+            Mode::Since(rev) => super::range::scan_since(&self.repo, rev, &ctx)?,
             Mode::Staged => super::staged::scan_staged(&self.repo, scanner, out, &tally)?,
         }
         progress.finish();
         tally.notes(out);
         Ok(())
     }
+}
+
+/// Every object is read about once, so libgit2's object cache only costs memory; and
+/// re-hashing each object on read (SHA-1 with collision detection) costs as much as inflating
+/// it, while a damaged object still fails to inflate and is reported.
+fn tune_libgit2() {
+    git2::opts::enable_caching(false);
+    git2::opts::strict_hash_verification(false);
+}
+
+/// Worker threads for scanning; each opens its own `Repository`, which is not `Sync`.
+pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .context("cannot start worker threads")
 }
 
 /// Keeps, for each fingerprint (rule, path, secret), only the findings from the earliest
@@ -133,16 +156,27 @@ impl FirstSeen {
 /// Entries that were met but deliberately not scanned, reported as notes.
 #[derive(Default)]
 pub struct Tally {
-    pub submodules: AtomicU64,
+    /// Paths of submodules (gitlinks), however many commits they point at.
+    submodules: Mutex<BTreeSet<String>>,
     pub lfs_pointers: AtomicU64,
 }
 
 impl Tally {
+    pub fn submodule(&self, path: &str) {
+        let mut paths = self.submodules.lock().expect("no panics while holding");
+        if !paths.contains(path) {
+            paths.insert(path.to_string());
+        }
+    }
+
     fn notes(&self, out: &Collected) {
-        let submodules = self.submodules.load(Relaxed);
-        if submodules > 0 {
+        let paths = self.submodules.lock().expect("no panics while holding");
+        if !paths.is_empty() {
+            let list: Vec<&str> = paths.iter().map(String::as_str).collect();
             out.note(format!(
-                "{submodules} submodule entr(ies) not entered: scan each submodule's own repository"
+                "{} submodule(s) not entered ({}): scan each submodule's own repository",
+                list.len(),
+                list.join(", ")
             ));
         }
         let lfs = self.lfs_pointers.load(Relaxed);

@@ -20,7 +20,8 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::Collected;
 use super::git::{
-    FirstSeen, MODE_GITLINK, MODE_SYMLINK, MODE_TREE, Tally, commit_info, join_path, read_blob,
+    FirstSeen, MODE_GITLINK, MODE_SYMLINK, MODE_TREE, Tally, commit_info, join_path, pool,
+    read_blob,
 };
 use super::progress::Progress;
 use crate::blob::Origin;
@@ -48,10 +49,7 @@ pub fn audit(
     progress: &Progress,
 ) -> Result<()> {
     let git_dir = repo.path().to_path_buf();
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .context("cannot start worker threads")?;
+    let pool = pool(threads)?;
     let (tx, rx) = bounded::<Job>(QUEUE);
     let first = FirstSeen::default();
     let walked = std::thread::scope(|s| {
@@ -122,7 +120,6 @@ struct Walker<'a> {
     tx: Sender<Job>,
     trees: HashSet<Oid>,
     blobs: HashSet<Oid>,
-    gitlinks: HashSet<Oid>,
     seq: u64,
 }
 
@@ -144,7 +141,6 @@ impl<'a> Walker<'a> {
             tx,
             trees: HashSet::new(),
             blobs: HashSet::new(),
-            gitlinks: HashSet::new(),
             seq: 0,
         }
     }
@@ -165,10 +161,6 @@ impl<'a> Walker<'a> {
                 }
             }
         }
-        self.tally.submodules.fetch_add(
-            self.gitlinks.len() as u64,
-            std::sync::atomic::Ordering::Relaxed,
-        );
         self.progress.update(&self.scanner.stats);
         Ok(())
     }
@@ -207,9 +199,7 @@ impl<'a> Walker<'a> {
                 let path = join_path(&prefix, entry.name_bytes());
                 match entry.filemode() {
                     MODE_TREE => stack.push((entry.id(), path)),
-                    MODE_GITLINK => {
-                        self.gitlinks.insert(entry.id());
-                    }
+                    MODE_GITLINK => self.tally.submodule(&path),
                     MODE_SYMLINK => {}
                     _ => self.blob(Job {
                         blob: entry.id(),

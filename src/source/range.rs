@@ -2,41 +2,39 @@
 //! them only the lines each commit adds. Each commit is diffed against its parent (the empty
 //! tree for a root commit); a merge contributes only the lines that differ from all of its
 //! parents, since the lines it takes from a side were added, and are reported, by that side's
-//! own commits. Commits are taken oldest first; ranges are small, so one thread does it.
+//! own commits. Commits are diffed and scanned in parallel (each thread with its own
+//! `git2::Repository`); a secret added twice in the range is reported at the older commit.
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context as _, Result, bail};
 use git2::{Commit, Oid, Repository, Sort};
+use rayon::iter::{IndexedParallelIterator, IntoParallelRefIterator, ParallelIterator};
 
 use super::Collected;
 use super::diff::{self, Changes};
-use super::git::{FirstSeen, Tally, commit_info, scan_change};
+use super::git::{FirstSeen, Tally, commit_info, pool, scan_change};
 use crate::scan::{AddedLines, Scanner, Stats};
 
-pub fn scan_range(
-    repo: &Repository,
-    spec: &str,
-    scanner: &Scanner,
-    out: &Collected,
-    tally: &Tally,
-) -> Result<()> {
+/// What every step of a range scan needs.
+pub struct Context<'a> {
+    pub scanner: &'a Scanner,
+    pub out: &'a Collected,
+    pub tally: &'a Tally,
+    pub threads: usize,
+}
+
+pub fn scan_range(repo: &Repository, spec: &str, ctx: &Context) -> Result<()> {
     if !spec.contains("..") || spec.contains("...") {
         bail!("--range wants BASE..HEAD (two dots), got {spec:?}");
     }
     let mut walk = repo.revwalk()?;
     walk.push_range(spec)
         .with_context(|| format!("cannot resolve the range {spec:?}"))?;
-    scan_commits(repo, walk, scanner, out, tally)
+    scan_commits(repo, walk, ctx)
 }
 
-pub fn scan_since(
-    repo: &Repository,
-    rev: &str,
-    scanner: &Scanner,
-    out: &Collected,
-    tally: &Tally,
-) -> Result<()> {
+pub fn scan_since(repo: &Repository, rev: &str, ctx: &Context) -> Result<()> {
     let base = repo
         .revparse_single(rev)
         .and_then(|o| o.peel_to_commit())
@@ -44,44 +42,51 @@ pub fn scan_since(
     let mut walk = repo.revwalk()?;
     walk.push_head().context("HEAD does not name a commit")?;
     walk.hide(base.id())?;
-    scan_commits(repo, walk, scanner, out, tally)
+    scan_commits(repo, walk, ctx)
 }
 
-fn scan_commits(
-    repo: &Repository,
-    mut walk: git2::Revwalk,
-    scanner: &Scanner,
-    out: &Collected,
-    tally: &Tally,
-) -> Result<()> {
+fn scan_commits(repo: &Repository, mut walk: git2::Revwalk, ctx: &Context) -> Result<()> {
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
-    let odb = repo.odb()?;
+    let oids: Vec<Oid> = walk
+        .collect::<Result<_, _>>()
+        .context("cannot walk the commits")?;
+    let git_dir = repo.path().to_path_buf();
     let first = FirstSeen::default();
-    for (seq, oid) in walk.enumerate() {
-        let oid = oid.context("cannot walk the commits")?;
-        let Some(commit) = find_commit(repo, oid, out) else {
-            continue;
-        };
-        Stats::add(&scanner.stats.commits, 1);
-        let info = Arc::new(commit_info(&commit));
-        for (path, change) in commit_changes(repo, &commit, scanner, out, tally) {
-            let added = AddedLines(change.lines);
-            let commit = Some(info.clone());
-            let found = scan_change(
-                &odb,
-                change.blob,
-                &path,
-                commit,
-                &added,
-                scanner,
-                out,
-                tally,
-            );
-            first.offer(seq as u64, found);
-        }
-    }
-    first.into_findings(out);
+    pool(ctx.threads)?.install(|| {
+        oids.par_iter().enumerate().for_each_init(
+            || Repository::open(&git_dir),
+            |repo, (seq, &oid)| match repo {
+                Ok(repo) => scan_commit(repo, oid, seq as u64, ctx, &first),
+                Err(e) => ctx.out.error(format!("commit {oid}"), e.message()),
+            },
+        )
+    });
+    first.into_findings(ctx.out);
     Ok(())
+}
+
+/// The lines one commit adds, scanned; findings go to `first` under the commit's position.
+fn scan_commit(repo: &Repository, oid: Oid, seq: u64, ctx: &Context, first: &FirstSeen) {
+    let (Some(commit), Ok(odb)) = (find_commit(repo, oid, ctx.out), repo.odb()) else {
+        return;
+    };
+    Stats::add(&ctx.scanner.stats.commits, 1);
+    let info = Arc::new(commit_info(&commit));
+    for (path, change) in commit_changes(repo, &commit, ctx.scanner, ctx.out, ctx.tally) {
+        let added = AddedLines(change.lines);
+        let commit = Some(info.clone());
+        let found = scan_change(
+            &odb,
+            change.blob,
+            &path,
+            commit,
+            &added,
+            ctx.scanner,
+            ctx.out,
+            ctx.tally,
+        );
+        first.offer(seq, found);
+    }
 }
 
 fn find_commit<'r>(repo: &'r Repository, oid: Oid, out: &Collected) -> Option<Commit<'r>> {

@@ -361,10 +361,16 @@ fn a_submodule_is_counted_not_entered() {
 
     let (code, report, stderr) = repo.json(&["git", "-v"]);
     assert_eq!((code, triples(&report)), (0, vec![]), "{stderr}");
-    assert!(stderr.contains("1 submodule"), "{stderr}");
+    assert!(
+        stderr.contains("1 submodule(s) not entered (vendor/lib)"),
+        "{stderr}"
+    );
     let (code, _, stderr) = repo.json(&["git", "--range", "HEAD~1..HEAD", "-v"]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(stderr.contains("1 submodule"), "{stderr}");
+    assert!(
+        stderr.contains("1 submodule(s) not entered (vendor/lib)"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -457,4 +463,17 @@ fn binary_large_lfs_and_non_utf8_blobs() {
     );
     assert!(stderr.contains("1 Git LFS pointer"), "{stderr}");
     assert!(stderr.contains("big.txt"), "{stderr}");
+}
+
+#[test]
+fn a_range_that_does_not_resolve_exits_2() {
+    let repo = Repo::new();
+    repo.write("a.py", "x = 1\n");
+    repo.commit("one");
+    for range in ["nope..HEAD", "HEAD"] {
+        let out = repo.tree.cmd(&["git", "--range", range]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{range}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("range"), "{stderr}");
+    }
 }
