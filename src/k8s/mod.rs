@@ -1,10 +1,39 @@
 //! The Kubernetes and Helm analyzer: judges (key path, value) pairs in YAML, JSON, compose and
 //! `.env` files by structure, so a low-entropy literal password under a secret-named key is
-//! caught where a generic scanner sees nothing.
+//! caught where a generic scanner sees nothing, and a reference (`secretKeyRef`,
+//! `existingSecret`, `{{ .Values.x }}`, `$(DB_PASSWORD)`) is not reported. Files are parsed
+//! as YAML where they can be (Helm templates with their actions masked) and read line by line
+//! where they cannot, so broken or hostile YAML never stops the scan.
 
+mod classify;
+mod inner;
+mod judge;
+mod lines;
+mod scripts;
+mod template;
+mod walk;
+mod yaml;
+
+use std::borrow::Cow;
 use std::ops::Range;
 
 use crate::finding::Severity;
+
+/// The rule ids the analyzer reports under, defined in `rules/kubernetes.toml`.
+pub mod rule {
+    pub const LITERAL: &str = "k8s-literal-secret";
+    pub const ENV: &str = "k8s-env-literal-secret";
+    pub const SECRET_MANIFEST: &str = "k8s-secret-manifest";
+    pub const CONNECTION: &str = "k8s-connection-string";
+    pub const ARG: &str = "k8s-command-line-secret";
+    pub const EMBEDDED: &str = "k8s-embedded-config-secret";
+    pub const KUSTOMIZE: &str = "kustomize-secret-literal";
+    pub const TEMPLATE_DEFAULT: &str = "helm-template-default-secret";
+    pub const COMPOSE: &str = "compose-env-secret";
+    pub const DOTENV: &str = "dotenv-secret";
+    pub const HELM_SET: &str = "helm-set-secret";
+    pub const KUBECTL: &str = "kubectl-literal-secret";
+}
 
 /// One plaintext secret the analyzer found.
 #[derive(Clone, Debug)]
@@ -18,7 +47,7 @@ pub struct Hit {
     pub severity: Option<Severity>,
 }
 
-#[allow(dead_code)] // warnings are printed once the analyzer produces them
+#[allow(dead_code)] // warnings are printed once the engine passes them on
 #[derive(Debug, Default)]
 pub struct Analysis {
     pub hits: Vec<Hit>,
@@ -26,11 +55,128 @@ pub struct Analysis {
     pub warnings: Vec<String>,
 }
 
-/// Whether the analyzer has anything to say about a file of this name.
-pub fn applies(_path: &str) -> bool {
-    false
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum FileKind {
+    Yaml,
+    DotEnv,
+    Script,
 }
 
-pub fn analyze(_path: &str, _bytes: &[u8]) -> Analysis {
-    Analysis::default()
+fn file_kind(path: &str) -> Option<FileKind> {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    if name == ".env" || name.starts_with(".env.") || ext == "env" {
+        return Some(FileKind::DotEnv);
+    }
+    match ext {
+        "yaml" | "yml" | "json" | "tpl" | "gotmpl" => Some(FileKind::Yaml),
+        "sh" | "bash" | "zsh" | "ps1" | "mk" => Some(FileKind::Script),
+        _ if matches!(
+            name.as_str(),
+            "makefile" | "dockerfile" | "jenkinsfile" | "justfile"
+        ) =>
+        {
+            Some(FileKind::Script)
+        }
+        _ => None,
+    }
+}
+
+/// Files meant to be copied and filled in (`.env.example`, `values.sample.yaml`): their
+/// well-known defaults are instructions, not passwords in use.
+fn is_example(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    ["example", "sample", "template", ".dist", "skeleton"]
+        .iter()
+        .any(|w| name.contains(w))
+}
+
+/// Whether the analyzer has anything to say about a file of this name.
+pub fn applies(path: &str) -> bool {
+    file_kind(path).is_some()
+}
+
+pub fn analyze(path: &str, bytes: &[u8]) -> Analysis {
+    let mut analysis = Analysis::default();
+    let (Some(kind), Ok(text)) = (file_kind(path), std::str::from_utf8(bytes)) else {
+        return analysis;
+    };
+    match kind {
+        FileKind::DotEnv => dotenv(text, &mut analysis.hits),
+        FileKind::Script => {
+            scripts::scan(text, &mut analysis.hits);
+            scripts::flags(text, &mut analysis.hits);
+        }
+        FileKind::Yaml => {
+            yaml_file(path, text, &mut analysis);
+            scripts::scan(text, &mut analysis.hits);
+        }
+    }
+    if is_example(path) {
+        analysis.hits.retain(|h| h.severity.is_none());
+    }
+    analysis
+}
+
+fn dotenv(text: &str, out: &mut Vec<Hit>) {
+    for pair in lines::env_pairs(text, 0..text.len()) {
+        push_pair(&pair, rule::DOTENV, out);
+    }
+}
+
+fn push_pair(pair: &lines::Pair, literal_rule: &'static str, out: &mut Vec<Hit>) {
+    let Some(j) = judge::judge(pair.key, pair.value) else {
+        return;
+    };
+    let rule_id = match j.what {
+        judge::What::Literal => literal_rule,
+        judge::What::Connection => rule::CONNECTION,
+        judge::What::TemplateDefault => rule::TEMPLATE_DEFAULT,
+        judge::What::Flag => rule::ARG,
+    };
+    out.push(Hit {
+        rule_id,
+        span: pair.span.start + j.range.start..pair.span.start + j.range.end,
+        secret: pair.value[j.range].to_string(),
+        key_path: Some(pair.key_path.clone()),
+        severity: j.weak.then_some(Severity::Warning),
+    });
+}
+
+fn yaml_file(path: &str, text: &str, analysis: &mut Analysis) {
+    let masked = template::mask(text);
+    let (parse_text, masks): (Cow<str>, &[Range<usize>]) = match &masked {
+        Some(m) => (Cow::Borrowed(m.text.as_str()), &m.masks),
+        None => (Cow::Borrowed(text), &[]),
+    };
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    let facts = walk::FileFacts {
+        compose: name.contains("compose"),
+        kustomization: name.starts_with("kustomization."),
+    };
+    let mut walker = walk::Walker::new(text, masks, facts);
+    let result = yaml::parse(&parse_text, |doc| walker.document(&doc));
+    analysis.hits.append(&mut walker.hits);
+    if let Err(failure) = result {
+        let line = text[..failure.doc_start].matches('\n').count() + 1;
+        analysis.warnings.push(format!(
+            "{path}: not valid YAML ({}); read line by line from line {line}",
+            failure.message
+        ));
+        line_wise(text, failure.doc_start..text.len(), &mut analysis.hits);
+    }
+}
+
+/// The fallback for YAML that does not parse.
+fn line_wise(text: &str, range: Range<usize>, out: &mut Vec<Hit>) {
+    for pair in lines::yaml_pairs(text, range) {
+        let rule_id = if pair.env {
+            rule::ENV
+        } else if pair.key_path.contains("environment") {
+            rule::COMPOSE
+        } else {
+            rule::LITERAL
+        };
+        push_pair(&pair, rule_id, out);
+    }
 }

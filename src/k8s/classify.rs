@@ -1,0 +1,676 @@
+//! Judgement of names and values, shared by every file shape the analyzer reads: whether a key
+//! (or env name, or flag) *holds* a secret or merely *names* one (`existingSecret`,
+//! `passwordKey`, `DB_PASSWORD_FILE`), and whether a value is a literal, a weak default, or a
+//! reference that is safe to commit (`{{ }}`, `$(VAR)`, `ref+vault://`, `ENC[…]`, `<set-me>`).
+
+use std::ops::Range;
+
+/// What a key's name says about its value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyClass {
+    /// `password`, `apiKey`, `jwtSecret`: any literal value is a secret.
+    Holder,
+    /// `secret`, `credentials`, `tlsSecret`: often the *name* of a Kubernetes Secret; a value
+    /// shaped like a resource name is safe, anything else is a secret.
+    Ambiguous,
+    /// `dsn`, `connectionString`: a secret only where a password sits inside.
+    Connection,
+    /// Everything else, including keys that name a secret (`existingSecret`, `passwordKey`).
+    Plain,
+}
+
+/// What a value is, judged on its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ValueClass {
+    /// Empty, a reference, a template, a placeholder or prose: not a secret.
+    Safe,
+    /// A well-known default (`changeme`, `admin`): still a literal password, reported lower.
+    Weak,
+    /// A literal secret.
+    Literal,
+    /// A reference with a literal fallback (`default "pw"`, `${X:-pw}`): the byte range of the
+    /// fallback within the value, and its own class (`Weak` or `Literal`).
+    Fallback(Range<usize>, Box<ValueClass>),
+}
+
+/// Words after which `secret` means "a secret value" rather than "a Secret's name".
+const SECRET_HOLDERS: &[&str] = &[
+    "jwt",
+    "client",
+    "webhook",
+    "session",
+    "cookie",
+    "shared",
+    "hmac",
+    "signing",
+    "encryption",
+    "api",
+    "oauth",
+    "oauth2",
+    "oidc",
+    "consumer",
+    "app",
+    "application",
+    "master",
+    "admin",
+    "root",
+    "token",
+    "bot",
+    "django",
+    "flask",
+    "nextauth",
+    "rails",
+    "csrf",
+    "totp",
+    "otp",
+    "auth",
+    "github",
+    "gitlab",
+    "slack",
+    "stripe",
+    "hash",
+    "crypto",
+    "aes",
+    "hook",
+];
+
+/// Words after which `key` means "a key value" rather than "the name of a key".
+const KEY_HOLDERS: &[&str] = &[
+    "api",
+    "access",
+    "secret",
+    "private",
+    "auth",
+    "master",
+    "encryption",
+    "signing",
+    "license",
+    "ssh",
+    "hmac",
+    "shared",
+    "session",
+    "crypto",
+    "app",
+    "client",
+    "consumer",
+    "account",
+    "storage",
+    "primary",
+    "secondary",
+    "sas",
+    "subscription",
+    "jwt",
+    "aes",
+    "cipher",
+    "decryption",
+    "webhook",
+    "service",
+    "admin",
+    "root",
+    "write",
+    "read",
+];
+
+/// Whole words that hold a secret.
+const HOLDER_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "pwd",
+    "pass",
+    "passphrase",
+    "passcode",
+    "token",
+    "tokens",
+    "htpasswd",
+    "requirepass",
+    "masterauth",
+    "apikey",
+    "secretkey",
+    "privatekey",
+    "accesskey",
+];
+
+/// Joined words split into their parts, so `dbpassword` reads like `db_password`.
+const SUFFIXES: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+];
+
+/// Trailing words that do not change what a key holds (`password_value`, `token_b64`).
+const MODIFIERS: &[&str] = &[
+    "value",
+    "plain",
+    "plaintext",
+    "raw",
+    "b64",
+    "base64",
+    "encoded",
+    "literal",
+    "old",
+    "new",
+    "current",
+];
+
+/// Splits a key into lowercase words at `_ - . / space`, case changes and digits.
+pub fn words(key: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut cur = String::new();
+    let chars: Vec<char> = key.chars().collect();
+    for (i, &c) in chars.iter().enumerate() {
+        if !c.is_ascii_alphanumeric() {
+            flush(&mut cur, &mut out);
+            continue;
+        }
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1);
+        let boundary = match prev {
+            Some(p) if c.is_ascii_uppercase() && p.is_ascii_lowercase() => true,
+            Some(p) if c.is_ascii_uppercase() && p.is_ascii_uppercase() => {
+                next.is_some_and(|n| n.is_ascii_lowercase())
+            }
+            Some(p) => c.is_ascii_digit() != p.is_ascii_digit(),
+            None => false,
+        };
+        if boundary {
+            flush(&mut cur, &mut out);
+        }
+        cur.push(c.to_ascii_lowercase());
+    }
+    flush(&mut cur, &mut out);
+    out
+}
+
+fn flush(cur: &mut String, out: &mut Vec<String>) {
+    if cur.is_empty() {
+        return;
+    }
+    let word = std::mem::take(cur);
+    match SUFFIXES
+        .iter()
+        .find(|s| word.len() > s.len() && word.ends_with(*s))
+    {
+        Some(s) => {
+            out.push(word[..word.len() - s.len()].to_string());
+            out.extend(split_joined(s));
+        }
+        None => out.extend(split_joined(&word)),
+    }
+}
+
+fn split_joined(word: &str) -> Vec<String> {
+    match word {
+        "apikey" => vec!["api".into(), "key".into()],
+        "accesskey" => vec!["access".into(), "key".into()],
+        "secretkey" => vec!["secret".into(), "key".into()],
+        "privatekey" => vec!["private".into(), "key".into()],
+        _ => vec![word.to_string()],
+    }
+}
+
+/// What a key holds, judged by its words.
+pub fn key_class(key: &str) -> KeyClass {
+    let mut w = words(key);
+    if w.iter().any(|x| x == "existing") {
+        return KeyClass::Plain;
+    }
+    if is_connection(&w) {
+        return KeyClass::Connection;
+    }
+    while w.len() > 1 && w.last().is_some_and(|l| MODIFIERS.contains(&l.as_str())) {
+        w.pop();
+    }
+    let Some(last) = w.last().map(String::as_str) else {
+        return KeyClass::Plain;
+    };
+    let prev = w.len().checked_sub(2).map(|i| w[i].as_str());
+    match last {
+        _ if HOLDER_WORDS.contains(&last) => KeyClass::Holder,
+        "secret" | "secrets" if prev.is_some_and(|p| SECRET_HOLDERS.contains(&p)) => {
+            KeyClass::Holder
+        }
+        "secret" | "secrets" | "credential" | "credentials" | "creds" => KeyClass::Ambiguous,
+        "key" | "keys" if prev.is_some_and(|p| KEY_HOLDERS.contains(&p)) => KeyClass::Holder,
+        _ => KeyClass::Plain,
+    }
+}
+
+fn is_connection(w: &[String]) -> bool {
+    let joined = w.concat();
+    matches!(
+        w.last().map(String::as_str),
+        Some("dsn" | "connstr" | "connectionstring")
+    ) || joined.ends_with("connectionstring")
+        || joined.ends_with("connstring")
+        || joined.ends_with("connectionstrings")
+}
+
+/// A value shaped like a Kubernetes resource or file name (`my-app-tls`, `db_password`), which
+/// an ambiguous key (`tlsSecret`, `credentials`) names rather than holds.
+pub fn looks_like_name(v: &str) -> bool {
+    let ok = !v.is_empty()
+        && v.len() <= 253
+        && v.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-._".contains(&b));
+    ok && (v.contains(['-', '.', '_'])
+        || ["secret", "tls", "cert", "cred", "auth", "key"]
+            .iter()
+            .any(|w| v.contains(w)))
+}
+
+/// Values whose meaning is "go and get it elsewhere".
+const REFERENCE_PREFIXES: &[&str] = &[
+    "ref+",
+    "vault:",
+    "op://",
+    "<path:",
+    "arn:aws:secretsmanager:",
+    "arn:aws:ssm:",
+    "arn:aws:kms:",
+    "akv://",
+    "azurekeyvault://",
+    "sm://",
+    "gcpsm://",
+    "secretmanager://",
+    "awssecretsmanager://",
+    "ENC[",
+    "$ANSIBLE_VAULT",
+    "file://",
+    "sops://",
+    "k8s://",
+    "secretref://",
+    "bws://",
+    "infisical://",
+    "doppler://",
+];
+
+/// Lowercase fragments of values that cannot authenticate.
+const PLACEHOLDERS: &[&str] = &[
+    "replace_me",
+    "replaceme",
+    "replace-me",
+    "replace_with",
+    "replace-with",
+    "your_",
+    "your-",
+    "yourpassword",
+    "yourtoken",
+    "yoursecret",
+    "yourkey",
+    "set-me",
+    "set_me",
+    "setme",
+    "placeholder",
+    "redacted",
+    "xxxx",
+    "****",
+    "todo",
+    "fixme",
+    "tbd",
+    "fill_me",
+    "fill-me",
+    "fillme",
+    "fill_in",
+    "fill-in",
+    "insert_",
+    "insert-",
+    "enter_",
+    "enter-",
+    "dummy",
+    "notreal",
+    "not_real",
+    "not-real",
+    "not-a-real",
+    "to_be_set",
+    "to-be-set",
+    "supply_",
+    "provide_",
+    "generated_",
+    "example",
+    "<",
+    ">",
+];
+
+/// Defaults that authenticate somewhere: literal passwords, reported as warnings.
+const WEAK: &[&str] = &[
+    "changeme",
+    "change_me",
+    "change-me",
+    "changeit",
+    "change_it",
+    "admin",
+    "administrator",
+    "guest",
+    "password",
+    "passw0rd",
+    "p@ssw0rd",
+    "p@ssword",
+    "secret",
+    "root",
+    "toor",
+    "test",
+    "testing",
+    "default",
+    "letmein",
+    "1234",
+    "12345",
+    "123456",
+    "1234567",
+    "12345678",
+    "123456789",
+    "qwerty",
+    "pass",
+    "postgres",
+    "mysql",
+    "redis",
+    "minio",
+    "minioadmin",
+    "minio123",
+    "rabbitmq",
+    "user",
+    "demo",
+    "welcome",
+    "master",
+    "mongo",
+    "elastic",
+    "keycloak",
+    "grafana",
+    "prom-operator",
+    "airflow",
+    "superset",
+    "jenkins",
+    "sonar",
+    "bitnami",
+    "pulsar",
+];
+
+const NON_STRINGS: &[&str] = &[
+    "true",
+    "false",
+    "yes",
+    "no",
+    "on",
+    "off",
+    "null",
+    "~",
+    "none",
+    "nil",
+    "n/a",
+    "undefined",
+    "-",
+    "...",
+    "\"\"",
+    "''",
+];
+
+/// Judges a value as found (already unquoted).
+pub fn value_class(value: &str) -> ValueClass {
+    let v = value.trim();
+    if v.is_empty() || NON_STRINGS.contains(&v.to_ascii_lowercase().as_str()) {
+        return ValueClass::Safe;
+    }
+    if let Some(fallback) = fallback(value) {
+        return fallback;
+    }
+    if is_reference(v) || is_placeholder(v) || v.contains(char::is_whitespace) {
+        return ValueClass::Safe;
+    }
+    if is_weak(v) {
+        return ValueClass::Weak;
+    }
+    ValueClass::Literal
+}
+
+/// A weak default: one of the well-known values, or one of them followed by digits
+/// (`admin123`, `password1`).
+pub fn is_weak(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '!');
+    WEAK.contains(&lower.as_str()) || (!stem.is_empty() && WEAK.contains(&stem))
+}
+
+/// A template, variable, vault, SOPS or secret-manager reference, or a path to a mounted file.
+pub fn is_reference(v: &str) -> bool {
+    v.contains("{{")
+        || v.contains("${")
+        || v.contains("$(")
+        || v.contains("%(")
+        || v.contains("#{")
+        || v.contains('`')
+        || (v.starts_with('$')
+            && v[1..]
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
+        || REFERENCE_PREFIXES.iter().any(|p| v.starts_with(p))
+        || v.contains("/secrets/")
+        || v.contains(".vault.azure.net/")
+        || (v.starts_with('/') && !v.contains(char::is_whitespace))
+        || v.starts_with("./")
+        || v.starts_with("~/")
+}
+
+/// Values that only say "put the secret here".
+pub fn is_placeholder(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    let mut chars = v.chars();
+    let first = chars.next();
+    let same = v.chars().count() >= 3 && chars.all(|c| Some(c) == first);
+    same || PLACEHOLDERS.iter().any(|p| lower.contains(p))
+}
+
+/// `{{ … | default "pw" }}` and `${VAR:-pw}`: the literal fallback of a reference, if any. A
+/// template or variable without one is `Safe`.
+fn fallback(value: &str) -> Option<ValueClass> {
+    let found = template_default(value).or_else(|| shell_default(value))?;
+    let inner = &value[found.clone()];
+    Some(match value_class(inner) {
+        ValueClass::Safe => ValueClass::Safe,
+        class => ValueClass::Fallback(found, Box::new(class)),
+    })
+}
+
+/// The string literal given to `default` inside `{{ }}`.
+fn template_default(value: &str) -> Option<Range<usize>> {
+    let open = value.find("{{")?;
+    let close = value[open..].find("}}").map_or(value.len(), |c| open + c);
+    let inner = &value[open..close];
+    let at = inner.find("default ")? + "default ".len();
+    let rest = inner[at..].trim_start();
+    let start = open + at + (inner[at..].len() - rest.len());
+    let quote = rest
+        .chars()
+        .next()
+        .filter(|q| matches!(q, '"' | '\'' | '`'))?;
+    let end = rest[1..].find(quote)?;
+    Some(start + 1..start + 1 + end)
+}
+
+/// The fallback in `${VAR:-pw}` or `${VAR-pw}`.
+fn shell_default(value: &str) -> Option<Range<usize>> {
+    let open = value.find("${")?;
+    let close = open + value[open..].find('}')?;
+    let inner = &value[open + 2..close];
+    let name_len = inner
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    let rest = &inner[name_len..];
+    let skip = if rest.starts_with(":-") {
+        2
+    } else if rest.starts_with('-') {
+        1
+    } else {
+        return None;
+    };
+    let start = open + 2 + name_len + skip;
+    Some(start..close)
+}
+
+/// Keys that, in `kubectl --from-literal` and kustomize literals, plainly are not secrets.
+pub fn plainly_not_secret(key: &str) -> bool {
+    let w = words(key);
+    let last = w.last().map(String::as_str).unwrap_or("");
+    key_class(key) == KeyClass::Plain
+        && matches!(
+            last,
+            "user"
+                | "username"
+                | "login"
+                | "host"
+                | "hostname"
+                | "port"
+                | "database"
+                | "db"
+                | "dbname"
+                | "name"
+                | "endpoint"
+                | "region"
+                | "email"
+                | "namespace"
+                | "url"
+                | "uri"
+                | "server"
+                | "schema"
+                | "bucket"
+                | "id"
+                | "ssl"
+                | "sslmode"
+                | "mode"
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_words_split_every_style() {
+        assert_eq!(
+            words("existingSecretPasswordKey"),
+            ["existing", "secret", "password", "key"]
+        );
+        assert_eq!(words("DB_PASSWORD"), ["db", "password"]);
+        assert_eq!(words("APIKey"), ["api", "key"]);
+        assert_eq!(words("pgpassword"), ["pg", "password"]);
+        assert_eq!(words("client-secret"), ["client", "secret"]);
+    }
+
+    #[test]
+    fn keys_that_hold_secrets() {
+        for k in [
+            "password",
+            "DB_PASSWORD",
+            "apiKey",
+            "api_key",
+            "accessKey",
+            "secretKey",
+            "privateKey",
+            "clientSecret",
+            "jwtSecret",
+            "JWT_SECRET",
+            "token",
+            "GITHUB_TOKEN",
+            "adminPassword",
+            "rootPassword",
+            "PGPASSWORD",
+            "RABBITMQ_DEFAULT_PASS",
+            "AWS_SECRET_ACCESS_KEY",
+            "password_value",
+            "requirepass",
+            "SECRET_KEY",
+        ] {
+            assert_eq!(key_class(k), KeyClass::Holder, "{k}");
+        }
+    }
+
+    #[test]
+    fn keys_that_name_secrets() {
+        for k in [
+            "existingSecret",
+            "existingSecretPasswordKey",
+            "passwordKey",
+            "usernameKey",
+            "secretName",
+            "secretKeyRef",
+            "tlsSecretName",
+            "DB_PASSWORD_FILE",
+            "PASSWORD_MIN_LENGTH",
+            "passwordPolicy",
+            "enabled",
+            "tokenTTL",
+            "caBundle",
+            "passwordHash",
+            "accessKeyId",
+            "LOG_LEVEL",
+            "DB_HOST",
+            "key",
+            "name",
+        ] {
+            assert_eq!(key_class(k), KeyClass::Plain, "{k}");
+        }
+        assert_eq!(key_class("extraEnvVarsSecret"), KeyClass::Ambiguous);
+        assert_eq!(key_class("credentials"), KeyClass::Ambiguous);
+        assert_eq!(key_class("connectionString"), KeyClass::Connection);
+        assert_eq!(key_class("SENTRY_DSN"), KeyClass::Connection);
+    }
+
+    #[test]
+    fn values() {
+        for v in [
+            "",
+            "{{ .Values.pw }}",
+            "$(DB_PASSWORD)",
+            "${DB_PASSWORD}",
+            "ref+vault://a/b#c",
+            "vault:secret/data/x#pw",
+            "ENC[AES256_GCM,data:abc,type:str]",
+            "<set-me>",
+            "REPLACE_ME",
+            "YOUR_API_KEY",
+            "op://vault/item/field",
+            "<path:kv/data/x#pw>",
+            "/var/run/secrets/db/password",
+            "true",
+            "Forgot your password?",
+            "********",
+        ] {
+            assert_eq!(value_class(v), ValueClass::Safe, "{v}");
+        }
+        for v in ["changeme", "admin", "guest", "Password", "admin123"] {
+            assert_eq!(value_class(v), ValueClass::Weak, "{v}");
+        }
+        assert_eq!(value_class("dev-password-123"), ValueClass::Literal);
+        let v = r#"{{ .Values.pw | default "hX9tq2" }}"#;
+        let ValueClass::Fallback(r, c) = value_class(v) else {
+            panic!()
+        };
+        assert_eq!((&v[r], *c), ("hX9tq2", ValueClass::Literal));
+        let v = "${DB_PASSWORD:-s3cr3tpw}";
+        let ValueClass::Fallback(r, _) = value_class(v) else {
+            panic!()
+        };
+        assert_eq!(&v[r], "s3cr3tpw");
+        assert_eq!(
+            value_class("{{ required \"pw\" .Values.pw }}"),
+            ValueClass::Safe
+        );
+        assert_eq!(
+            value_class("{{ .Values.pw | default (randAlphaNum 16) }}"),
+            ValueClass::Safe
+        );
+    }
+
+    #[test]
+    fn names_of_secrets() {
+        assert!(looks_like_name("my-app-tls"));
+        assert!(looks_like_name("db_password"));
+        assert!(!looks_like_name("Zx8vQ2mK7pL4nR9w"));
+    }
+}

@@ -1,0 +1,338 @@
+//! Line-wise reading of (key, value) pairs, for text that is not valid YAML or not YAML at
+//! all: Helm templates that fail to parse even with their `{{ }}` masked, broken or hostile
+//! YAML, `.env` files, and config files embedded in block scalars (`application.properties`,
+//! TOML, JSON, `.env`). YAML is followed by indentation to give an approximate key path, and
+//! `- name: X` / `value: Y` env entries are paired across lines.
+
+use std::ops::Range;
+
+/// One `key: value` (or `KEY=value`) found on a line.
+#[derive(Debug, Clone)]
+pub struct Pair<'a> {
+    pub key: &'a str,
+    pub value: &'a str,
+    /// Bytes of the value (inside quotes) in the whole text.
+    pub span: Range<usize>,
+    pub key_path: String,
+    /// Paired from `- name: KEY` and a following `value:`.
+    pub env: bool,
+}
+
+struct Frame {
+    indent: usize,
+    seg: String,
+    item: bool,
+    items: usize,
+}
+
+/// Lines of `text[range]` with their byte offsets.
+fn lines(text: &str, range: Range<usize>) -> impl Iterator<Item = (usize, &str)> {
+    let base = range.start;
+    text[range].split_inclusive('\n').scan(base, |at, line| {
+        let start = *at;
+        *at += line.len();
+        Some((start, line.trim_end_matches(['\n', '\r'])))
+    })
+}
+
+/// YAML-ish pairs, with key paths from indentation.
+pub fn yaml_pairs(text: &str, range: Range<usize>) -> Vec<Pair<'_>> {
+    let mut out = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut pending: Option<(usize, &str)> = None;
+    for (start, line) in lines(text, range) {
+        let content = line.trim_start_matches([' ', '\t']);
+        let mut indent = line.len() - content.len();
+        if content.is_empty() || content.starts_with(['#', '{']) || content.starts_with("---") {
+            continue;
+        }
+        let mut rest = content;
+        if let Some(item) = content
+            .strip_prefix("- ")
+            .or(content.strip_prefix('-').filter(|r| r.is_empty()))
+        {
+            open_item(&mut stack, indent);
+            pending = None;
+            indent += 2 + (item.len() - item.trim_start().len());
+            rest = item.trim_start();
+            if rest.starts_with('{') {
+                flow_entry(start + (line.len() - rest.len()), rest, &stack, &mut out);
+                continue;
+            }
+            if let Some(pair) = list_env(rest, start + line.len() - rest.len(), &stack) {
+                out.push(pair);
+                continue;
+            }
+        }
+        let Some((key, value, offset)) = key_value(rest, b':') else {
+            continue;
+        };
+        while stack.last().is_some_and(|f| f.indent >= indent) {
+            stack.pop();
+        }
+        let key_path = path(&stack, Some(key));
+        let value_start = start + line.len() - rest.len() + offset;
+        if value.is_empty() {
+            stack.push(Frame {
+                indent,
+                seg: key.to_string(),
+                item: false,
+                items: 0,
+            });
+            continue;
+        }
+        let env = key == "value" && pending.is_some_and(|(i, _)| i == indent);
+        let (key, key_path) = match (env, pending) {
+            (true, Some((_, name))) => (name, key_path),
+            _ => (key, key_path),
+        };
+        if key == "name" && !env {
+            pending = Some((indent, value));
+        }
+        out.push(Pair {
+            key,
+            value,
+            span: value_start..value_start + value.len(),
+            key_path,
+            env,
+        });
+    }
+    out
+}
+
+fn open_item(stack: &mut Vec<Frame>, indent: usize) {
+    while stack
+        .last()
+        .is_some_and(|f| f.indent > indent || (f.indent == indent && f.item))
+    {
+        stack.pop();
+    }
+    let n = stack.last_mut().map_or(0, |f| {
+        f.items += 1;
+        f.items - 1
+    });
+    stack.push(Frame {
+        indent,
+        seg: format!("[{n}]"),
+        item: true,
+        items: 0,
+    });
+}
+
+fn path(stack: &[Frame], key: Option<&str>) -> String {
+    let mut out = String::new();
+    for seg in stack.iter().map(|f| f.seg.as_str()).chain(key) {
+        if !seg.starts_with('[') && !out.is_empty() {
+            out.push('.');
+        }
+        out.push_str(seg);
+    }
+    out
+}
+
+/// `- {name: X, value: Y}` on one line.
+fn flow_entry<'a>(at: usize, rest: &'a str, stack: &[Frame], out: &mut Vec<Pair<'a>>) {
+    let inner = rest.trim_start_matches('{');
+    let inner_at = at + (rest.len() - inner.len());
+    let mut name = None;
+    let mut value = None;
+    let mut offset = 0;
+    for part in inner.split(',') {
+        let trimmed = part.trim_start();
+        let lead = part.len() - trimmed.len();
+        let part_end = trimmed.trim_end_matches(['}', ' ']);
+        if let Some((k, v, o)) = key_value(part_end, b':') {
+            let start = inner_at + offset + lead + o;
+            match k {
+                "name" => name = Some(v),
+                "value" => value = Some((v, start..start + v.len())),
+                _ => {}
+            }
+        }
+        offset += part.len() + 1;
+    }
+    if let (Some(key), Some((value, span))) = (name, value) {
+        let key_path = path(stack, Some("value"));
+        out.push(Pair {
+            key,
+            value,
+            span,
+            key_path,
+            env: true,
+        });
+    }
+}
+
+/// `- KEY=value` (a compose `environment:` list entry), quoted or not.
+fn list_env<'a>(rest: &'a str, at: usize, stack: &[Frame]) -> Option<Pair<'a>> {
+    let quote = usize::from(rest.starts_with(['"', '\'']));
+    let inner = rest[quote..].trim_end_matches(['"', '\'']);
+    let (key, value, offset) = key_value(inner, b'=')?;
+    if key.contains(':') || value.is_empty() {
+        return None;
+    }
+    let start = at + quote + offset;
+    let key_path = path(stack, None);
+    Some(Pair {
+        key,
+        value,
+        span: start..start + value.len(),
+        key_path,
+        env: false,
+    })
+}
+
+/// `key<sep> value` on one line: the key, the unquoted value, and where the value starts in
+/// `line`. The key may be quoted; the value loses its quotes and any trailing comment.
+pub fn key_value(line: &str, sep: u8) -> Option<(&str, &str, usize)> {
+    let (key, after_key) = match line.as_bytes().first()? {
+        q @ (b'"' | b'\'') => {
+            let end = line[1..].find(*q as char)? + 1;
+            (&line[1..end], end + 1)
+        }
+        _ => {
+            let end = line.find([sep as char, ' ', '\t'])?;
+            (&line[..end], end)
+        }
+    };
+    if key.is_empty() || key.contains(char::is_whitespace) && !line.starts_with(['"', '\'']) {
+        return None;
+    }
+    let gap = line[after_key..].len() - line[after_key..].trim_start().len();
+    let after = &line[after_key + gap..];
+    let after = after.strip_prefix(sep as char)?;
+    if sep == b':' && !(after.is_empty() || after.starts_with([' ', '\t'])) {
+        return None;
+    }
+    let value_at = line.len() - after.trim_start().len();
+    let (value, inner) = unquote(&line[value_at..], sep == b':');
+    Some((key, value, value_at + inner))
+}
+
+/// The value without quotes (offset of its first byte) or, unquoted, without a trailing
+/// comment, comma or semicolon. Anchors, tags and block indicators give an empty value.
+fn unquote(raw: &str, yaml: bool) -> (&str, usize) {
+    match raw.as_bytes().first() {
+        Some(q @ (b'"' | b'\'')) => match raw[1..].find(*q as char) {
+            Some(end) => (&raw[1..end + 1], 1),
+            None => (&raw[1..], 1),
+        },
+        Some(b'|' | b'>' | b'&' | b'*' | b'!' | b'[') if yaml => ("", 0),
+        _ => {
+            let cut = raw.find(" #").unwrap_or(raw.len());
+            (raw[..cut].trim_end().trim_end_matches([',', ';']), 0)
+        }
+    }
+}
+
+/// `KEY=value` lines of a `.env` file (with optional `export`).
+pub fn env_pairs(text: &str, range: Range<usize>) -> Vec<Pair<'_>> {
+    let mut out = Vec::new();
+    for (start, line) in lines(text, range) {
+        let content = line.trim_start();
+        let content = content
+            .strip_prefix("export ")
+            .map_or(content, str::trim_start);
+        if content.starts_with('#') {
+            continue;
+        }
+        let at = start + line.len() - content.len();
+        if let Some((key, value, offset)) = key_value(content, b'=')
+            && !value.is_empty()
+        {
+            let begin = at + offset;
+            out.push(Pair {
+                key,
+                value,
+                span: begin..begin + value.len(),
+                key_path: key.to_string(),
+                env: false,
+            });
+        }
+    }
+    out
+}
+
+/// Config-file lines in any of the usual shapes: `key = value`, `key=value`, `key: value`,
+/// `"key": "value",`.
+pub fn config_pairs(text: &str, range: Range<usize>) -> Vec<Pair<'_>> {
+    let mut out = Vec::new();
+    for (start, line) in lines(text, range) {
+        let content = line.trim_start();
+        let content = content
+            .strip_prefix("export ")
+            .map_or(content, str::trim_start);
+        if content.starts_with(['#', ';', '[', '/']) {
+            continue;
+        }
+        let at = start + line.len() - content.len();
+        let found = key_value(content, b'=').or_else(|| key_value(content, b':'));
+        if let Some((key, value, offset)) = found
+            && !value.is_empty()
+        {
+            let begin = at + offset;
+            out.push(Pair {
+                key,
+                value,
+                span: begin..begin + value.len(),
+                key_path: key.to_string(),
+                env: false,
+            });
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_paths_and_env_entries() {
+        let text = "spec:\n  env:\n    - name: DB_PASSWORD\n      value: \"pw1\"\n    - name: B\n      value: x # c\nauth:\n  password: pw2\n";
+        let pairs = yaml_pairs(text, 0..text.len());
+        let got: Vec<_> = pairs
+            .iter()
+            .map(|p| (p.key, p.value, p.key_path.as_str(), p.env))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("name", "DB_PASSWORD", "spec.env[0].name", false),
+                ("DB_PASSWORD", "pw1", "spec.env[0].value", true),
+                ("name", "B", "spec.env[1].name", false),
+                ("B", "x", "spec.env[1].value", true),
+                ("password", "pw2", "auth.password", false),
+            ]
+        );
+        assert_eq!(&text[pairs[1].span.clone()], "pw1");
+    }
+
+    #[test]
+    fn flow_env_and_compose_list() {
+        let text = "env:\n  - {name: API_TOKEN, value: tk1}\nenvironment:\n  - DB_PASS=pw3\n";
+        let pairs = yaml_pairs(text, 0..text.len());
+        assert_eq!(
+            (pairs[0].key, &text[pairs[0].span.clone()]),
+            ("API_TOKEN", "tk1")
+        );
+        assert_eq!(
+            (pairs[1].key, &text[pairs[1].span.clone()]),
+            ("DB_PASS", "pw3")
+        );
+    }
+
+    #[test]
+    fn env_and_config_lines() {
+        let text = "export A_TOKEN='tk'\n# c\nB=\"v\" \nspring.datasource.password=pw\n";
+        let pairs = env_pairs(text, 0..text.len());
+        assert_eq!(pairs.len(), 3);
+        assert_eq!(&text[pairs[0].span.clone()], "tk");
+        let text = "  \"password\": \"pw\",\n  user = app\n";
+        let pairs = config_pairs(text, 0..text.len());
+        assert_eq!(
+            (pairs[0].key, &text[pairs[0].span.clone()]),
+            ("password", "pw")
+        );
+    }
+}

@@ -1,0 +1,269 @@
+//! YAML (and JSON, a subset) to a small tree that keeps the byte range of every scalar, built
+//! from the parser's events one document at a time. Hostile input is bounded here: aliases are
+//! never expanded (an anchored value exists once, where it is defined, so a billion-laughs
+//! bomb costs nothing), nesting deeper than [`MAX_DEPTH`] is skipped, and a document of more
+//! than [`MAX_NODES`] nodes is abandoned to the line-wise analyzer.
+
+use std::ops::Range;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+
+/// Deeper structure is not judged (real configuration is rarely deeper than 20).
+pub const MAX_DEPTH: usize = 64;
+/// Per document; a larger one is read line by line instead.
+pub const MAX_NODES: usize = 1_000_000;
+
+#[derive(Debug)]
+pub struct Scalar {
+    pub value: String,
+    /// Bytes of the value in the source: inside the quotes, without a block scalar's header
+    /// and trailing newlines.
+    pub span: Range<usize>,
+    /// Whether YAML reads it as a string (not a number, boolean or null).
+    pub is_string: bool,
+    pub block: bool,
+}
+
+#[derive(Debug)]
+pub enum Node {
+    Scalar(Scalar),
+    Map(Vec<(Node, Node)>),
+    Seq(Vec<Node>),
+    /// An alias, or structure too deep to judge.
+    Other,
+}
+
+impl Node {
+    pub fn get(&self, key: &str) -> Option<&Node> {
+        match self {
+            Node::Map(entries) => entries
+                .iter()
+                .find(|(k, _)| k.as_str() == Some(key))
+                .map(|(_, v)| v),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(&self) -> Option<&str> {
+        match self {
+            Node::Scalar(s) => Some(&s.value),
+            _ => None,
+        }
+    }
+}
+
+/// Why a stream could not be read to the end: the byte offset where the failing document
+/// starts (documents before it were delivered), and the parser's message.
+#[derive(Debug)]
+pub struct Failure {
+    pub doc_start: usize,
+    pub message: String,
+}
+
+enum Frame {
+    Map(Vec<(Node, Node)>, Option<Node>),
+    Seq(Vec<Node>),
+    Skip(usize),
+}
+
+/// Line starts, to turn the parser's (line, character column) into byte offsets.
+pub struct Lines<'a> {
+    text: &'a str,
+    starts: Vec<usize>,
+}
+
+impl<'a> Lines<'a> {
+    pub fn new(text: &'a str) -> Lines<'a> {
+        let mut starts = vec![0];
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
+        Lines { text, starts }
+    }
+
+    pub fn offset(&self, line: usize, col: usize) -> usize {
+        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+            return self.text.len();
+        };
+        let rest = &self.text[start..];
+        rest.char_indices()
+            .nth(col)
+            .map_or(self.text.len(), |(i, _)| start + i)
+    }
+}
+
+/// Parses every document, handing each finished one to `on_doc` with its start offset.
+pub fn parse(text: &str, mut on_doc: impl FnMut(Node)) -> Result<(), Failure> {
+    let lines = Lines::new(text);
+    let mut parser = Parser::new_from_str(text);
+    let mut builder = Builder::default();
+    let mut doc_start = 0;
+    while let Some(event) = parser.next_event() {
+        let fail = |message: String| Failure { doc_start, message };
+        let (event, span) = event.map_err(|e| fail(e.to_string()))?;
+        match event {
+            Event::DocumentStart(_) => {
+                doc_start = lines.offset(span.start.line(), 0);
+                builder = Builder::default();
+            }
+            Event::DocumentEnd => {
+                if let Some(root) = builder.root.take() {
+                    on_doc(root);
+                }
+            }
+            event => builder.event(event, span, &lines).map_err(fail)?,
+        }
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+struct Builder {
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    nodes: usize,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event, span: Span, lines: &Lines) -> Result<(), String> {
+        self.nodes += 1;
+        if self.nodes > MAX_NODES {
+            return Err(format!("more than {MAX_NODES} nodes in one document"));
+        }
+        if let Some(Frame::Skip(depth)) = self.stack.last_mut() {
+            match event {
+                Event::MappingStart(..) | Event::SequenceStart(..) => *depth += 1,
+                Event::MappingEnd | Event::SequenceEnd => *depth -= 1,
+                _ => {}
+            }
+            if *depth == 0 {
+                self.stack.pop();
+                self.add(Node::Other);
+            }
+            return Ok(());
+        }
+        match event {
+            Event::Scalar(value, style, _, _) => self.add(scalar(&value, style, span, lines)),
+            Event::Alias(_) => self.add(Node::Other),
+            Event::MappingStart(..) => self.open(Frame::Map(Vec::new(), None)),
+            Event::SequenceStart(..) => self.open(Frame::Seq(Vec::new())),
+            Event::MappingEnd | Event::SequenceEnd => self.close(),
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, frame: Frame) {
+        let frame = if self.stack.len() >= MAX_DEPTH {
+            Frame::Skip(1)
+        } else {
+            frame
+        };
+        self.stack.push(frame);
+    }
+
+    fn close(&mut self) {
+        let node = match self.stack.pop() {
+            Some(Frame::Map(entries, _)) => Node::Map(entries),
+            Some(Frame::Seq(items)) => Node::Seq(items),
+            _ => Node::Other,
+        };
+        self.add(node);
+    }
+
+    fn add(&mut self, node: Node) {
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq(items)) => items.push(node),
+            Some(Frame::Map(entries, key)) => match key.take() {
+                Some(k) => entries.push((k, node)),
+                None => *key = Some(node),
+            },
+            Some(Frame::Skip(_)) => {}
+        }
+    }
+}
+
+fn scalar(value: &str, style: ScalarStyle, span: Span, lines: &Lines) -> Node {
+    let mut start = lines.offset(span.start.line(), span.start.col());
+    let mut end = lines.offset(span.end.line(), span.end.col()).max(start);
+    let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
+    match style {
+        ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if end >= start + 2 => {
+            start += 1;
+            end -= 1;
+        }
+        ScalarStyle::Literal | ScalarStyle::Folded => {
+            end = start + lines.text[start..end].trim_end().len();
+        }
+        _ => {}
+    }
+    Node::Scalar(Scalar {
+        value: value.to_string(),
+        span: start..end,
+        is_string: style != ScalarStyle::Plain || is_plain_string(value),
+        block,
+    })
+}
+
+/// Plain scalars that YAML 1.1 or 1.2 reads as null, booleans or numbers are not strings.
+fn is_plain_string(v: &str) -> bool {
+    let lower = v.to_ascii_lowercase();
+    let keyword = matches!(
+        lower.as_str(),
+        "" | "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+    );
+    let number = v.parse::<f64>().is_ok()
+        || lower
+            .strip_prefix("0x")
+            .is_some_and(|h| u64::from_str_radix(h, 16).is_ok())
+        || lower
+            .strip_prefix("0o")
+            .is_some_and(|o| u64::from_str_radix(o, 8).is_ok());
+    let special = matches!(lower.as_str(), ".inf" | "-.inf" | ".nan");
+    !(keyword || number || special) || lower == "nan" || lower == "inf"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn docs(text: &str) -> Vec<Node> {
+        let mut out = Vec::new();
+        parse(text, |n| out.push(n)).unwrap();
+        out
+    }
+
+    #[test]
+    fn spans_are_bytes_of_the_value() {
+        let text = "a: plain\nb: \"dq\"\nc: 'é x'\nd: |\n  one\n  two\n";
+        let root = &docs(text)[0];
+        for (key, want) in [
+            ("a", "plain"),
+            ("b", "dq"),
+            ("c", "é x"),
+            ("d", "one\n  two"),
+        ] {
+            let Some(Node::Scalar(s)) = root.get(key) else {
+                panic!()
+            };
+            assert_eq!(&text[s.span.clone()], want);
+        }
+    }
+
+    #[test]
+    fn aliases_are_not_expanded_and_depth_is_capped() {
+        let text = "a: &x [1, 2]\nb: *x\n";
+        assert!(matches!(docs(text)[0].get("b"), Some(Node::Other)));
+        let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
+        let _ = parse(&deep, |_| {});
+        let deep_block: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
+        let _ = parse(&deep_block, |_| {});
+    }
+
+    #[test]
+    fn plain_numbers_and_booleans_are_not_strings() {
+        for v in ["12", "1.5", "true", "No", "null", "~", "0x1F"] {
+            assert!(!is_plain_string(v), "{v}");
+        }
+        assert!(is_plain_string("hunter2"));
+    }
+}
