@@ -217,7 +217,9 @@ fn split_joined(word: &str) -> Vec<String> {
 /// What a key holds, judged by its words.
 pub fn key_class(key: &str) -> KeyClass {
     let mut w = words(key);
-    if w.iter().any(|x| x == "existing") {
+    if w.iter()
+        .any(|x| matches!(x.as_str(), "existing" | "public" | "publishable"))
+    {
         return KeyClass::Plain;
     }
     if is_connection(&w) {
@@ -418,7 +420,7 @@ pub fn value_class(value: &str) -> ValueClass {
     if let Some(fallback) = fallback(value) {
         return fallback;
     }
-    if is_reference(v) || is_placeholder(v) || v.contains(char::is_whitespace) {
+    if is_reference(v) || is_placeholder(v) || is_label(v) || v.contains(char::is_whitespace) {
         return ValueClass::Safe;
     }
     if is_weak(v) {
@@ -456,13 +458,33 @@ pub fn is_reference(v: &str) -> bool {
         || v.starts_with("~/")
 }
 
-/// Values that only say "put the secret here".
+/// Values that only say "put the secret here", and public keys that are meant to be seen.
 pub fn is_placeholder(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
     let mut chars = v.chars();
     let first = chars.next();
     let same = v.chars().count() >= 3 && chars.all(|c| Some(c) == first);
-    same || PLACEHOLDERS.iter().any(|p| lower.contains(p))
+    same || is_sequence(&lower)
+        || v.ends_with("...")
+        || v.ends_with('…')
+        || ["pk.", "pk_live_", "pk_test_"]
+            .iter()
+            .any(|p| v.starts_with(p))
+        || PLACEHOLDERS.iter().any(|p| lower.contains(p))
+}
+
+/// `abcdefgh`, `12345678`: keyboard runs.
+fn is_sequence(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 6 && b.windows(2).all(|w| w[1] == w[0].wrapping_add(1))
+}
+
+/// A capitalised word (`Password`, `Passwort`): a form label or translation, not a secret.
+fn is_label(v: &str) -> bool {
+    let mut chars = v.chars();
+    chars.next().is_some_and(char::is_uppercase)
+        && v.chars().count() > 1
+        && chars.all(|c| c.is_alphabetic() && c.is_lowercase())
 }
 
 /// `{{ … | default "pw" }}` and `${VAR:-pw}`: the literal fallback of a reference, if any. A
@@ -643,7 +665,7 @@ mod tests {
         ] {
             assert_eq!(value_class(v), ValueClass::Safe, "{v}");
         }
-        for v in ["changeme", "admin", "guest", "Password", "admin123"] {
+        for v in ["changeme", "admin", "guest", "password", "admin123"] {
             assert_eq!(value_class(v), ValueClass::Weak, "{v}");
         }
         assert_eq!(value_class("dev-password-123"), ValueClass::Literal);

@@ -96,8 +96,26 @@ pub fn applies(path: &str) -> bool {
     file_kind(path).is_some()
 }
 
+/// Translations hold the *word* "password" in every language, never one.
+fn is_translation(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    [
+        "locales/",
+        "locale/",
+        "i18n/",
+        "translations/",
+        "lang/",
+        "l10n/",
+    ]
+    .iter()
+    .any(|d| lower.starts_with(d) || lower.contains(&format!("/{d}")))
+}
+
 pub fn analyze(path: &str, bytes: &[u8]) -> Analysis {
     let mut analysis = Analysis::default();
+    if is_translation(path) {
+        return analysis;
+    }
     let (Some(kind), Ok(text)) = (file_kind(path), std::str::from_utf8(bytes)) else {
         return analysis;
     };
