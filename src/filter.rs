@@ -88,7 +88,20 @@ const LABELS: &[&str] = &[
     "clientsecret",
     "accesstoken",
     "authtoken",
+    "passwort",
+    "kennwort",
+    "motdepasse",
+    "contrasena",
+    "senha",
+    "wachtwoord",
+    "salasana",
+    "haslo",
+    "losenord",
 ];
+
+/// Words that make a kebab-case value the *name* of a secret (`billing-db-credentials`, a
+/// Kubernetes Secret or vault path), not its content.
+const NAME_WORDS: &[&str] = &["secret", "credential", "token", "key", "password", "auth"];
 
 /// Whether a captured value is a placeholder, template or reference rather than a secret.
 pub fn is_placeholder(secret: &str) -> bool {
@@ -99,7 +112,7 @@ pub fn is_placeholder(secret: &str) -> bool {
     if is_template(trimmed) || all_same_char(trimmed) || is_sequence(trimmed) {
         return true;
     }
-    if is_label(trimmed) || is_path(trimmed) {
+    if is_label(trimmed) || is_path(trimmed) || is_secret_name(trimmed) {
         return true;
     }
     let lower = trimmed.to_ascii_lowercase();
@@ -118,6 +131,19 @@ fn is_label(v: &str) -> bool {
         .map(|c| c.to_ascii_lowercase())
         .collect();
     LABELS.contains(&squashed.as_str())
+}
+
+/// `billing-db-credentials`, `platform-jwt-secret`: lower-case words joined by hyphens, one
+/// of which says what the named thing holds.
+fn is_secret_name(v: &str) -> bool {
+    let words: Vec<&str> = v.split('-').collect();
+    words.len() >= 3
+        && words
+            .iter()
+            .all(|w| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && words
+            .iter()
+            .any(|w| NAME_WORDS.iter().any(|n| w.starts_with(n)))
 }
 
 /// `/etc/keys/private.pem`, `./certs/tls.key`: where a secret lives, not the secret. Random
@@ -266,6 +292,8 @@ mod tests {
             "YOUR_API_KEY",
             "********",
             "Password",
+            "Passwort",
+            "billing-db-credentials",
             "/etc/keys/private.pem",
             "pk_live_hGAkWvj7FAc9QeWJKY40uvSw",
         ] {
@@ -282,6 +310,7 @@ mod tests {
             "Tr0ub4dor&3",
             "/K7MDENG/bPxRfiCYzXAMPLEKEYwJalrXUtnFEM",
             "password-1977-Xq",
+            "correct-horse-battery-staple",
         ] {
             assert!(!is_placeholder(v), "{v} should not be a placeholder");
         }
