@@ -9,8 +9,7 @@ use std::ops::Range;
 
 use git2::{Delta, Diff, DiffFindOptions, DiffOptions, FileMode, Oid, Patch};
 
-use super::Collected;
-use super::git::Tally;
+use super::git::Shared;
 
 /// Every line of a file, for content git calls binary: the scanner decides what it is.
 const WHOLE: Range<u32> = 1..u32::MAX;
@@ -37,22 +36,23 @@ pub fn options(max_size: u64) -> DiffOptions {
 
 /// The files a diff adds lines to. Deletions, pure renames and copies, mode changes,
 /// symlinks and submodules (counted in `tally`) add none.
-pub fn changes(diff: &mut Diff, out: &Collected, tally: &Tally) -> Changes {
+pub fn changes(diff: &mut Diff, sh: &Shared) -> Changes {
     let mut find = DiffFindOptions::new();
     find.renames(true).copies(true);
     if let Err(e) = diff.find_similar(Some(&mut find)) {
-        out.note(format!("rename detection failed: {}", e.message()));
+        sh.out
+            .note(format!("rename detection failed: {}", e.message()));
     }
     let mut changes = Changes::new();
     for idx in 0..diff.deltas().len() {
-        if let Some((path, change)) = change(diff, idx, out, tally) {
+        if let Some((path, change)) = change(diff, idx, sh) {
             changes.insert(path, change);
         }
     }
     changes
 }
 
-fn change(diff: &Diff, idx: usize, out: &Collected, tally: &Tally) -> Option<(String, Change)> {
+fn change(diff: &Diff, idx: usize, sh: &Shared) -> Option<(String, Change)> {
     let delta = diff.get_delta(idx)?;
     let (old, new) = (delta.old_file(), delta.new_file());
     if !matches!(
@@ -64,7 +64,8 @@ fn change(diff: &Diff, idx: usize, out: &Collected, tally: &Tally) -> Option<(St
     match new.mode() {
         FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable => {}
         FileMode::Commit => {
-            tally.submodule(&String::from_utf8_lossy(new.path_bytes()?));
+            sh.tally
+                .submodule(&String::from_utf8_lossy(new.path_bytes()?));
             return None;
         }
         _ => return None,
@@ -77,7 +78,8 @@ fn change(diff: &Diff, idx: usize, out: &Collected, tally: &Tally) -> Option<(St
         Ok(Some(patch)) => added_lines(&patch),
         Ok(None) => vec![WHOLE],
         Err(e) => {
-            out.error(format!("{path} (blob {})", new.id()), e.message());
+            sh.out
+                .error(format!("{path} (blob {})", new.id()), e.message());
             return None;
         }
     };

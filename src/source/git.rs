@@ -13,6 +13,7 @@ use anyhow::{Context, Result, bail};
 use git2::{Commit, Odb, OdbObject, Oid, Repository};
 
 use super::Collected;
+use super::diff::Change;
 use super::progress::{Progress, Show};
 use crate::blob::{CommitInfo, Origin};
 use crate::finding::Finding;
@@ -76,27 +77,34 @@ impl GitSource {
     /// an error here means the scan could not start (a bad range, a bare repository for
     /// `--staged`).
     pub fn run(self, scanner: &Scanner, out: &Collected) -> Result<()> {
-        let tally = Tally::default();
-        let progress = Progress::new(self.progress);
         tune_libgit2();
-        let ctx = super::range::Context {
+        let sh = Shared {
             scanner,
             out,
-            tally: &tally,
+            tally: Tally::default(),
+            progress: Progress::new(self.progress),
             threads: self.threads,
         };
-        match &self.mode {
-            Mode::Full => {
-                super::history::audit(self.repo, self.threads, scanner, out, &tally, &progress)?
-            }
-            Mode::Range(spec) => super::range::scan_range(&self.repo, spec, &ctx)?,
-            Mode::Since(rev) => super::range::scan_since(&self.repo, rev, &ctx)?,
-            Mode::Staged => super::staged::scan_staged(&self.repo, scanner, out, &tally)?,
-        }
-        progress.finish();
-        tally.notes(out);
-        Ok(())
+        let scanned = match &self.mode {
+            Mode::Full => super::history::audit(self.repo, &sh),
+            Mode::Range(spec) => super::range::scan_range(&self.repo, spec, &sh),
+            Mode::Since(rev) => super::range::scan_since(&self.repo, rev, &sh),
+            Mode::Staged => super::staged::scan_staged(&self.repo, &sh),
+        };
+        sh.progress.finish();
+        sh.tally.notes(out);
+        scanned
     }
+}
+
+/// What every part of a git scan shares: the scanner, where problems and findings go, the
+/// count of what was passed over, and the progress display.
+pub struct Shared<'a> {
+    pub scanner: &'a Scanner,
+    pub out: &'a Collected,
+    pub tally: Tally,
+    pub progress: Progress,
+    pub threads: usize,
 }
 
 /// Every object is read about once, so libgit2's object cache only costs memory; and
@@ -205,65 +213,52 @@ pub fn read_blob<'o>(
     odb: &'o Odb<'_>,
     blob: Oid,
     shown: &str,
-    scanner: &Scanner,
-    out: &Collected,
-    tally: &Tally,
+    sh: &Shared,
 ) -> Option<OdbObject<'o>> {
     let size = match odb.read_header(blob) {
         Ok((size, _)) => size as u64,
-        Err(e) => return unreadable(blob, shown, &e, scanner, out),
+        Err(e) => return unreadable(blob, shown, &e, sh),
     };
-    if scanner.too_large(size) {
-        out.note(format!(
+    if sh.scanner.too_large(size) {
+        sh.out.note(format!(
             "{shown} (blob {blob}): skipped, {size} bytes is over --max-file-size"
         ));
         return None;
     }
     let object = match odb.read(blob) {
         Ok(object) => object,
-        Err(e) => return unreadable(blob, shown, &e, scanner, out),
+        Err(e) => return unreadable(blob, shown, &e, sh),
     };
     let data = object.data();
     if data.len() <= LFS_POINTER_MAX && data.starts_with(LFS_POINTER) {
-        tally.lfs_pointers.fetch_add(1, Relaxed);
+        sh.tally.lfs_pointers.fetch_add(1, Relaxed);
         return None;
     }
     Some(object)
 }
 
-fn unreadable<T>(
-    blob: Oid,
-    shown: &str,
-    err: &git2::Error,
-    scanner: &Scanner,
-    out: &Collected,
-) -> Option<T> {
-    Stats::add(&scanner.stats.unreadable, 1);
-    out.error(format!("blob {blob} ({shown})"), err.message().to_string());
+fn unreadable<T>(blob: Oid, shown: &str, err: &git2::Error, sh: &Shared) -> Option<T> {
+    Stats::add(&sh.scanner.stats.unreadable, 1);
+    sh.out
+        .error(format!("blob {blob} ({shown})"), err.message().to_string());
     None
 }
 
-/// Reads and scans one changed blob; findings carry `commit` and only added lines count.
-#[allow(clippy::too_many_arguments)]
+/// Reads and scans one changed file; findings carry `commit` and only added lines count.
 pub fn scan_change(
     odb: &Odb<'_>,
-    blob: Oid,
-    path: &str,
+    path: String,
+    change: Change,
     commit: Option<Arc<CommitInfo>>,
-    added: &AddedLines,
-    scanner: &Scanner,
-    out: &Collected,
-    tally: &Tally,
+    sh: &Shared,
 ) -> Vec<Finding> {
-    let Some(object) = read_blob(odb, blob, path, scanner, out, tally) else {
+    let Some(object) = read_blob(odb, change.blob, &path, sh) else {
         return Vec::new();
     };
-    let origin = Origin {
-        path: path.to_string(),
-        commit,
-    };
-    scanner
-        .scan_blob(&origin, object.data(), Some(added))
+    let origin = Origin { path, commit };
+    let added = AddedLines(change.lines);
+    sh.scanner
+        .scan_blob(&origin, object.data(), Some(&added))
         .unwrap_or_default()
 }
 

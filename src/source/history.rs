@@ -20,12 +20,12 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::Collected;
 use super::git::{
-    FirstSeen, MODE_GITLINK, MODE_SYMLINK, MODE_TREE, Tally, commit_info, join_path, pool,
+    FirstSeen, MODE_GITLINK, MODE_SYMLINK, MODE_TREE, Shared, commit_info, join_path, pool,
     read_blob,
 };
-use super::progress::Progress;
 use crate::blob::Origin;
-use crate::scan::{Scanner, Stats};
+use crate::finding::Finding;
+use crate::scan::Stats;
 
 /// A blob to scan, with where it first appeared.
 struct Job {
@@ -40,66 +40,52 @@ struct Job {
 /// small enough that memory does not grow with the repository.
 const QUEUE: usize = 1024;
 
-pub fn audit(
-    repo: Repository,
-    threads: usize,
-    scanner: &Scanner,
-    out: &Collected,
-    tally: &Tally,
-    progress: &Progress,
-) -> Result<()> {
+pub fn audit(repo: Repository, sh: &Shared) -> Result<()> {
     let git_dir = repo.path().to_path_buf();
-    let pool = pool(threads)?;
+    let pool = pool(sh.threads)?;
     let (tx, rx) = bounded::<Job>(QUEUE);
     let first = FirstSeen::default();
     let walked = std::thread::scope(|s| {
-        let walker = s.spawn(move || Walker::new(&repo, scanner, out, tally, progress, tx).walk());
+        let walker = s.spawn(move || Walker::new(&repo, sh, tx).walk());
         pool.install(|| {
             rx.into_iter().par_bridge().for_each_init(
                 || Repository::open(&git_dir),
-                |repo, job| scan_job(repo, &job, scanner, out, tally, &first, progress),
+                |repo, job| scan_job(repo, &job, sh, &first),
             )
         });
         walker.join().expect("the walker does not panic")
     });
-    first.into_findings(out);
+    first.into_findings(sh.out);
     walked
 }
 
-fn scan_job(
-    repo: &mut Result<Repository, git2::Error>,
-    job: &Job,
-    scanner: &Scanner,
-    out: &Collected,
-    tally: &Tally,
-    first: &FirstSeen,
-    progress: &Progress,
-) {
+fn scan_job(repo: &mut Result<Repository, git2::Error>, job: &Job, sh: &Shared, first: &FirstSeen) {
+    let what = || format!("blob {} ({})", job.blob, job.path);
     let repo = match repo {
-        Ok(repo) => repo,
-        Err(e) => return out.error(format!("blob {} ({})", job.blob, job.path), e.message()),
+        Ok(repo) => &*repo,
+        Err(e) => return sh.out.error(what(), e.message()),
     };
     let odb = match repo.odb() {
         Ok(odb) => odb,
-        Err(e) => return out.error(format!("blob {} ({})", job.blob, job.path), e.message()),
+        Err(e) => return sh.out.error(what(), e.message()),
     };
-    let Some(object) = read_blob(&odb, job.blob, &job.path, scanner, out, tally) else {
+    let Some(object) = read_blob(&odb, job.blob, &job.path, sh) else {
         return;
     };
     let origin = Origin::file(job.path.as_str());
-    if let Ok(mut found) = scanner.scan_blob(&origin, object.data(), None)
+    if let Ok(mut found) = sh.scanner.scan_blob(&origin, object.data(), None)
         && !found.is_empty()
     {
-        attribute(repo, job, &mut found, out);
+        attribute(repo, job, &mut found, sh.out);
         first.offer(job.seq, found);
     }
-    if Stats::get(&scanner.stats.files).is_multiple_of(64) {
-        progress.update(&scanner.stats);
+    if Stats::get(&sh.scanner.stats.files).is_multiple_of(64) {
+        sh.progress.update(&sh.scanner.stats);
     }
 }
 
 /// Sets the introducing commit on a blob's findings; looked up only for blobs with findings.
-fn attribute(repo: &Repository, job: &Job, found: &mut [crate::finding::Finding], out: &Collected) {
+fn attribute(repo: &Repository, job: &Job, found: &mut [Finding], out: &Collected) {
     match repo.find_commit(job.commit) {
         Ok(commit) => {
             let info = Arc::new(commit_info(&commit));
@@ -113,10 +99,7 @@ fn attribute(repo: &Repository, job: &Job, found: &mut [crate::finding::Finding]
 
 struct Walker<'a> {
     repo: &'a Repository,
-    scanner: &'a Scanner,
-    out: &'a Collected,
-    tally: &'a Tally,
-    progress: &'a Progress,
+    sh: &'a Shared<'a>,
     tx: Sender<Job>,
     trees: HashSet<Oid>,
     blobs: HashSet<Oid>,
@@ -124,20 +107,10 @@ struct Walker<'a> {
 }
 
 impl<'a> Walker<'a> {
-    fn new(
-        repo: &'a Repository,
-        scanner: &'a Scanner,
-        out: &'a Collected,
-        tally: &'a Tally,
-        progress: &'a Progress,
-        tx: Sender<Job>,
-    ) -> Walker<'a> {
+    fn new(repo: &'a Repository, sh: &'a Shared<'a>, tx: Sender<Job>) -> Walker<'a> {
         Walker {
             repo,
-            scanner,
-            out,
-            tally,
-            progress,
+            sh,
             tx,
             trees: HashSet::new(),
             blobs: HashSet::new(),
@@ -156,25 +129,25 @@ impl<'a> Walker<'a> {
             match oid {
                 Ok(oid) => self.commit(oid),
                 Err(e) => {
-                    self.out.error("commit graph", e.message());
+                    self.sh.out.error("commit graph", e.message());
                     break;
                 }
             }
         }
-        self.progress.update(&self.scanner.stats);
+        self.sh.progress.update(&self.sh.scanner.stats);
         Ok(())
     }
 
     fn commit(&mut self, oid: Oid) {
         let tree = match self.repo.find_commit(oid) {
             Ok(commit) => commit.tree_id(),
-            Err(e) => return self.out.error(format!("commit {oid}"), e.message()),
+            Err(e) => return self.sh.out.error(format!("commit {oid}"), e.message()),
         };
         let seq = self.seq;
         self.seq += 1;
-        Stats::add(&self.scanner.stats.commits, 1);
+        Stats::add(&self.sh.scanner.stats.commits, 1);
         if seq.is_multiple_of(64) {
-            self.progress.update(&self.scanner.stats);
+            self.sh.progress.update(&self.sh.scanner.stats);
         }
         self.tree(tree, oid, seq);
     }
@@ -190,8 +163,8 @@ impl<'a> Walker<'a> {
                 Ok(tree) => tree,
                 Err(e) => {
                     let at = if prefix.is_empty() { "/" } else { &prefix };
-                    self.out
-                        .error(format!("tree {id} ({at} in commit {commit})"), e.message());
+                    let what = format!("tree {id} ({at} in commit {commit})");
+                    self.sh.out.error(what, e.message());
                     continue;
                 }
             };
@@ -199,7 +172,7 @@ impl<'a> Walker<'a> {
                 let path = join_path(&prefix, entry.name_bytes());
                 match entry.filemode() {
                     MODE_TREE => stack.push((entry.id(), path)),
-                    MODE_GITLINK => self.tally.submodule(&path),
+                    MODE_GITLINK => self.sh.tally.submodule(&path),
                     MODE_SYMLINK => {}
                     _ => self.blob(Job {
                         blob: entry.id(),

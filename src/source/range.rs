@@ -7,34 +7,26 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context, Result, bail};
 use git2::{Commit, Oid, Repository, Sort};
 use rayon::iter::{IndexedParallelIterator, IntoParallelRefIterator, ParallelIterator};
 
 use super::Collected;
 use super::diff::{self, Changes};
-use super::git::{FirstSeen, Tally, commit_info, pool, scan_change};
-use crate::scan::{AddedLines, Scanner, Stats};
+use super::git::{FirstSeen, Shared, commit_info, pool, scan_change};
+use crate::scan::Stats;
 
-/// What every step of a range scan needs.
-pub struct Context<'a> {
-    pub scanner: &'a Scanner,
-    pub out: &'a Collected,
-    pub tally: &'a Tally,
-    pub threads: usize,
-}
-
-pub fn scan_range(repo: &Repository, spec: &str, ctx: &Context) -> Result<()> {
+pub fn scan_range(repo: &Repository, spec: &str, sh: &Shared) -> Result<()> {
     if !spec.contains("..") || spec.contains("...") {
         bail!("--range wants BASE..HEAD (two dots), got {spec:?}");
     }
     let mut walk = repo.revwalk()?;
     walk.push_range(spec)
         .with_context(|| format!("cannot resolve the range {spec:?}"))?;
-    scan_commits(repo, walk, ctx)
+    scan_commits(repo, walk, sh)
 }
 
-pub fn scan_since(repo: &Repository, rev: &str, ctx: &Context) -> Result<()> {
+pub fn scan_since(repo: &Repository, rev: &str, sh: &Shared) -> Result<()> {
     let base = repo
         .revparse_single(rev)
         .and_then(|o| o.peel_to_commit())
@@ -42,49 +34,38 @@ pub fn scan_since(repo: &Repository, rev: &str, ctx: &Context) -> Result<()> {
     let mut walk = repo.revwalk()?;
     walk.push_head().context("HEAD does not name a commit")?;
     walk.hide(base.id())?;
-    scan_commits(repo, walk, ctx)
+    scan_commits(repo, walk, sh)
 }
 
-fn scan_commits(repo: &Repository, mut walk: git2::Revwalk, ctx: &Context) -> Result<()> {
+fn scan_commits(repo: &Repository, mut walk: git2::Revwalk, sh: &Shared) -> Result<()> {
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
     let oids: Vec<Oid> = walk
         .collect::<Result<_, _>>()
         .context("cannot walk the commits")?;
     let git_dir = repo.path().to_path_buf();
     let first = FirstSeen::default();
-    pool(ctx.threads)?.install(|| {
+    pool(sh.threads)?.install(|| {
         oids.par_iter().enumerate().for_each_init(
             || Repository::open(&git_dir),
             |repo, (seq, &oid)| match repo {
-                Ok(repo) => scan_commit(repo, oid, seq as u64, ctx, &first),
-                Err(e) => ctx.out.error(format!("commit {oid}"), e.message()),
+                Ok(repo) => scan_commit(repo, oid, seq as u64, sh, &first),
+                Err(e) => sh.out.error(format!("commit {oid}"), e.message()),
             },
         )
     });
-    first.into_findings(ctx.out);
+    first.into_findings(sh.out);
     Ok(())
 }
 
 /// The lines one commit adds, scanned; findings go to `first` under the commit's position.
-fn scan_commit(repo: &Repository, oid: Oid, seq: u64, ctx: &Context, first: &FirstSeen) {
-    let (Some(commit), Ok(odb)) = (find_commit(repo, oid, ctx.out), repo.odb()) else {
+fn scan_commit(repo: &Repository, oid: Oid, seq: u64, sh: &Shared, first: &FirstSeen) {
+    let (Some(commit), Ok(odb)) = (find_commit(repo, oid, sh.out), repo.odb()) else {
         return;
     };
-    Stats::add(&ctx.scanner.stats.commits, 1);
+    Stats::add(&sh.scanner.stats.commits, 1);
     let info = Arc::new(commit_info(&commit));
-    for (path, change) in commit_changes(repo, &commit, ctx.scanner, ctx.out, ctx.tally) {
-        let added = AddedLines(change.lines);
-        let commit = Some(info.clone());
-        let found = scan_change(
-            &odb,
-            change.blob,
-            &path,
-            commit,
-            &added,
-            ctx.scanner,
-            ctx.out,
-            ctx.tally,
-        );
+    for (path, change) in commit_changes(repo, &commit, sh) {
+        let found = scan_change(&odb, path, change, Some(info.clone()), sh);
         first.offer(seq, found);
     }
 }
@@ -96,13 +77,8 @@ fn find_commit<'r>(repo: &'r Repository, oid: Oid, out: &Collected) -> Option<Co
 }
 
 /// The lines one commit adds, per file.
-fn commit_changes(
-    repo: &Repository,
-    commit: &Commit,
-    scanner: &Scanner,
-    out: &Collected,
-    tally: &Tally,
-) -> Changes {
+fn commit_changes(repo: &Repository, commit: &Commit, sh: &Shared) -> Changes {
+    let out = sh.out;
     let what = || format!("commit {}", commit.id());
     let tree = match commit.tree() {
         Ok(tree) => tree,
@@ -123,9 +99,9 @@ fn commit_changes(
     }
     let mut per_parent = Vec::new();
     for parent in &parents {
-        let mut opts = diff::options(scanner.max_file_size);
+        let mut opts = diff::options(sh.scanner.max_file_size);
         match repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts)) {
-            Ok(mut d) => per_parent.push(diff::changes(&mut d, out, tally)),
+            Ok(mut d) => per_parent.push(diff::changes(&mut d, sh)),
             Err(e) => out.error(what(), e.message()),
         }
     }

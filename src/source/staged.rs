@@ -6,17 +6,10 @@
 use anyhow::{Context, Result};
 use git2::{ErrorCode, Repository};
 
-use super::Collected;
 use super::diff;
-use super::git::{Tally, scan_change};
-use crate::scan::{AddedLines, Scanner};
+use super::git::{Shared, scan_change};
 
-pub fn scan_staged(
-    repo: &Repository,
-    scanner: &Scanner,
-    out: &Collected,
-    tally: &Tally,
-) -> Result<()> {
+pub fn scan_staged(repo: &Repository, sh: &Shared) -> Result<()> {
     let index = repo
         .index()
         .context("cannot read the index (a bare repository has none)")?;
@@ -25,15 +18,13 @@ pub fn scan_staged(
         Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
         Err(e) => return Err(e).context("cannot read HEAD"),
     };
-    let mut opts = diff::options(scanner.max_file_size);
+    let mut opts = diff::options(sh.scanner.max_file_size);
     let mut staged = repo
         .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))
         .context("cannot diff the index against HEAD")?;
     let odb = repo.odb()?;
-    for (path, change) in diff::changes(&mut staged, out, tally) {
-        let added = AddedLines(change.lines);
-        let found = scan_change(&odb, change.blob, &path, None, &added, scanner, out, tally);
-        out.findings(found);
+    for (path, change) in diff::changes(&mut staged, sh) {
+        sh.out.findings(scan_change(&odb, path, change, None, sh));
     }
     Ok(())
 }
