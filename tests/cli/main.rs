@@ -5,4 +5,5 @@ mod common;
 mod corpus;
 mod git;
 mod gitleaks;
+mod sarif;
 mod scan;

@@ -1,0 +1,76 @@
+//! GitHub Actions workflow commands: one `::error` or `::warning` line per finding, which the
+//! runner turns into an annotation on the pull request's diff. Secrets are always redacted:
+//! workflow logs are readable by everyone who can read the repository.
+
+use std::io::{self, Write};
+
+use super::Report;
+use crate::finding::{Finding, Severity};
+
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    for finding in report.findings {
+        writeln!(out, "{}", annotation(finding))?;
+    }
+    Ok(())
+}
+
+/// `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`.
+pub fn annotation(f: &Finding) -> String {
+    let level = match f.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    let loc = f.location;
+    let props = [
+        ("file", f.path.clone()),
+        ("line", loc.line.max(1).to_string()),
+        ("col", loc.column.max(1).to_string()),
+        ("endLine", loc.end_line.max(loc.line).max(1).to_string()),
+        ("endColumn", loc.end_column.max(1).to_string()),
+        ("title", format!("leakhound: {}", f.rule_id)),
+    ];
+    let props: Vec<String> = props
+        .iter()
+        .map(|(k, v)| format!("{k}={}", escape_property(v)))
+        .collect();
+    format!(
+        "::{level} {}::{}",
+        props.join(","),
+        escape_data(&message(f))
+    )
+}
+
+fn message(f: &Finding) -> String {
+    let mut text = format!("{}: {}", f.description, f.secret.redacted());
+    if let Some(key_path) = &f.key_path {
+        text += &format!(" (key {key_path})");
+    }
+    if let Some(c) = &f.commit {
+        let short = &c.id[..c.id.len().min(12)];
+        text += &format!("\nintroduced in {short} by {} on {}", c.author, c.date);
+    }
+    text
+}
+
+/// The runner's escaping for a command's message.
+pub fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Properties also end at `,` and `:`.
+pub fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_like_the_runner() {
+        assert_eq!(escape_data("50%\r\nnext"), "50%25%0D%0Anext");
+        assert_eq!(escape_property("a,b:c%"), "a%2Cb%3Ac%25");
+    }
+}
