@@ -24,9 +24,9 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Scan(args) => scan(&args),
         Command::Rules(args) => rules(&args),
         Command::Git(args) => git(&args),
-        Command::Ci(_) | Command::Baseline(_) | Command::InstallHook(_) => {
-            bail!("this command is not built yet")
-        }
+        Command::Ci(args) => crate::ci::run(&args),
+        Command::Baseline(args) => crate::baseline::run(&args),
+        Command::InstallHook(args) => crate::hook::install(&args),
     }
 }
 
@@ -40,7 +40,7 @@ pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
 
 /// The directory a scan is rooted at: where `.leakhound.toml` and `.leakhoundignore` are
 /// looked for. For several paths, the first directory among them.
-fn scan_root(paths: &[PathBuf]) -> PathBuf {
+pub fn scan_root(paths: &[PathBuf]) -> PathBuf {
     paths
         .iter()
         .find(|p| p.is_dir())
@@ -50,6 +50,12 @@ fn scan_root(paths: &[PathBuf]) -> PathBuf {
 
 fn scan(args: &ScanArgs) -> Result<u8> {
     let start = Instant::now();
+    let (scanner, collected) = file_scan(args)?;
+    finish(&args.common, &scanner, collected, start)
+}
+
+/// Runs `leakhound scan` up to the report, for `scan` and `baseline scan`.
+pub fn file_scan(args: &ScanArgs) -> Result<(Scanner, Collected)> {
     let root = scan_root(&args.paths);
     let scanner = config::scanner(&args.common, &root)?;
     let source = FileSource {
@@ -59,7 +65,7 @@ fn scan(args: &ScanArgs) -> Result<u8> {
     };
     let collected = Collected::default();
     source.run(&scanner, &collected);
-    finish(&args.common, &scanner, collected, start)
+    Ok((scanner, collected))
 }
 
 fn git(args: &GitArgs) -> Result<u8> {
@@ -110,6 +116,14 @@ pub fn outcome(scanner: &Scanner, collected: Collected, start: Instant) -> Outco
     let (mut findings, errors, notes) = collected.into_parts();
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
+    let mut notes = notes;
+    notes.extend(
+        scanner
+            .filter
+            .stale()
+            .into_iter()
+            .map(|fp| format!("baseline entry {fp} matched nothing in this scan (stale)")),
+    );
     let s = &scanner.stats;
     let summary = Summary {
         files_scanned: Stats::get(&s.files),

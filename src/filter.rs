@@ -4,6 +4,7 @@
 //! through the same gate.
 
 use std::collections::HashSet;
+use std::sync::Mutex;
 
 use crate::rules::Allowlist;
 use crate::rules::gitleaks::location_key;
@@ -217,6 +218,9 @@ pub struct Filter {
     own_files: Vec<String>,
     /// Accepted locations from `.gitleaksignore`: `path:rule:line`, `commit:path:rule:line`.
     ignored_at: HashSet<String>,
+    /// The accepted fingerprints that suppressed a match in this scan: the rest are stale
+    /// baseline entries, and `leakhound baseline` keeps only these.
+    used: Mutex<HashSet<String>>,
 }
 
 impl Filter {
@@ -225,7 +229,21 @@ impl Filter {
             ignored,
             own_files,
             ignored_at: HashSet::new(),
+            used: Mutex::default(),
         }
+    }
+
+    /// Accepted fingerprints that matched something in this scan.
+    pub fn used(&self) -> HashSet<String> {
+        self.used.lock().expect("no panics while holding").clone()
+    }
+
+    /// Accepted fingerprints that matched nothing in this scan, sorted.
+    pub fn stale(&self) -> Vec<String> {
+        let used = self.used.lock().expect("no panics while holding");
+        let mut stale: Vec<String> = self.ignored.difference(&used).cloned().collect();
+        stale.sort();
+        stale
     }
 
     pub fn with_locations(mut self, ignored_at: HashSet<String>) -> Filter {
@@ -265,7 +283,12 @@ impl Filter {
         {
             return Verdict::Drop;
         }
-        if lines.iter().any(|l| inline_allowed(l)) || self.ignored.contains(fingerprint) {
+        if self.ignored.contains(fingerprint) {
+            let mut used = self.used.lock().expect("no panics while holding");
+            used.insert(fingerprint.to_string());
+            return Verdict::Suppress;
+        }
+        if lines.iter().any(|l| inline_allowed(l)) {
             return Verdict::Suppress;
         }
         Verdict::Report

@@ -1,12 +1,15 @@
 //! leakhound: parse the command line, run, map the outcome to an exit status.
 
 mod app;
+mod baseline;
 mod blob;
+mod ci;
 mod cli;
 mod config;
 mod engine;
 mod filter;
 mod finding;
+mod hook;
 mod k8s;
 mod report;
 mod rules;

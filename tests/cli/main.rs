@@ -5,5 +5,6 @@ mod common;
 mod corpus;
 mod git;
 mod gitleaks;
+mod integrations;
 mod sarif;
 mod scan;

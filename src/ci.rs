@@ -1,0 +1,305 @@
+//! `leakhound ci`: what a GitHub Actions job runs. It reads the event the workflow runs for
+//! and scans what that event adds: a pull request's own commits (from the merge base of its
+//! base and head, computed locally: an API list of a pull request's commits is paged and drops
+//! commits on long pull requests), a push's `before..after`, and the whole history otherwise.
+//! It prints annotations, writes SARIF for code scanning and a job summary, and exits like
+//! every scan. The range scan itself is `leakhound git --range`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use git2::{Oid, Repository};
+use serde_json::Value;
+
+use crate::app::{self, Outcome};
+use crate::cli::{CiArgs, Format, GitArgs};
+use crate::config::{self, Output};
+use crate::report::{self, Report};
+use crate::rules::RuleSet;
+use crate::source::Collected;
+
+/// What the event asks to scan.
+#[derive(Debug, PartialEq, Eq)]
+enum Scope {
+    /// `BASE..HEAD`, and what to call it in messages.
+    Range(String, &'static str),
+    Full(&'static str),
+    /// A push that deleted a branch adds nothing.
+    Nothing,
+}
+
+/// The Actions environment, read once.
+struct Env {
+    event_name: String,
+    event: Value,
+    workspace: PathBuf,
+    sha: Option<String>,
+    step_summary: Option<PathBuf>,
+}
+
+pub fn run(args: &CiArgs) -> Result<u8> {
+    let start = Instant::now();
+    let env = Env::read()?;
+    let scope = scope(&env)?;
+    let git_args = GitArgs {
+        repo: env.workspace.clone(),
+        range: match &scope {
+            Scope::Range(range, _) => Some(range.clone()),
+            _ => None,
+        },
+        since: None,
+        staged: false,
+        common: args.common.clone(),
+    };
+    let (scanner, collected) = match scope {
+        Scope::Nothing => (
+            config::scanner(&args.common, &env.workspace)?,
+            Collected::default(),
+        ),
+        _ => app::git_scan(&git_args)?,
+    };
+    let outcome = app::outcome(&scanner, collected, start);
+    let output = Output::from_args(&args.common);
+    let rules = scanner.engine.rules();
+    problems(&output, &outcome);
+    report_to(None, Format::Github, rules, &outcome)?;
+    report_to(Some(&args.sarif), Format::Sarif, rules, &outcome)?;
+    if let Some(path) = &output.file {
+        report_to(Some(path), output.format, rules, &outcome)?;
+    }
+    if let Some(path) = &env.step_summary {
+        append_summary(path, &scope, &outcome)?;
+    }
+    if !output.quiet {
+        eprintln!(
+            "leakhound: {} finding(s) in {} ({} commit(s) scanned); SARIF in {}",
+            outcome.findings.len(),
+            describe(&scope),
+            outcome.summary.commits_scanned,
+            args.sarif.display()
+        );
+    }
+    Ok(app::exit_status(&output, &outcome))
+}
+
+impl Env {
+    fn read() -> Result<Env> {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let Some(event_name) = var("GITHUB_EVENT_NAME") else {
+            bail!("GITHUB_EVENT_NAME is not set: `leakhound ci` runs inside GitHub Actions");
+        };
+        let event = match var("GITHUB_EVENT_PATH") {
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read the event file {path}"))?;
+                serde_json::from_str(&text)
+                    .with_context(|| format!("the event file {path} is not JSON"))?
+            }
+            None => Value::Null,
+        };
+        Ok(Env {
+            event_name,
+            event,
+            workspace: var("GITHUB_WORKSPACE").map_or_else(|| PathBuf::from("."), PathBuf::from),
+            sha: var("GITHUB_SHA"),
+            step_summary: var("GITHUB_STEP_SUMMARY").map(PathBuf::from),
+        })
+    }
+
+    /// A string field of the event, by JSON pointer.
+    fn field(&self, pointer: &str) -> Option<&str> {
+        self.event.pointer(pointer).and_then(Value::as_str)
+    }
+}
+
+fn scope(env: &Env) -> Result<Scope> {
+    match env.event_name.as_str() {
+        "pull_request" | "pull_request_target" => pull_request(env),
+        "push" => push(env),
+        _ => Ok(Scope::Full("the whole history")),
+    }
+}
+
+fn pull_request(env: &Env) -> Result<Scope> {
+    let need = |pointer: &str| {
+        env.field(pointer)
+            .ok_or_else(|| anyhow!("the {} event has no {pointer}", env.event_name))
+    };
+    let (base, head) = (
+        need("/pull_request/base/sha")?,
+        need("/pull_request/head/sha")?,
+    );
+    let repo = open(&env.workspace)?;
+    let base_oid = commit(&repo, base, "the pull request's base")?;
+    let head_oid = commit(&repo, head, "the pull request's head")?;
+    let merge_base = repo
+        .merge_base(base_oid, head_oid)
+        .map_err(|_| missing(&format!("a merge base of {base} and {head}")))?;
+    Ok(Scope::Range(
+        format!("{merge_base}..{head_oid}"),
+        "the commits this pull request adds",
+    ))
+}
+
+fn push(env: &Env) -> Result<Scope> {
+    let after = env.field("/after").or(env.sha.as_deref());
+    let Some(after) = after else {
+        bail!("the push event has no `after` commit and GITHUB_SHA is not set");
+    };
+    if is_zero(after) {
+        return Ok(Scope::Nothing);
+    }
+    let repo = open(&env.workspace)?;
+    let after_oid = commit(&repo, after, "the pushed commit")?;
+    match env.field("/before") {
+        Some(before) if !is_zero(before) => {
+            let before_oid = commit(&repo, before, "the commit before the push")?;
+            Ok(Scope::Range(
+                format!("{before_oid}..{after_oid}"),
+                "the pushed commits",
+            ))
+        }
+        _ => Ok(Scope::Full("the whole history (a new branch)")),
+    }
+}
+
+fn is_zero(sha: &str) -> bool {
+    !sha.is_empty() && sha.bytes().all(|b| b == b'0')
+}
+
+fn open(path: &Path) -> Result<Repository> {
+    Repository::discover(path).with_context(|| format!("{}: not a git repository", path.display()))
+}
+
+fn commit(repo: &Repository, sha: &str, what: &str) -> Result<Oid> {
+    let oid = Oid::from_str(sha).with_context(|| format!("{what} {sha:?} is not a commit id"))?;
+    repo.find_commit(oid)
+        .map(|c| c.id())
+        .map_err(|_| missing(&format!("{what} ({sha})")))
+}
+
+/// A commit the event names is not in the checkout: nearly always a shallow clone.
+fn missing(what: &str) -> anyhow::Error {
+    anyhow!(
+        "{what} is not in the checkout. actions/checkout fetches a single commit by default; \
+         give it `fetch-depth: 0` so the history leakhound scans is there"
+    )
+}
+
+fn describe(scope: &Scope) -> String {
+    match scope {
+        Scope::Range(range, what) => format!("{what} ({})", short_range(range)),
+        Scope::Full(what) => what.to_string(),
+        Scope::Nothing => "a push that deleted a branch (nothing to scan)".into(),
+    }
+}
+
+fn short_range(range: &str) -> String {
+    range
+        .split("..")
+        .map(|sha| &sha[..sha.len().min(12)])
+        .collect::<Vec<_>>()
+        .join("..")
+}
+
+fn problems(output: &Output, outcome: &Outcome) {
+    for err in &outcome.errors {
+        eprintln!("leakhound: warning: {err}");
+    }
+    if output.verbose && !output.quiet {
+        for note in &outcome.notes {
+            eprintln!("leakhound: note: {note}");
+        }
+    }
+}
+
+/// Writes one report: to `path`, or to standard output. SARIF and annotations redact always.
+fn report_to(path: Option<&Path>, format: Format, rules: &RuleSet, o: &Outcome) -> Result<()> {
+    let report = Report {
+        findings: &o.findings,
+        summary: &o.summary,
+        rules,
+        reveal: false,
+        color: false,
+    };
+    let mut out: Box<dyn Write> = match path {
+        Some(path) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(path)
+                .with_context(|| format!("cannot write {}", path.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    report::write(format, &report, &mut out)?;
+    out.flush()?;
+    Ok(())
+}
+
+fn append_summary(path: &Path, scope: &Scope, outcome: &Outcome) -> Result<()> {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot append the job summary to {}", path.display()))?;
+    file.write_all(summary_markdown(scope, outcome).as_bytes())
+        .with_context(|| format!("cannot append the job summary to {}", path.display()))
+}
+
+/// The job summary: what was scanned, and a table of findings (no secret, not even redacted).
+fn summary_markdown(scope: &Scope, outcome: &Outcome) -> String {
+    let mut md = String::from("## leakhound\n\n");
+    let scanned = describe(scope);
+    if outcome.findings.is_empty() {
+        md += &format!("No secrets found in {scanned}.\n\n");
+        return md;
+    }
+    md += &format!(
+        "**{} secret(s) found** in {scanned}.\n\n| File | Line | Rule | Commit | Author |\n|---|---|---|---|---|\n",
+        outcome.findings.len()
+    );
+    for f in &outcome.findings {
+        let (commit, author) = f
+            .commit
+            .as_deref()
+            .map_or((String::new(), String::new()), |c| {
+                (
+                    format!("`{}`", &c.id[..c.id.len().min(12)]),
+                    cell(&c.author),
+                )
+            });
+        md += &format!(
+            "| `{}` | {} | `{}` | {commit} | {author} |\n",
+            cell(&f.path),
+            f.location.line,
+            f.rule_id
+        );
+    }
+    md + "\n"
+}
+
+/// Table cells end at `|` and at a line break.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_sha_means_no_commit() {
+        assert!(is_zero("0000000000000000000000000000000000000000"));
+        assert!(!is_zero("0000000000000000000000000000000000000001"));
+        assert!(!is_zero(""));
+    }
+
+    #[test]
+    fn table_cells_are_escaped() {
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(
+            short_range(&format!("{}..{}", "a".repeat(40), "b".repeat(40))).len(),
+            26
+        );
+    }
+}

@@ -1,0 +1,83 @@
+//! `leakhound install-hook`: a plain git pre-commit hook for users without the pre-commit
+//! framework. It runs `leakhound git --staged`, so a commit that adds a secret is refused. An
+//! existing hook is never replaced silently: it may hold the user's own checks.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+
+use crate::app::EXIT_CLEAN;
+use crate::cli::InstallHookArgs;
+
+pub fn install(args: &InstallHookArgs) -> Result<u8> {
+    let repo = git2::Repository::discover(&args.repo)
+        .with_context(|| format!("{}: not a git repository", args.repo.display()))?;
+    let dir = hooks_dir(&repo)?;
+    let hook = dir.join("pre-commit");
+    if hook.exists() && !args.force {
+        bail!(
+            "{} already exists; pass --force to replace it, or add `leakhound git --staged` to it",
+            hook.display()
+        );
+    }
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(&hook, script()).with_context(|| format!("cannot write {}", hook.display()))?;
+    make_executable(&hook)?;
+    println!(
+        "installed {}: commits that add a secret are refused",
+        hook.display()
+    );
+    Ok(EXIT_CLEAN)
+}
+
+/// `core.hooksPath` when set (relative to the work tree), else `.git/hooks`.
+fn hooks_dir(repo: &git2::Repository) -> Result<PathBuf> {
+    let config = repo.config().context("cannot read the git config")?;
+    match config.get_path("core.hooksPath") {
+        Ok(path) if path.is_absolute() => Ok(path),
+        Ok(path) => Ok(repo.workdir().unwrap_or_else(|| repo.path()).join(path)),
+        Err(_) => Ok(repo.path().join("hooks")),
+    }
+}
+
+/// Runs `leakhound` from PATH, or the binary that installed the hook when PATH has none.
+fn script() -> String {
+    let this = std::env::current_exe()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| "leakhound".into());
+    format!(
+        "#!/bin/sh\n\
+         # Installed by `leakhound install-hook`: refuses a commit that adds a secret.\n\
+         # Accept a finding with `leakhound:allow` on its line, or skip once with --no-verify.\n\
+         leakhound=leakhound\n\
+         command -v leakhound >/dev/null 2>&1 || leakhound={}\n\
+         exec \"$leakhound\" git --staged\n",
+        shell_quote(&this)
+    )
+}
+
+fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[cfg(unix)]
+fn make_executable(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755))
+        .with_context(|| format!("cannot make {} executable", path.display()))
+}
+
+#[cfg(not(unix))]
+fn make_executable(_path: &Path) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_for_the_shell() {
+        assert_eq!(shell_quote("/a b/it's"), "'/a b/it'\\''s'");
+    }
+}

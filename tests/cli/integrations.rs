@@ -1,0 +1,464 @@
+//! How users meet leakhound: `leakhound ci` in a simulated GitHub Actions job, the action's
+//! own shell steps, the real `pre-commit` framework, `install-hook` with a real `git commit`,
+//! and baselines.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command as Process, Output};
+
+use serde_json::{Value, json};
+
+use crate::common::*;
+use crate::sarif::assert_valid_sarif;
+
+/// A git repository in a temp dir with its own identity.
+struct Repo {
+    tree: Tree,
+}
+
+impl Repo {
+    fn new() -> Repo {
+        let repo = Repo { tree: Tree::new() };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "user.name", "Grace Hopper"]);
+        repo.git(&["config", "user.email", "grace@example.com"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo
+    }
+
+    fn path(&self) -> &Path {
+        self.tree.path()
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let out = git_in(self.path(), args);
+        assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
+        text(&out.stdout).trim().to_string()
+    }
+
+    fn commit(&self, rel: &str, content: &str, message: &str) -> String {
+        self.tree.write(rel, content);
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+}
+
+fn git_in(dir: &Path, args: &[&str]) -> Output {
+    Process::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// The folder holding the built binary, to put first on PATH.
+fn bin_dir() -> PathBuf {
+    let bin = assert_cmd::cargo::cargo_bin("leakhound");
+    bin.parent().unwrap().to_path_buf()
+}
+
+fn path_with_bin() -> String {
+    format!(
+        "{}:{}",
+        bin_dir().display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
+/// main: an old secret; feature (the pull request): one new secret; main moves on after the
+/// branch point with another secret that the pull request does not add.
+struct PullRequest {
+    repo: Repo,
+    base: String,
+    head: String,
+    pr_secret: String,
+    old_secret: String,
+    main_secret: String,
+}
+
+fn pull_request() -> PullRequest {
+    let mut g = Gen::new();
+    let (old_secret, pr_secret, main_secret) = (g.stripe_live(), g.aws_key_id(), g.stripe_live());
+    let repo = Repo::new();
+    repo.commit("old.env", &format!("STRIPE={old_secret}\n"), "old secret");
+    repo.git(&["checkout", "-q", "-b", "feature"]);
+    repo.commit("README.md", "docs\n", "docs");
+    let pr_file = format!("import os\n\nkey = \"{pr_secret}\"\n");
+    let head = repo.commit("app/settings.py", &pr_file, "add settings");
+    repo.git(&["checkout", "-q", "main"]);
+    let base = repo.commit("main.env", &format!("STRIPE={main_secret}\n"), "main moves");
+    repo.git(&["checkout", "-q", "feature"]);
+    PullRequest {
+        repo,
+        base,
+        head,
+        pr_secret,
+        old_secret,
+        main_secret,
+    }
+}
+
+/// A simulated Actions job: event file, step summary, output files, env.
+struct Job {
+    dir: Tree,
+    env: HashMap<String, String>,
+}
+
+impl Job {
+    fn new(event_name: &str, event: &Value, workspace: &Path, sha: &str) -> Job {
+        let dir = Tree::new();
+        dir.write("event.json", event.to_string());
+        dir.write("summary.md", "");
+        dir.write("output.txt", "");
+        let env = HashMap::from([
+            ("GITHUB_ACTIONS", "true".to_string()),
+            ("GITHUB_EVENT_NAME", event_name.to_string()),
+            (
+                "GITHUB_EVENT_PATH",
+                dir.join("event.json").display().to_string(),
+            ),
+            ("GITHUB_WORKSPACE", workspace.display().to_string()),
+            ("GITHUB_SHA", sha.to_string()),
+            (
+                "GITHUB_STEP_SUMMARY",
+                dir.join("summary.md").display().to_string(),
+            ),
+            (
+                "GITHUB_OUTPUT",
+                dir.join("output.txt").display().to_string(),
+            ),
+            ("HOME", dir.path().display().to_string()),
+            ("PATH", path_with_bin()),
+        ]);
+        let env = env.into_iter().map(|(k, v)| (k.to_string(), v)).collect();
+        Job { dir, env }
+    }
+
+    fn pull_request(pr: &PullRequest) -> Job {
+        let event = json!({"pull_request": {"number": 7,
+            "base": {"sha": pr.base, "ref": "main"}, "head": {"sha": pr.head, "ref": "feature"}}});
+        Job::new("pull_request", &event, pr.repo.path(), &pr.head)
+    }
+
+    fn leakhound(&self, args: &[&str]) -> Output {
+        let mut cmd = leakhound();
+        cmd.current_dir(self.dir.path()).args(args).envs(&self.env);
+        cmd.output().unwrap()
+    }
+
+    fn sarif(&self, name: &str) -> Value {
+        let text = std::fs::read_to_string(self.dir.join(name)).expect("SARIF written");
+        serde_json::from_str(&text).unwrap()
+    }
+
+    fn summary(&self) -> String {
+        std::fs::read_to_string(self.dir.join("summary.md")).unwrap()
+    }
+}
+
+#[test]
+fn ci_on_a_pull_request_scans_only_its_commits() {
+    let pr = pull_request();
+    let job = Job::pull_request(&pr);
+    let out = job.leakhound(&["ci"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    let annotations: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        annotations,
+        vec![format!(
+            "::error file=app/settings.py,line=3,col=8,endLine=3,endColumn=28,\
+             title=leakhound%3A aws-access-key-id::AWS access key ID: {}…%0Aintroduced in {} \
+             by Grace Hopper on {}",
+            &pr.pr_secret[..4],
+            &pr.head[..12],
+            annotations[0].rsplit(" on ").next().unwrap()
+        )]
+    );
+    let sarif = job.sarif("leakhound.sarif");
+    assert_valid_sarif(&sarif);
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert_eq!(results[0]["ruleId"], "aws-access-key-id");
+    assert_eq!(results[0]["properties"]["commit"], pr.head.as_str());
+    let summary = job.summary();
+    let row = format!(
+        "| `app/settings.py` | 3 | `aws-access-key-id` | `{}` | Grace Hopper |",
+        &pr.head[..12]
+    );
+    assert!(summary.contains(&row), "{summary}");
+    assert!(summary.contains("1 secret(s) found"), "{summary}");
+    assert!(
+        stderr.contains("the commits this pull request adds"),
+        "{stderr}"
+    );
+    let all = format!("{stdout}{stderr}{summary}{sarif}");
+    for secret in [&pr.pr_secret, &pr.old_secret, &pr.main_secret] {
+        assert_redacted(secret, &[&all]);
+    }
+}
+
+#[test]
+fn ci_on_a_clean_pull_request_exits_0_and_says_so() {
+    let repo = Repo::new();
+    let base = repo.commit("a.txt", "one\n", "one");
+    let head = repo.commit("b.txt", "two\n", "two");
+    let event = json!({"pull_request": {"base": {"sha": base}, "head": {"sha": head}}});
+    let job = Job::new("pull_request_target", &event, repo.path(), &head);
+    let out = job.leakhound(&["ci", "--sarif", "clean.sarif"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "");
+    assert_valid_sarif(&job.sarif("clean.sarif"));
+    assert!(
+        job.summary()
+            .contains("No secrets found in the commits this pull request adds")
+    );
+}
+
+#[test]
+fn ci_on_a_push_scans_before_to_after_and_a_new_branch_in_full() {
+    let pr = pull_request();
+    let before = pr.repo.git(&["rev-parse", "HEAD~1"]);
+    let event = json!({"before": before, "after": pr.head});
+    let job = Job::new("push", &event, pr.repo.path(), &pr.head);
+    let out = job.leakhound(&["ci"]);
+    assert_eq!(out.status.code(), Some(1));
+    let results = job.sarif("leakhound.sarif")["runs"][0]["results"].clone();
+    assert_eq!(results.as_array().unwrap().len(), 1, "{results:#}");
+
+    let zeros = "0".repeat(40);
+    let event = json!({"before": zeros, "after": pr.head});
+    let job = Job::new("push", &event, pr.repo.path(), &pr.head);
+    let out = job.leakhound(&["ci"]);
+    assert_eq!(out.status.code(), Some(1));
+    let sarif = job.sarif("leakhound.sarif");
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(uris, vec!["app/settings.py", "main.env", "old.env"]);
+}
+
+#[test]
+fn ci_on_a_schedule_audits_the_whole_history() {
+    let pr = pull_request();
+    let job = Job::new("schedule", &json!({}), pr.repo.path(), &pr.head);
+    let out = job.leakhound(&["ci", "--sarif", "audit.sarif"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout).lines().count(), 3);
+    assert!(
+        job.summary()
+            .contains("**3 secret(s) found** in the whole history.")
+    );
+}
+
+#[test]
+fn ci_in_a_shallow_checkout_says_to_fetch_the_history() {
+    let pr = pull_request();
+    let shallow = Tree::new();
+    let url = format!("file://{}", pr.repo.path().display());
+    let dest = shallow.join("checkout");
+    let out = git_in(
+        shallow.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "-b",
+            "feature",
+            &url,
+            dest.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let event = json!({"pull_request": {"base": {"sha": pr.base}, "head": {"sha": pr.head}}});
+    let job = Job::new("pull_request", &event, &dest, &pr.head);
+    let out = job.leakhound(&["ci"]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("fetch-depth: 0"), "{stderr}");
+    assert!(stderr.contains(&pr.base), "{stderr}");
+}
+
+#[test]
+fn ci_outside_actions_is_a_usage_error() {
+    let tree = Tree::new();
+    let out = tree
+        .cmd(&["ci"])
+        .env_remove("GITHUB_EVENT_NAME")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("GITHUB_EVENT_NAME"));
+}
+
+#[test]
+fn install_hook_blocks_a_commit_that_adds_a_secret() {
+    let repo = Repo::new();
+    repo.commit("README.md", "hello\n", "first");
+    let out = leakhound()
+        .args(["install-hook"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&hook).unwrap().permissions());
+    assert_eq!(mode & 0o111, 0o111, "executable");
+
+    let secret = Gen::new().stripe_live();
+    repo.tree.write("pay.env", format!("STRIPE_KEY={secret}\n"));
+    repo.git(&["add", "pay.env"]);
+    let out = commit_with_path(repo.path(), "add key");
+    assert!(!out.status.success(), "the commit went through");
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        all.contains("pay.env:1:12") && all.contains("stripe-secret-key"),
+        "{all}"
+    );
+    assert_redacted(&secret, &[&all]);
+    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "1");
+
+    repo.tree.write("pay.env", "STRIPE_KEY=${STRIPE_KEY}\n");
+    repo.git(&["add", "pay.env"]);
+    let out = commit_with_path(repo.path(), "read key from env");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = leakhound()
+        .args(["install-hook"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--force"));
+    let out = leakhound()
+        .args(["install-hook", "--force"])
+        .current_dir(repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+/// `git commit` with a PATH that has no leakhound: the hook falls back to the binary that
+/// installed it.
+fn commit_with_path(dir: &Path, message: &str) -> Output {
+    Process::new("git")
+        .args(["commit", "-q", "-m", message])
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("NO_COLOR", "1")
+        .env("PATH", "/usr/bin:/bin:/usr/local/bin")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_baseline_accepts_todays_findings_and_a_new_secret_still_fails() {
+    let mut g = Gen::new();
+    let (a, b, c) = (g.aws_key_id(), g.stripe_live(), g.stripe_live());
+    let tree = Tree::new();
+    tree.write("src/aws.py", format!("key = \"{a}\"\n"));
+    tree.write("pay.env", format!("STRIPE={b}\n"));
+    let out = tree.cmd(&["baseline", "scan"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let ignore = std::fs::read_to_string(tree.join(".leakhoundignore")).unwrap();
+    let entries: Vec<&str> = ignore.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(entries.len(), 2, "{ignore}");
+    assert!(
+        entries[0].starts_with("aws-access-key-id:src/aws.py:"),
+        "{ignore}"
+    );
+    assert!(
+        entries[0].contains("# aws-access-key-id, src/aws.py:1, 20"),
+        "{ignore}"
+    );
+    assert_redacted(&a, &[&ignore]);
+
+    let (code, report, _) = tree.json(&["scan"]);
+    assert_eq!(code, 0);
+    assert_eq!(report["summary"]["suppressed"], 2);
+
+    tree.write("more.env", format!("STRIPE={c}\n"));
+    let (code, report, _) = tree.json(&["scan"]);
+    assert_eq!(code, 1);
+    assert_eq!(
+        triples(&report),
+        vec![t("stripe-secret-key", "more.env", 1)]
+    );
+
+    std::fs::remove_file(tree.join("pay.env")).unwrap();
+    std::fs::remove_file(tree.join("more.env")).unwrap();
+    let out = tree.cmd(&["scan", "-v"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("baseline entry stripe-secret-key:pay.env:") && stderr.contains("stale"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("entry aws-access-key-id"), "{stderr}");
+
+    // Refreshing the baseline keeps the entry still in use and drops the stale one.
+    let out = tree.cmd(&["baseline", "scan"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let again = std::fs::read_to_string(tree.join(".leakhoundignore")).unwrap();
+    let entries: Vec<&str> = again.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(
+        entries,
+        vec![ignore.lines().find(|l| l.starts_with("aws")).unwrap()]
+    );
+}
+
+#[test]
+fn a_json_report_or_a_baseline_file_works_as_baseline_and_git_history_too() {
+    let pr = pull_request();
+    let dir = Tree::new();
+    let report = dir.join("report.json");
+    let out = leakhound()
+        .args(["git", "-f", "json", "-o", report.to_str().unwrap()])
+        .current_dir(pr.repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (code, json, _) = parse(
+        leakhound()
+            .args(["git", "-f", "json", "--baseline", report.to_str().unwrap()])
+            .current_dir(pr.repo.path())
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(code, 0);
+    assert_eq!(json["summary"]["suppressed"], 3);
+
+    let file = dir.join("history.baseline");
+    let out = leakhound()
+        .args(["baseline", "git", "-o", file.to_str().unwrap()])
+        .current_dir(pr.repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let baseline = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        baseline.contains(&format!("commit {}", &pr.head[..12])),
+        "{baseline}"
+    );
+    let out = leakhound()
+        .args(["git", "--baseline", file.to_str().unwrap()])
+        .current_dir(pr.repo.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
