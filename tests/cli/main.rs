@@ -6,5 +6,6 @@ mod corpus;
 mod git;
 mod gitleaks;
 mod integrations;
+mod k8s;
 mod sarif;
 mod scan;
