@@ -64,10 +64,12 @@ impl Engine {
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Match> {
         let mut found = Vec::new();
         self.run_rules(path, bytes, &mut found);
+        let mut cleared = Vec::new();
         if self.kubernetes && k8s::applies(path) {
-            self.run_kubernetes(path, bytes, &mut found);
+            cleared = self.run_kubernetes(path, bytes, &mut found);
         }
         self.run_decoded(path, bytes, 1, &mut Budget::new(), &mut found);
+        drop_cleared(&self.rules, &cleared, &mut found);
         dedupe(&self.rules, found)
     }
 
@@ -148,8 +150,10 @@ impl Engine {
         Some(entropy)
     }
 
-    fn run_kubernetes(&self, path: &str, bytes: &[u8], out: &mut Vec<Match>) {
-        for hit in k8s::analyze(path, bytes).hits {
+    /// Runs the analyzer; returns the values it judged safe.
+    fn run_kubernetes(&self, path: &str, bytes: &[u8], out: &mut Vec<Match>) -> Vec<Range<usize>> {
+        let analysis = k8s::analyze(path, bytes);
+        for hit in analysis.hits {
             let Some(index) = self.rules.position(hit.rule_id) else {
                 continue;
             };
@@ -166,7 +170,22 @@ impl Engine {
                 severity: hit.severity,
             });
         }
+        analysis.cleared
     }
+}
+
+/// Generic assignment matches inside values the Kubernetes analyzer judged safe by their
+/// structure (`existingSecret: db-credentials`) are dropped; vendor rules still report.
+fn drop_cleared(rules: &RuleSet, cleared: &[Range<usize>], found: &mut Vec<Match>) {
+    if cleared.is_empty() {
+        return;
+    }
+    found.retain(|m| {
+        !rules.rules[m.rule].id.starts_with("generic-")
+            || !cleared
+                .iter()
+                .any(|c| c.start <= m.span.start && m.span.end <= c.end)
+    });
 }
 
 /// Where matches overlap, the most specific rule wins: a vendor rule over the Kubernetes

@@ -69,6 +69,8 @@ pub struct Walker<'a> {
     facts: FileFacts,
     path: Vec<Seg>,
     pub hits: Vec<Hit>,
+    /// Single-token values judged safe (see `Analysis::cleared`).
+    pub cleared: Vec<Range<usize>>,
 }
 
 impl<'a> Walker<'a> {
@@ -79,6 +81,7 @@ impl<'a> Walker<'a> {
             facts,
             path: Vec::new(),
             hits: Vec::new(),
+            cleared: Vec::new(),
         }
     }
 
@@ -110,7 +113,7 @@ impl<'a> Walker<'a> {
     fn map(&mut self, entries: &[(Node, Node)], mut ctx: Ctx) {
         let resource = resource_kind(entries);
         match resource {
-            Some(k) if REFERENCE_KINDS.contains(&k) => return,
+            Some(k) if REFERENCE_KINDS.contains(&k) => return self.clear_all(entries),
             Some("Secret") => ctx.kind = Kind::Secret,
             Some("Kustomization") => ctx.kind = Kind::Kustomization,
             Some(_) => ctx.kind = Kind::Plain,
@@ -214,8 +217,39 @@ impl<'a> Walker<'a> {
         if s.block && text.trim().contains('\n') && !is_holder(key) {
             return self.embedded(s);
         }
-        if let Some(j) = judge(key, &text) {
-            self.report(s, &text, j, literal_rule);
+        match judge(key, &text) {
+            Some(j) => self.report(s, &text, j, literal_rule),
+            None => self.clear(s, &text),
+        }
+    }
+
+    /// Records a value judged safe, when it is one token (a name, a reference, ciphertext):
+    /// values holding assignments are left to the other rules.
+    fn clear(&mut self, s: &Scalar, text: &str) {
+        let token =
+            !text.contains(char::is_whitespace) && !text.trim_end_matches('=').contains('=');
+        if token {
+            self.cleared.push(s.span.clone());
+        }
+    }
+
+    /// Every value of a resource that only references secrets, or holds them encrypted.
+    fn clear_all(&mut self, entries: &[(Node, Node)]) {
+        for (_, value) in entries {
+            match value {
+                Node::Scalar(s) => self.clear(s, &s.value),
+                Node::Map(inner) => self.clear_all(inner),
+                Node::Seq(items) => {
+                    for item in items {
+                        match item {
+                            Node::Scalar(s) => self.clear(s, &s.value),
+                            Node::Map(inner) => self.clear_all(inner),
+                            _ => {}
+                        }
+                    }
+                }
+                Node::Other => {}
+            }
         }
     }
 
