@@ -57,16 +57,17 @@ pub struct Decoded {
 /// Every encoded run in `bytes` that decodes to mostly-printable text, within the budget.
 pub fn decode_all(bytes: &[u8], budget: &mut Budget) -> Vec<Decoded> {
     let mut out = Vec::new();
-    for span in runs(bytes, is_base64_byte, MIN_BASE64) {
+    let [base64_runs, hex_runs, url_runs] = runs(bytes);
+    for span in base64_runs {
         let span = with_padding(bytes, span);
         if !is_data_uri(bytes, span.start) {
             push(&mut out, budget, span.clone(), base64(&bytes[span]));
         }
     }
-    for span in runs(bytes, |b| b.is_ascii_hexdigit(), MIN_HEX) {
+    for span in hex_runs {
         push(&mut out, budget, span.clone(), hex(&bytes[span]));
     }
-    for span in runs(bytes, is_url_byte, 16) {
+    for span in url_runs {
         push(&mut out, budget, span.clone(), percent(&bytes[span]));
     }
     out
@@ -80,28 +81,86 @@ fn push(out: &mut Vec<Decoded>, budget: &mut Budget, span: Range<usize>, text: O
     }
 }
 
-/// Maximal runs of bytes in `class`, at least `min` long and at most [`MAX_RUN`].
-fn runs(bytes: &[u8], class: fn(u8) -> bool, min: usize) -> Vec<Range<usize>> {
-    let mut found = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if !class(bytes[i]) {
-            i += 1;
-            continue;
+/// The byte classes, one bit each. They nest (hex within base64 within URL), so one pass
+/// finds the URL runs, and only the rare runs long enough to matter are searched for base64
+/// and hex runs: the pass over every byte of every blob is a table look-up and a branch.
+const CLASSES: [u8; 256] = classes();
+const BASE64: u8 = 1;
+const HEX: u8 = 2;
+const URL: u8 = 4;
+const MIN_URL: usize = 16;
+
+const fn classes() -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        let mut class = 0;
+        if is_base64_byte(byte) {
+            class |= BASE64;
         }
-        let start = i;
-        while i < bytes.len() && class(bytes[i]) {
-            i += 1;
+        if byte.is_ascii_hexdigit() {
+            class |= HEX;
         }
-        if (min..=MAX_RUN).contains(&(i - start)) {
-            found.push(start..i);
+        if is_url_byte(byte) {
+            class |= URL;
+        }
+        table[b] = class;
+        b += 1;
+    }
+    table
+}
+
+/// Maximal runs of base64, hex and URL bytes, each at least its minimum and at most
+/// [`MAX_RUN`] long.
+fn runs(bytes: &[u8]) -> [Vec<Range<usize>>; 3] {
+    let mut found: [Vec<Range<usize>>; 3] = Default::default();
+    let keep = |found: &mut Vec<Range<usize>>, run: &Range<usize>| {
+        if run.len() <= MAX_RUN {
+            found.push(run.clone());
+        }
+    };
+    for url in class_runs(bytes, 0..bytes.len(), URL, MIN_URL) {
+        keep(&mut found[2], &url);
+        for b64 in class_runs(bytes, url, BASE64, MIN_BASE64) {
+            keep(&mut found[0], &b64);
+            for hex in class_runs(bytes, b64, HEX, MIN_HEX) {
+                keep(&mut found[1], &hex);
+            }
         }
     }
     found
 }
 
+/// Maximal runs of bytes of class `class` within `within`, at least `min` long.
+fn class_runs(
+    bytes: &[u8],
+    within: Range<usize>,
+    class: u8,
+    min: usize,
+) -> impl Iterator<Item = Range<usize>> + '_ {
+    let end = within.end;
+    let mut i = within.start;
+    let is = move |i: usize| CLASSES[bytes[i] as usize] & class != 0;
+    std::iter::from_fn(move || {
+        while within.len() >= min && i < end {
+            while i < end && !is(i) {
+                i += 1;
+            }
+            let start = i;
+            while i < end && is(i) {
+                i += 1;
+            }
+            if i - start >= min {
+                return Some(start..i);
+            }
+        }
+        None
+    })
+}
+
 /// Padding is not part of the class: `secret=ZGF0YQ==` is a name, then a run.
-fn is_base64_byte(b: u8) -> bool {
+const fn is_base64_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'+' | b'/' | b'-' | b'_')
 }
 
@@ -116,8 +175,26 @@ fn with_padding(bytes: &[u8], span: Range<usize>) -> Range<usize> {
 }
 
 /// Characters of a URL query or form body; a run is decoded only if it holds `%XX` escapes.
-fn is_url_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"%._~+-=&:/@?;!*'".contains(&b)
+const fn is_url_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric()
+        || matches!(
+            b,
+            b'%' | b'.'
+                | b'_'
+                | b'~'
+                | b'+'
+                | b'-'
+                | b'='
+                | b'&'
+                | b':'
+                | b'/'
+                | b'@'
+                | b'?'
+                | b';'
+                | b'!'
+                | b'*'
+                | b'\''
+        )
 }
 
 /// `data:image/png;base64,` and fonts: binary by design, and often huge.
@@ -286,5 +363,55 @@ mod tests {
         let text = format!("{line}\n").repeat(10);
         let mut budget = Budget(3 * 45);
         assert_eq!(decode_all(text.as_bytes(), &mut budget).len(), 3);
+    }
+
+    #[test]
+    fn classes_nest_as_the_single_pass_assumes() {
+        for class in CLASSES {
+            assert!(class & HEX == 0 || class & BASE64 != 0);
+            assert!(class & BASE64 == 0 || class & URL != 0);
+        }
+    }
+
+    #[test]
+    fn single_pass_runs_equal_a_scan_per_class() {
+        let naive = |bytes: &[u8], class: u8, min: usize| -> Vec<Range<usize>> {
+            let mut found = Vec::new();
+            let mut i = 0;
+            while i < bytes.len() {
+                let start = i;
+                while i < bytes.len() && CLASSES[bytes[i] as usize] & class != 0 {
+                    i += 1;
+                }
+                if (min..=MAX_RUN).contains(&(i - start)) {
+                    found.push(start..i);
+                }
+                i += 1;
+            }
+            found
+        };
+        // Pieces of each class, of lengths around the minimums, back to back.
+        let mut rng = fastrand::Rng::with_seed(6);
+        let alphabets: [&[u8]; 5] = [
+            b"0123456789abcdef",
+            b"GHZgxyz+/_-",
+            b"%.=:&",
+            b" \n\"",
+            b"Qq",
+        ];
+        let text: Vec<u8> = (0..5_000)
+            .flat_map(|_| {
+                let alphabet = alphabets[rng.usize(..alphabets.len())];
+                let len = rng.usize(1..60);
+                (0..len)
+                    .map(|_| alphabet[rng.usize(..alphabet.len())])
+                    .collect::<Vec<u8>>()
+            })
+            .collect();
+        let [b64, hex, url] = runs(&text);
+        assert!(!b64.is_empty() && !hex.is_empty() && !url.is_empty());
+        assert_eq!(b64, naive(&text, BASE64, MIN_BASE64));
+        assert_eq!(hex, naive(&text, HEX, MIN_HEX));
+        assert_eq!(url, naive(&text, URL, MIN_URL));
     }
 }
