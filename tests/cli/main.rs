@@ -7,5 +7,6 @@ mod git;
 mod gitleaks;
 mod integrations;
 mod k8s;
+mod large;
 mod sarif;
 mod scan;
