@@ -426,6 +426,29 @@ fn a_missing_object_is_named_and_the_rest_is_reported() {
 }
 
 #[test]
+fn a_corrupt_object_is_named_and_the_rest_is_reported() {
+    let mut g = Gen::new();
+    let repo = Repo::new();
+    repo.write("app.py", format!("\nK = \"{}\"\n", g.stripe_live()));
+    repo.write("notes.txt", "nothing to see\n");
+    repo.commit("two files");
+    let blob = repo.git(&["rev-parse", "HEAD:notes.txt"]);
+    let loose = repo
+        .tree
+        .join(&format!(".git/objects/{}/{}", &blob[..2], &blob[2..]));
+    std::fs::remove_file(&loose).unwrap();
+    std::fs::write(&loose, b"x\x9c not zlib at all").unwrap();
+
+    let (code, report, stderr) = repo.json(&["git"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert!(
+        stderr.contains(&format!("blob {blob} (notes.txt)")),
+        "{stderr}"
+    );
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "app.py", 2)]);
+}
+
+#[test]
 fn binary_large_lfs_and_non_utf8_blobs() {
     use std::os::unix::ffi::OsStrExt;
     let mut g = Gen::new();
