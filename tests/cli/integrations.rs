@@ -462,3 +462,323 @@ fn a_json_report_or_a_baseline_file_works_as_baseline_and_git_history_too() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
 }
+
+/// The repository's own files (action.yml, .pre-commit-hooks.yaml).
+fn source_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn load_yaml(name: &str) -> saphyr::Yaml<'static> {
+    use saphyr::LoadableYamlNode;
+    let text = std::fs::read_to_string(source_dir().join(name)).unwrap();
+    let text: &'static str = Box::leak(text.into_boxed_str());
+    saphyr::Yaml::load_from_str(text).unwrap().remove(0)
+}
+
+fn yaml_str<'a>(node: &'a saphyr::Yaml, key: &str) -> Option<&'a str> {
+    node.as_mapping_get(key).and_then(|v| v.as_str())
+}
+
+/// One step of the composite action, as the test runs it.
+struct Step<'a> {
+    id: Option<&'a str>,
+    run: &'a str,
+    env: Vec<(&'a str, &'a str)>,
+}
+
+fn action_steps<'a>(action: &'a saphyr::Yaml<'static>) -> Vec<&'a saphyr::Yaml<'static>> {
+    action["runs"]["steps"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .collect()
+}
+
+#[test]
+fn action_yml_is_a_composite_action_with_the_documented_inputs() {
+    let action = load_yaml("action.yml");
+    assert_eq!(action["runs"]["using"].as_str(), Some("composite"));
+    let inputs = &action["inputs"];
+    for (name, default) in [
+        ("version", ""),
+        ("config", ""),
+        ("args", ""),
+        ("upload-sarif", "true"),
+        ("fail-on-findings", "true"),
+        ("sarif", "leakhound.sarif"),
+    ] {
+        assert_eq!(
+            yaml_str(&inputs[name], "default"),
+            Some(default),
+            "input {name}"
+        );
+        assert!(
+            yaml_str(&inputs[name], "description").is_some(),
+            "input {name}"
+        );
+    }
+    let steps = action_steps(&action);
+    let uses: Vec<&str> = steps.iter().filter_map(|s| yaml_str(s, "uses")).collect();
+    assert_eq!(
+        uses,
+        vec!["actions/cache@v4", "github/codeql-action/upload-sarif@v3"]
+    );
+    let upload = steps
+        .iter()
+        .find(|s| yaml_str(s, "uses").is_some_and(|u| u.contains("upload-sarif")))
+        .unwrap();
+    assert!(
+        yaml_str(upload, "if")
+            .unwrap()
+            .contains("inputs.upload-sarif == 'true'")
+    );
+    let install = steps
+        .iter()
+        .find(|s| yaml_str(s, "name") == Some("Install leakhound"))
+        .unwrap();
+    assert!(
+        yaml_str(install, "run")
+            .unwrap()
+            .contains(r#"cargo install --locked --path "$GITHUB_ACTION_PATH""#)
+    );
+    for step in steps.iter().filter(|s| yaml_str(s, "run").is_some()) {
+        assert_eq!(yaml_str(step, "shell"), Some("bash"));
+        // Inputs reach scripts through env, never spliced into the script text.
+        assert!(!yaml_str(step, "run").unwrap().contains("${{"));
+    }
+}
+
+/// Runs the action's shell steps as the runner would (bash -e -o pipefail, the step's env
+/// with its `${{ }}` expressions evaluated), except installing, caching and uploading: the
+/// built binary is on PATH. Returns each step's output and exit code.
+fn run_action(job: &Job, overrides: &[(&str, &str)]) -> Vec<(Option<String>, i32, String)> {
+    let action = load_yaml("action.yml");
+    let mut inputs: HashMap<String, String> = action["inputs"]
+        .as_mapping()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| {
+            let default = yaml_str(v, "default").unwrap_or("");
+            (k.as_str().unwrap().to_string(), default.to_string())
+        })
+        .collect();
+    for (k, v) in overrides {
+        inputs.insert(k.to_string(), v.to_string());
+    }
+    let mut outputs: HashMap<String, HashMap<String, String>> = HashMap::new();
+    let mut ran = Vec::new();
+    for node in action_steps(&action) {
+        let Some(step) = shell_step(node) else {
+            continue;
+        };
+        let env: Vec<(String, String)> = step
+            .env
+            .iter()
+            .map(|(k, v)| (k.to_string(), evaluate(v, &inputs, &outputs)))
+            .collect();
+        let script = job.dir.join("step.sh");
+        std::fs::write(&script, step.run).unwrap();
+        std::fs::write(job.dir.join("output.txt"), "").unwrap();
+        let out = Process::new("bash")
+            .args(["--noprofile", "--norc", "-e", "-o", "pipefail"])
+            .arg(&script)
+            .current_dir(job.dir.path())
+            .env_clear()
+            .envs(&job.env)
+            .envs(env)
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap();
+        if let Some(id) = step.id {
+            outputs.insert(id.to_string(), read_outputs(&job.dir.join("output.txt")));
+        }
+        let printed = format!("{}{}", text(&out.stdout), text(&out.stderr));
+        ran.push((
+            step.id.map(String::from),
+            out.status.code().unwrap(),
+            printed,
+        ));
+    }
+    ran
+}
+
+/// A `run:` step that is not the install step.
+fn shell_step<'a>(node: &'a saphyr::Yaml<'static>) -> Option<Step<'a>> {
+    let run = yaml_str(node, "run")?;
+    if run.contains("cargo install") {
+        return None;
+    }
+    let env = node
+        .as_mapping_get("env")
+        .and_then(|e| e.as_mapping())
+        .map(|m| {
+            m.iter()
+                .map(|(k, v)| (k.as_str().unwrap(), v.as_str().unwrap()))
+                .collect()
+        })
+        .unwrap_or_default();
+    Some(Step {
+        id: yaml_str(node, "id"),
+        run,
+        env,
+    })
+}
+
+/// `${{ inputs.NAME }}` and `${{ steps.ID.outputs.NAME }}`: all the action's env uses.
+fn evaluate(
+    value: &str,
+    inputs: &HashMap<String, String>,
+    outputs: &HashMap<String, HashMap<String, String>>,
+) -> String {
+    let Some(expr) = value
+        .trim()
+        .strip_prefix("${{")
+        .and_then(|v| v.strip_suffix("}}"))
+    else {
+        return value.to_string();
+    };
+    let parts: Vec<&str> = expr.trim().split('.').collect();
+    match parts.as_slice() {
+        ["inputs", name] => inputs[*name].clone(),
+        ["steps", id, "outputs", name] => outputs
+            .get(*id)
+            .and_then(|o| o.get(*name))
+            .cloned()
+            .unwrap_or_default(),
+        _ => panic!("the test cannot evaluate {value}"),
+    }
+}
+
+fn read_outputs(path: &Path) -> HashMap<String, String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+#[test]
+fn the_actions_steps_annotate_write_sarif_and_summary_and_fail_the_job() {
+    let pr = pull_request();
+    let job = Job::pull_request(&pr);
+    let steps = run_action(&job, &[]);
+    assert_eq!(steps.len(), 2, "scan and decide");
+    let (id, code, printed) = &steps[0];
+    assert_eq!((id.as_deref(), *code), (Some("scan"), 0), "{printed}");
+    let annotation = format!(
+        "::error file=app/settings.py,line=3,col=8,endLine=3,endColumn=28,title=leakhound%3A aws-access-key-id::"
+    );
+    assert!(printed.contains(&annotation), "{printed}");
+    assert_eq!(printed.matches("::error file=").count(), 1, "{printed}");
+    let sarif = job.sarif("leakhound.sarif");
+    assert_valid_sarif(&sarif);
+    assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
+    assert!(
+        job.summary()
+            .contains("| `app/settings.py` | 3 | `aws-access-key-id` |")
+    );
+    let (_, code, printed) = &steps[1];
+    assert_eq!(*code, 1, "findings fail the job: {printed}");
+    assert!(printed.contains("::error title=leakhound::secrets found"));
+    assert_redacted(&pr.pr_secret, &[&steps[0].2, &job.summary()]);
+
+    let job = Job::pull_request(&pr);
+    let steps = run_action(
+        &job,
+        &[
+            ("fail-on-findings", "false"),
+            ("sarif", "custom.sarif"),
+            ("args", "-q"),
+        ],
+    );
+    assert_eq!(steps[1].1, 0, "{}", steps[1].2);
+    assert_valid_sarif(&job.sarif("custom.sarif"));
+}
+
+#[test]
+fn the_action_fails_the_job_when_the_scan_cannot_complete() {
+    let repo = Repo::new();
+    let head = repo.commit("a.txt", "a\n", "a");
+    let missing = "1234567890123456789012345678901234567890";
+    let event = json!({"pull_request": {"base": {"sha": missing}, "head": {"sha": head}}});
+    let job = Job::new("pull_request", &event, repo.path(), &head);
+    let steps = run_action(&job, &[("fail-on-findings", "false")]);
+    assert!(steps[0].2.contains("fetch-depth: 0"), "{}", steps[0].2);
+    assert_eq!(steps[1].1, 2, "{}", steps[1].2);
+}
+
+/// Runs the real `pre-commit` framework. Its `language: rust` builds this repository with
+/// `cargo install`; the build goes to a persistent target dir under `target/` with a fast
+/// release profile, so it compiles once per checkout rather than once per run.
+fn pre_commit(dir: &Path, args: &[&str]) -> Output {
+    let version = Process::new("pre-commit").arg("--version").output();
+    assert!(
+        version.is_ok_and(|o| o.status.success()),
+        "the pre-commit framework is not installed: `pip install pre-commit` (.ci/run does)"
+    );
+    let target = source_dir().join("target/pre-commit");
+    Process::new("pre-commit")
+        .args(args)
+        .current_dir(dir)
+        .env("CARGO_TARGET_DIR", target)
+        .env("CARGO_PROFILE_RELEASE_LTO", "off")
+        .env("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1")
+        .env("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16")
+        .env("PRE_COMMIT_HOME", dir.join(".pre-commit-home"))
+        .env("NO_COLOR", "1")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
+    let hooks = load_yaml(".pre-commit-hooks.yaml");
+    let hook = &hooks.as_sequence().unwrap()[0];
+    assert_eq!(yaml_str(hook, "id"), Some("leakhound"));
+    assert_eq!(yaml_str(hook, "entry"), Some("leakhound git --staged"));
+    assert_eq!(yaml_str(hook, "language"), Some("rust"));
+
+    let copy = Tree::new();
+    let src = copy.join("leakhound");
+    let out = git_in(
+        copy.path(),
+        &[
+            "clone",
+            "-q",
+            source_dir().to_str().unwrap(),
+            src.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let repo = Repo::new();
+    repo.commit("README.md", "hello\n", "first");
+    let secret = Gen::new().stripe_live();
+    repo.tree.write("pay.env", format!("STRIPE_KEY={secret}\n"));
+    repo.git(&["add", "pay.env"]);
+    let out = pre_commit(
+        repo.path(),
+        &["try-repo", src.to_str().unwrap(), "leakhound"],
+    );
+    let printed = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{printed}");
+    assert!(printed.contains("Failed"), "{printed}");
+    assert!(
+        printed.contains("pay.env:1:12") && printed.contains("stripe-secret-key"),
+        "{printed}"
+    );
+    assert_redacted(&secret, &[&printed]);
+
+    repo.git(&["rm", "-q", "--cached", "pay.env"]);
+    repo.tree.write("notes.md", "no secrets here\n");
+    repo.git(&["add", "notes.md"]);
+    let out = pre_commit(
+        repo.path(),
+        &["try-repo", src.to_str().unwrap(), "leakhound"],
+    );
+    let printed = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{printed}");
+    assert!(printed.contains("Passed"), "{printed}");
+}
