@@ -666,10 +666,9 @@ fn the_actions_steps_annotate_write_sarif_and_summary_and_fail_the_job() {
     assert_eq!(steps.len(), 2, "scan and decide");
     let (id, code, printed) = &steps[0];
     assert_eq!((id.as_deref(), *code), (Some("scan"), 0), "{printed}");
-    let annotation = format!(
-        "::error file=app/settings.py,line=3,col=8,endLine=3,endColumn=28,title=leakhound%3A aws-access-key-id::"
-    );
-    assert!(printed.contains(&annotation), "{printed}");
+    let annotation = "::error file=app/settings.py,line=3,col=8,endLine=3,endColumn=28,\
+                      title=leakhound%3A aws-access-key-id::";
+    assert!(printed.contains(annotation), "{printed}");
     assert_eq!(printed.matches("::error file=").count(), 1, "{printed}");
     let sarif = job.sarif("leakhound.sarif");
     assert_valid_sarif(&sarif);
