@@ -69,6 +69,34 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_warning_finding_is_a_warning_annotation() {
+        use crate::finding::{Location, Secret};
+        let f = Finding {
+            rule_id: "k8s-literal-secret".into(),
+            description: "Weak default password".into(),
+            path: "charts/values.yaml".into(),
+            location: Location {
+                line: 4,
+                column: 15,
+                end_line: 4,
+                end_column: 23,
+            },
+            secret: Secret::new("changeit"),
+            fingerprint: "k8s-literal-secret:charts/values.yaml:0".into(),
+            key_path: Some("db.password".into()),
+            entropy: None,
+            commit: None,
+            severity: Severity::Warning,
+            line_text: String::new(),
+        };
+        assert_eq!(
+            annotation(&f),
+            "::warning file=charts/values.yaml,line=4,col=15,endLine=4,endColumn=23,\
+             title=leakhound%3A k8s-literal-secret::Weak default password: chan… (key db.password)"
+        );
+    }
+
+    #[test]
     fn escapes_like_the_runner() {
         assert_eq!(escape_data("50%\r\nnext"), "50%25%0D%0Anext");
         assert_eq!(escape_property("a,b:c%"), "a%2Cb%3Ac%25");
