@@ -110,6 +110,8 @@ pub struct Outcome {
     pub summary: Summary,
     pub errors: Vec<crate::source::SourceError>,
     pub notes: Vec<String>,
+    /// Files scanned only in part by an analyzer (YAML that does not parse): shown unless -q.
+    pub warnings: Vec<String>,
 }
 
 pub fn outcome(scanner: &Scanner, collected: Collected, start: Instant) -> Outcome {
@@ -124,6 +126,9 @@ pub fn outcome(scanner: &Scanner, collected: Collected, start: Instant) -> Outco
             .into_iter()
             .map(|fp| format!("baseline entry {fp} matched nothing in this scan (stale)")),
     );
+    let mut warnings =
+        std::mem::take(&mut *scanner.warnings.lock().expect("no panics while holding"));
+    warnings.sort();
     let s = &scanner.stats;
     let summary = Summary {
         files_scanned: Stats::get(&s.files),
@@ -143,6 +148,7 @@ pub fn outcome(scanner: &Scanner, collected: Collected, start: Instant) -> Outco
         summary,
         errors,
         notes,
+        warnings,
     }
 }
 
@@ -162,6 +168,11 @@ fn finish(
 pub fn write_report(output: &Output, rules: &RuleSet, outcome: &Outcome) -> Result<()> {
     for err in &outcome.errors {
         eprintln!("leakhound: warning: {err}");
+    }
+    if !output.quiet {
+        for warning in &outcome.warnings {
+            eprintln!("leakhound: warning: {warning}");
+        }
     }
     if output.verbose && !output.quiet {
         for note in &outcome.notes {

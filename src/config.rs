@@ -173,6 +173,7 @@ pub fn scanner(args: &CommonArgs, root: &Path) -> Result<Scanner> {
         filter: Filter::new(ignored, own_files).with_locations(ignored_at),
         max_file_size: args.max_file_size,
         stats: Stats::default(),
+        warnings: Default::default(),
     })
 }
 

@@ -166,7 +166,8 @@ fn is_path(v: &str) -> bool {
 
 /// `${VAR}`, `$(VAR)`, `$VAR`, `{{ .Values.x }}`, `%(name)s`, `<your-key>`, `#{x}`.
 fn is_template(v: &str) -> bool {
-    v.contains("${")
+    is_format_slot(v)
+        || v.contains("${")
         || v.contains("$(")
         || v.contains("{{")
         || v.contains("%(")
@@ -176,6 +177,18 @@ fn is_template(v: &str) -> bool {
             && v[1..]
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// `{}`, `{0}`, `{password}`, `{db.pass}` (format strings) and `%s`, `%v` (printf): the value
+/// is filled in at runtime, as in `f"postgres://app:{pw}@db/app"`.
+fn is_format_slot(v: &str) -> bool {
+    let braced = v.len() >= 2
+        && v.starts_with('{')
+        && v.ends_with('}')
+        && v[1..v.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '!' | '[' | ']'));
+    braced || matches!(v, "%s" | "%v" | "%d" | "%q" | "?")
 }
 
 fn all_same_char(v: &str) -> bool {
@@ -313,6 +326,10 @@ mod tests {
             "12345678",
             "$SECRET",
             "YOUR_API_KEY",
+            "{}",
+            "{0}",
+            "{password}",
+            "%s",
             "********",
             "Password",
             "Passwort",
@@ -328,7 +345,7 @@ mod tests {
     fn real_looking_values_are_not_placeholders() {
         for v in [
             "dev-password-123",
-            "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+            "sk_live_4eC39HqLyjWDarjtT1zdp7dc", // leakhound:allow
             "hunter2",
             "Tr0ub4dor&3",
             "/K7MDENG/bPxRfiCYzXAMPLEKEYwJalrXUtnFEM",

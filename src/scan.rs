@@ -3,6 +3,7 @@
 //! summary live here too, shared by all threads.
 
 use std::ops::Range;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
 use crate::blob::{Origin, Skip, looks_binary};
@@ -50,6 +51,8 @@ pub struct Scanner {
     pub filter: Filter,
     pub max_file_size: u64,
     pub stats: Stats,
+    /// What analyzers could not parse, for the user: files are still scanned.
+    pub warnings: Mutex<Vec<String>>,
 }
 
 impl Scanner {
@@ -77,9 +80,18 @@ impl Scanner {
             Stats::add(&self.stats.binary, 1);
             return Err(Skip::Binary);
         }
+        if self.engine.rules().allowlist.allows_path(&origin.path) {
+            // Allowlisted paths are not scanned at all: nothing there could be reported.
+            return Ok(Vec::new());
+        }
         Stats::add(&self.stats.files, 1);
         Stats::add(&self.stats.bytes, bytes.len() as u64);
-        let matches = self.engine.scan(&origin.path, bytes);
+        let mut warnings = Vec::new();
+        let matches = self.engine.scan_noting(&origin.path, bytes, &mut warnings);
+        if !warnings.is_empty() {
+            let mut all = self.warnings.lock().expect("no panics while holding");
+            all.extend(warnings);
+        }
         if matches.is_empty() {
             return Ok(Vec::new());
         }

@@ -1,5 +1,6 @@
-//! Shannon entropy of a candidate secret, in bits per character: the floor that separates
-//! `password = "hunter2hunter2"` from a random token when a rule has no vendor prefix to go on.
+//! Shannon entropy of a candidate secret, in bits per character: the floor that separates a
+//! memorable word-and-digits password from a random token when a rule has no vendor prefix to
+//! go on.
 
 /// Entropy over bytes. Secrets are ASCII; for other text this is per byte, which only lowers
 /// the score of multi-byte characters' repeated lead bytes, never raises it.

@@ -62,11 +62,17 @@ impl Engine {
 
     /// Every match in `bytes`, sorted by position, one per secret span.
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Match> {
+        self.scan_noting(path, bytes, &mut Vec::new())
+    }
+
+    /// As [`Engine::scan`], adding to `warnings` what an analyzer could not parse (the file is
+    /// still scanned, by the rules and a line-wise fallback).
+    pub fn scan_noting(&self, path: &str, bytes: &[u8], warnings: &mut Vec<String>) -> Vec<Match> {
         let mut found = Vec::new();
         self.run_rules(path, bytes, &mut found);
         let mut cleared = Vec::new();
         if self.kubernetes && k8s::applies(path) {
-            cleared = self.run_kubernetes(path, bytes, &mut found);
+            cleared = self.run_kubernetes(path, bytes, &mut found, warnings);
         }
         self.run_decoded(path, bytes, 1, &mut Budget::new(), &mut found);
         drop_cleared(&self.rules, &cleared, &mut found);
@@ -151,8 +157,15 @@ impl Engine {
     }
 
     /// Runs the analyzer; returns the values it judged safe.
-    fn run_kubernetes(&self, path: &str, bytes: &[u8], out: &mut Vec<Match>) -> Vec<Range<usize>> {
-        let analysis = k8s::analyze(path, bytes);
+    fn run_kubernetes(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        out: &mut Vec<Match>,
+        warnings: &mut Vec<String>,
+    ) -> Vec<Range<usize>> {
+        let mut analysis = k8s::analyze(path, bytes);
+        warnings.append(&mut analysis.warnings);
         for hit in analysis.hits {
             let Some(index) = self.rules.position(hit.rule_id) else {
                 continue;

@@ -121,7 +121,7 @@ mod tests {
         assert!(judge("passwordKey", "password").is_none());
         assert!(judge("existingSecret", "ai-service-db-credentials").is_none());
         assert!(judge("DB_HOST", "postgresql.svc.cluster.local").is_none());
-        let j = judge("DATABASE_URL", "postgresql://app:Xq7vL2pw@db/app").unwrap();
+        let j = judge("DATABASE_URL", "postgresql://app:Xq7vL2pw@db/app").unwrap(); // leakhound:allow
         assert_eq!(j.what, What::Connection);
         assert!(
             judge(

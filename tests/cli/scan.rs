@@ -87,6 +87,9 @@ fn look_alikes_give_no_finding() {
             "digest = 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855'\n",
             "request_id = '123e4567-e89b-12d3-a456-426614174000'\n",
             "password_min_length = 12\n",
+            "url = f\"postgres://app:{pw}@db.internal/app\"\n",
+            "dsn = \"mysql://root:%s@localhost/shop\" % pw\n",
+            "conn = 'redis://:{}@cache:6379/0'.format(pw)\n",
         ),
     );
     let (code, report, stderr) = tree.json(&["scan"]);
@@ -270,4 +273,25 @@ fn random_binary_input_never_crashes() {
     }
     let out = tree.cmd(&["scan", "--format", "json"]).output().unwrap();
     assert!(matches!(out.status.code(), Some(0) | Some(1)), "{out:?}");
+}
+
+#[test]
+fn broken_yaml_is_a_warning_and_its_secrets_are_still_found() {
+    let tree = Tree::new();
+    tree.write(
+        "values.yaml",
+        "db:\n  host: pg\n\tbroken: [unclosed\n  password: Zq8vLw3rTn5y\n",
+    );
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("values.yaml: not valid YAML"), "{stderr}");
+    let found = triples(&report);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].1, "values.yaml");
+    assert_eq!(found[0].2, 4);
+    let quiet = tree
+        .cmd(&["scan", "-q", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&quiet.stderr).contains("not valid YAML"));
 }
