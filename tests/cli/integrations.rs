@@ -711,13 +711,18 @@ fn the_action_fails_the_job_when_the_scan_cannot_complete() {
 /// `cargo install`; the build goes to a persistent target dir under `target/` with a fast
 /// release profile, so it compiles once per checkout rather than once per run.
 fn pre_commit(dir: &Path, args: &[&str]) -> Output {
-    let version = Process::new("pre-commit").arg("--version").output();
+    // `python3 -m pre_commit` finds the framework wherever pip put it, shims or not.
+    let version = Process::new("python3")
+        .args(["-m", "pre_commit", "--version"])
+        .output();
     assert!(
         version.is_ok_and(|o| o.status.success()),
-        "the pre-commit framework is not installed: `pip install pre-commit` (.ci/run does)"
+        "the pre-commit framework is not installed: `python3 -m pip install pre-commit` \
+         (the README's test command does)"
     );
     let target = source_dir().join("target/pre-commit");
-    Process::new("pre-commit")
+    Process::new("python3")
+        .args(["-m", "pre_commit"])
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
