@@ -3,8 +3,9 @@
 
 use std::io::{self, Write};
 
-use super::Report;
 use std::collections::HashMap;
+
+use super::Report;
 
 use crate::finding::{Finding, Secret, Severity};
 
@@ -35,7 +36,24 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
         let others = &on_line[&(finding.path.as_str(), finding.location.line)];
         write_finding(finding, others, report, &paint, out)?;
     }
+    write_remedies(report, out)?;
     write_summary(report, out)
+}
+
+/// How to fix each rule that fired, once per rule rather than under every finding.
+fn write_remedies(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let mut ids: Vec<&str> = report.findings.iter().map(|f| f.rule_id.as_str()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    for id in ids {
+        if let Some(rule) = report.rules.get(id) {
+            writeln!(out, "how to fix [{id}]: {}", rule.remedy_text())?;
+        }
+    }
+    if !report.findings.is_empty() {
+        writeln!(out)?;
+    }
+    Ok(())
 }
 
 fn write_finding(
