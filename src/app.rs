@@ -15,6 +15,7 @@ use crate::rules::{Pattern, RuleSet};
 use crate::scan::{Scanner, Stats};
 use crate::source::Collected;
 use crate::source::files::FileSource;
+use crate::source::progress::{Progress, Show};
 
 pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_ERROR: u8 = 2;
@@ -62,10 +63,21 @@ pub fn file_scan(args: &ScanArgs) -> Result<(Scanner, Collected)> {
         roots: args.paths.clone(),
         honour_ignore: !args.no_ignore,
         threads: config::threads(&args.common),
+        progress: Progress::new(progress_show(&args.common, true)),
     };
     let collected = Collected::default();
     source.run(&scanner, &collected);
     Ok((scanner, collected))
+}
+
+/// How a long scan shows progress: a bar on a terminal, a line every few seconds on a pipe
+/// with `-v`, nothing with `-q` or for scans that are quick by nature (staged, ranges).
+fn progress_show(c: &CommonArgs, long: bool) -> Show {
+    match (long, c.quiet, std::io::stderr().is_terminal()) {
+        (true, false, true) => Show::Bar,
+        (true, false, false) if c.verbose => Show::Lines,
+        _ => Show::Off,
+    }
 }
 
 fn git(args: &GitArgs) -> Result<u8> {
@@ -79,7 +91,6 @@ fn git(args: &GitArgs) -> Result<u8> {
 /// objects are in the returned [`Collected`].
 pub fn git_scan(args: &GitArgs) -> Result<(Scanner, Collected)> {
     use crate::source::git::{GitSource, Mode};
-    use crate::source::progress::Show;
     let mode = match (&args.range, &args.since, args.staged) {
         (_, _, true) => Mode::Staged,
         (Some(range), _, _) => Mode::Range(range.clone()),
@@ -87,11 +98,7 @@ pub fn git_scan(args: &GitArgs) -> Result<(Scanner, Collected)> {
         _ => Mode::Full,
     };
     let c = &args.common;
-    let progress = match (&mode, c.quiet, std::io::stderr().is_terminal()) {
-        (Mode::Full, false, true) => Show::Bar,
-        (Mode::Full, false, false) if c.verbose => Show::Lines,
-        _ => Show::Off,
-    };
+    let progress = progress_show(c, matches!(mode, Mode::Full));
     let source = GitSource::open(&args.repo, mode, config::threads(c), progress)?;
     let scanner = config::scanner(c, &source.root())?;
     if source.is_shallow() && !c.quiet {

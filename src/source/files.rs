@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use ignore::{WalkBuilder, WalkState};
 
 use super::Collected;
+use super::progress::Progress;
 use crate::blob::Origin;
 use crate::scan::{Scanner, Stats};
 
@@ -16,7 +17,12 @@ pub struct FileSource {
     pub roots: Vec<PathBuf>,
     pub honour_ignore: bool,
     pub threads: usize,
+    pub progress: Progress,
 }
+
+/// How many files pass between progress updates: often enough to move, rarely enough to cost
+/// nothing.
+const PROGRESS_EVERY: u64 = 64;
 
 impl FileSource {
     pub fn run(&self, scanner: &Scanner, out: &Collected) {
@@ -25,6 +31,7 @@ impl FileSource {
                 scan_stdin(scanner, out);
             } else if root.is_dir() {
                 self.walk(root, scanner, out);
+                self.progress.finish();
             } else {
                 let shown = slash_path(root);
                 scan_file(root, &shown, scanner, out);
@@ -55,6 +62,9 @@ impl FileSource {
                         if is_file {
                             let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
                             scan_file(entry.path(), &slash_path(rel), scanner, out);
+                            if Stats::get(&scanner.stats.files).is_multiple_of(PROGRESS_EVERY) {
+                                self.progress.update(&scanner.stats);
+                            }
                         }
                     }
                     Err(err) => out.error("walk", err.to_string()),

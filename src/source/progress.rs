@@ -1,5 +1,5 @@
-//! Progress on standard error for history audits, which can take minutes on a large
-//! repository. It is the one thing a source draws: only the source knows how far it has got.
+//! Progress on standard error for history audits and tree scans, which can take minutes on a
+//! large repository. It is the one thing a source draws: only the source knows how far it has got.
 //! The app decides how it shows: a bar on a terminal, a line every few seconds on a pipe with
 //! `-v`, nothing otherwise (then every call is a no-op).
 
@@ -71,9 +71,17 @@ impl Progress {
 }
 
 fn message(stats: &Stats) -> String {
+    let commits = Stats::get(&stats.commits);
+    if commits == 0 {
+        return format!(
+            "{} files ({} MiB) scanned",
+            Stats::get(&stats.files),
+            Stats::get(&stats.bytes) >> 20
+        );
+    }
     format!(
         "{} commits walked, {} blobs ({} MiB) scanned",
-        Stats::get(&stats.commits),
+        commits,
         Stats::get(&stats.files),
         Stats::get(&stats.bytes) >> 20
     )
