@@ -65,7 +65,9 @@ fn decode_json(part: &str) -> Option<serde_json::Value> {
         .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
 }
 
-/// A JWT's header and payload are base64url JSON objects, and the header names an algorithm.
+/// A JWT's header and payload are base64url JSON objects, the header names an algorithm and
+/// the payload carries at least one registered claim (RFC 7519 §4.1) or a `role`: tokens that
+/// systems issue always do, documentation samples like `{"some":"payload"}` do not.
 /// Supabase's `anon` key is a JWT that is public by design (it ships in every web client), so
 /// a payload whose `role` is `anon` does not pass.
 fn jwt_structure(token: &str) -> bool {
@@ -79,7 +81,12 @@ fn jwt_structure(token: &str) -> bool {
         .as_ref()
         .and_then(|p| p.get("role"))
         .is_some_and(|r| r == "anon");
-    header_ok && payload.is_some_and(|p| p.is_object()) && !public
+    let claims = ["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "role"];
+    let has_claim = payload
+        .as_ref()
+        .and_then(|p| p.as_object())
+        .is_some_and(|p| claims.iter().any(|c| p.contains_key(*c)));
+    header_ok && has_claim && !public
 }
 
 /// Some tokens embed a base64 JSON object after their prefix (Mapbox `sk.eyJ…`, 1Password
@@ -187,6 +194,8 @@ mod tests {
         let payload = URL_SAFE_NO_PAD.encode(br#"{"sub":"42"}"#);
         assert!(jwt_structure(&format!("{header}.{payload}.c2lnbmF0dXJl")));
         assert!(!jwt_structure("eyJub3Rqc29u.eyJ4.sig"));
+        let sample = URL_SAFE_NO_PAD.encode(br#"{"some":"payload"}"#);
+        assert!(!jwt_structure(&format!("{header}.{sample}.c2lnbmF0dXJl")));
         let anon = URL_SAFE_NO_PAD.encode(br#"{"role":"anon"}"#);
         assert!(!jwt_structure(&format!("{header}.{anon}.c2lnbmF0dXJl")));
     }
