@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::Output;
+use std::process::{Command as Process, Output};
 
 use assert_cmd::Command;
 use serde_json::Value;
@@ -148,5 +148,80 @@ impl Gen {
 pub fn assert_redacted(secret: &str, outputs: &[&str]) {
     for out in outputs {
         assert!(!out.contains(secret), "secret leaked in output:\n{out}");
+    }
+}
+
+/// Runs git in `dir` with no system config; the caller checks the status.
+pub fn git_in(dir: &Path, args: &[&str]) -> Output {
+    Process::new("git")
+        .args(args)
+        .current_dir(dir)
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .output()
+        .expect("git runs")
+}
+
+/// Runs git in `dir` and returns its trimmed standard output; any failure fails the test.
+pub fn git_ok(dir: &Path, args: &[&str]) -> String {
+    let out = git_in(dir, args);
+    assert!(
+        out.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// A git repository in a temp dir, with its own identity so commits do not depend on the
+/// machine's configuration.
+pub struct Repo {
+    pub tree: Tree,
+}
+
+impl Repo {
+    pub fn new() -> Repo {
+        let repo = Repo { tree: Tree::new() };
+        repo.git(&["init", "-q", "-b", "main"]);
+        repo.git(&["config", "user.name", "Ada Lovelace"]);
+        repo.git(&["config", "user.email", "ada@example.com"]);
+        repo.git(&["config", "commit.gpgsign", "false"]);
+        repo
+    }
+
+    pub fn path(&self) -> &Path {
+        self.tree.path()
+    }
+
+    pub fn git(&self, args: &[&str]) -> String {
+        git_ok(self.tree.path(), args)
+    }
+
+    pub fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> &Repo {
+        self.tree.write(rel, content);
+        self
+    }
+
+    /// Stages everything and commits; returns the commit id.
+    pub fn commit(&self, message: &str) -> String {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    /// Writes one file and commits everything; returns the commit id.
+    pub fn commit_file(&self, rel: &str, content: &str, message: &str) -> String {
+        self.write(rel, content);
+        self.commit(message)
+    }
+
+    pub fn commit_as(&self, message: &str, name: &str, email: &str) -> String {
+        self.git(&["add", "-A"]);
+        let author = format!("{name} <{email}>");
+        self.git(&["commit", "-q", "-m", message, "--author", &author]);
+        self.git(&["rev-parse", "HEAD"])
+    }
+
+    pub fn json(&self, args: &[&str]) -> (i32, Value, String) {
+        self.tree.json(args)
     }
 }

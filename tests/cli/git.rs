@@ -7,61 +7,6 @@ use serde_json::Value;
 
 use crate::common::*;
 
-/// A repository in a temp dir, with its own identity so commits do not depend on the machine.
-struct Repo {
-    tree: Tree,
-}
-
-impl Repo {
-    fn new() -> Repo {
-        let repo = Repo { tree: Tree::new() };
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo.git(&["config", "user.name", "Ada Lovelace"]);
-        repo.git(&["config", "user.email", "ada@example.com"]);
-        repo.git(&["config", "commit.gpgsign", "false"]);
-        repo
-    }
-
-    /// Runs git here and returns its trimmed standard output; any failure fails the test.
-    fn git(&self, args: &[&str]) -> String {
-        let out = Git::new("git")
-            .args(args)
-            .current_dir(self.tree.path())
-            .env("GIT_CONFIG_NOSYSTEM", "1")
-            .output()
-            .expect("git runs");
-        assert!(
-            out.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8_lossy(&out.stdout).trim().to_string()
-    }
-
-    fn write(&self, rel: &str, content: impl AsRef<[u8]>) -> &Repo {
-        self.tree.write(rel, content);
-        self
-    }
-
-    /// Stages everything and commits; returns the commit id.
-    fn commit(&self, message: &str) -> String {
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
-        self.git(&["rev-parse", "HEAD"])
-    }
-
-    fn commit_as(&self, message: &str, name: &str, email: &str) -> String {
-        self.git(&["add", "-A"]);
-        let author = format!("{name} <{email}>");
-        self.git(&["commit", "-q", "-m", message, "--author", &author]);
-        self.git(&["rev-parse", "HEAD"])
-    }
-
-    fn json(&self, args: &[&str]) -> (i32, Value, String) {
-        self.tree.json(args)
-    }
-}
-
 fn commit_of(finding: &Value) -> (&str, &str, &str, &str) {
     let c = &finding["commit"];
     (

@@ -11,48 +11,6 @@ use serde_json::{Value, json};
 use crate::common::*;
 use crate::sarif::assert_valid_sarif;
 
-/// A git repository in a temp dir with its own identity.
-struct Repo {
-    tree: Tree,
-}
-
-impl Repo {
-    fn new() -> Repo {
-        let repo = Repo { tree: Tree::new() };
-        repo.git(&["init", "-q", "-b", "main"]);
-        repo.git(&["config", "user.name", "Grace Hopper"]);
-        repo.git(&["config", "user.email", "grace@example.com"]);
-        repo.git(&["config", "commit.gpgsign", "false"]);
-        repo
-    }
-
-    fn path(&self) -> &Path {
-        self.tree.path()
-    }
-
-    fn git(&self, args: &[&str]) -> String {
-        let out = git_in(self.path(), args);
-        assert!(out.status.success(), "git {args:?}: {}", text(&out.stderr));
-        text(&out.stdout).trim().to_string()
-    }
-
-    fn commit(&self, rel: &str, content: &str, message: &str) -> String {
-        self.tree.write(rel, content);
-        self.git(&["add", "-A"]);
-        self.git(&["commit", "-q", "-m", message]);
-        self.git(&["rev-parse", "HEAD"])
-    }
-}
-
-fn git_in(dir: &Path, args: &[&str]) -> Output {
-    Process::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs")
-}
-
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
@@ -86,13 +44,13 @@ fn pull_request() -> PullRequest {
     let mut g = Gen::new();
     let (old_secret, pr_secret, main_secret) = (g.stripe_live(), g.aws_key_id(), g.stripe_live());
     let repo = Repo::new();
-    repo.commit("old.env", &format!("STRIPE={old_secret}\n"), "old secret");
+    repo.commit_file("old.env", &format!("STRIPE={old_secret}\n"), "old secret");
     repo.git(&["checkout", "-q", "-b", "feature"]);
-    repo.commit("README.md", "docs\n", "docs");
+    repo.commit_file("README.md", "docs\n", "docs");
     let pr_file = format!("import os\n\nkey = \"{pr_secret}\"\n");
-    let head = repo.commit("app/settings.py", &pr_file, "add settings");
+    let head = repo.commit_file("app/settings.py", &pr_file, "add settings");
     repo.git(&["checkout", "-q", "main"]);
-    let base = repo.commit("main.env", &format!("STRIPE={main_secret}\n"), "main moves");
+    let base = repo.commit_file("main.env", &format!("STRIPE={main_secret}\n"), "main moves");
     repo.git(&["checkout", "-q", "feature"]);
     PullRequest {
         repo,
@@ -175,7 +133,7 @@ fn ci_on_a_pull_request_scans_only_its_commits() {
         vec![format!(
             "::error file=app/settings.py,line=3,col=8,endLine=3,endColumn=28,\
              title=leakhound%3A aws-access-key-id::AWS access key ID: {}…%0Aintroduced in {} \
-             by Grace Hopper on {}",
+             by Ada Lovelace on {}",
             &pr.pr_secret[..4],
             &pr.head[..12],
             annotations[0].rsplit(" on ").next().unwrap()
@@ -189,7 +147,7 @@ fn ci_on_a_pull_request_scans_only_its_commits() {
     assert_eq!(results[0]["properties"]["commit"], pr.head.as_str());
     let summary = job.summary();
     let row = format!(
-        "| `app/settings.py` | 3 | `aws-access-key-id` | `{}` | Grace Hopper |",
+        "| `app/settings.py` | 3 | `aws-access-key-id` | `{}` | Ada Lovelace |",
         &pr.head[..12]
     );
     assert!(summary.contains(&row), "{summary}");
@@ -207,8 +165,8 @@ fn ci_on_a_pull_request_scans_only_its_commits() {
 #[test]
 fn ci_on_a_clean_pull_request_exits_0_and_says_so() {
     let repo = Repo::new();
-    let base = repo.commit("a.txt", "one\n", "one");
-    let head = repo.commit("b.txt", "two\n", "two");
+    let base = repo.commit_file("a.txt", "one\n", "one");
+    let head = repo.commit_file("b.txt", "two\n", "two");
     let event = json!({"pull_request": {"base": {"sha": base}, "head": {"sha": head}}});
     let job = Job::new("pull_request_target", &event, repo.path(), &head);
     let out = job.leakhound(&["ci", "--sarif", "clean.sarif"]);
@@ -308,7 +266,7 @@ fn ci_outside_actions_is_a_usage_error() {
 #[test]
 fn install_hook_blocks_a_commit_that_adds_a_secret() {
     let repo = Repo::new();
-    repo.commit("README.md", "hello\n", "first");
+    repo.commit_file("README.md", "hello\n", "first");
     let out = leakhound()
         .args(["install-hook"])
         .current_dir(repo.path())
@@ -698,7 +656,7 @@ fn the_actions_steps_annotate_write_sarif_and_summary_and_fail_the_job() {
 #[test]
 fn the_action_fails_the_job_when_the_scan_cannot_complete() {
     let repo = Repo::new();
-    let head = repo.commit("a.txt", "a\n", "a");
+    let head = repo.commit_file("a.txt", "a\n", "a");
     let missing = "1234567890123456789012345678901234567890";
     let event = json!({"pull_request": {"base": {"sha": missing}, "head": {"sha": head}}});
     let job = Job::new("pull_request", &event, repo.path(), &head);
@@ -758,7 +716,7 @@ fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
     assert!(out.status.success(), "{}", text(&out.stderr));
 
     let repo = Repo::new();
-    repo.commit("README.md", "hello\n", "first");
+    repo.commit_file("README.md", "hello\n", "first");
     let secret = Gen::new().stripe_live();
     repo.tree.write("pay.env", format!("STRIPE_KEY={secret}\n"));
     repo.git(&["add", "pay.env"]);

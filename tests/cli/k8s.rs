@@ -5,7 +5,6 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
-use std::process::Command as Git;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -235,28 +234,14 @@ fn explain_gives_the_policy_remedy() {
     }
 }
 
-fn git(dir: &Path, args: &[&str]) {
-    let out = Git::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .output()
-        .expect("git runs");
-    assert!(
-        out.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
 /// The same files committed and audited with `leakhound git` give the same findings.
 #[test]
 fn git_history_gives_the_same_findings() {
     let tree = Tree::new();
     policy_tree(&tree, &mut Gen::new());
     let dir = tree.path();
-    git(dir, &["init", "-q", "-b", "main"]);
-    git(
+    git_ok(dir, &["init", "-q", "-b", "main"]);
+    git_ok(
         dir,
         &[
             "-c",
@@ -267,7 +252,7 @@ fn git_history_gives_the_same_findings() {
             "-A",
         ],
     );
-    git(
+    git_ok(
         dir,
         &[
             "-c",
