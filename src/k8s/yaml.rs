@@ -4,6 +4,7 @@
 //! bomb costs nothing), nesting deeper than [`MAX_DEPTH`] is skipped, and a document of more
 //! than [`MAX_NODES`] nodes is abandoned to the line-wise analyzer.
 
+use std::cell::Cell;
 use std::ops::Range;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span};
@@ -66,28 +67,55 @@ enum Frame {
     Skip(usize),
 }
 
-/// Line starts, to turn the parser's (line, character column) into byte offsets.
+/// Line starts, to turn the parser's (line, character column) into byte offsets. The parser
+/// reports columns in characters, so a column is walked from the line start; the last answer
+/// is remembered, and the parser asks in order, so a long line (a minified JSON file) is
+/// walked once in all, not once per scalar.
 pub struct Lines<'a> {
     text: &'a str,
     starts: Vec<usize>,
+    /// The last answer: (line index, character column, byte offset).
+    cursor: Cell<(usize, usize, usize)>,
 }
 
 impl<'a> Lines<'a> {
     pub fn new(text: &'a str) -> Lines<'a> {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        Lines { text, starts }
+        Lines {
+            text,
+            starts,
+            cursor: Cell::new((0, 0, 0)),
+        }
     }
 
+    /// The byte offset of character `col` of 1-based `line` (counting on past the line's end,
+    /// as the parser may); the text's length when that is past the end.
     pub fn offset(&self, line: usize, col: usize) -> usize {
-        let Some(&start) = self.starts.get(line.saturating_sub(1)) else {
+        let index = line.saturating_sub(1);
+        let Some(&start) = self.starts.get(index) else {
             return self.text.len();
         };
-        let rest = &self.text[start..];
-        rest.char_indices()
-            .nth(col)
-            .map_or(self.text.len(), |(i, _)| start + i)
+        let (from_col, from) = match self.cursor.get() {
+            (i, c, byte) if i == index && c <= col => (c, byte),
+            _ => (0, start),
+        };
+        let offset = advance(self.text, from, col - from_col);
+        self.cursor.set((index, col, offset));
+        offset
     }
+}
+
+/// The byte offset `chars` characters after byte `from`, or the text's length.
+fn advance(text: &str, from: usize, chars: usize) -> usize {
+    let rest = &text.as_bytes()[from..];
+    if rest.len() >= chars && rest[..chars].is_ascii() {
+        return from + chars;
+    }
+    text[from..]
+        .char_indices()
+        .nth(chars)
+        .map_or(text.len(), |(i, _)| from + i)
 }
 
 /// Parses every document, handing each finished one to `on_doc` with its start offset.
@@ -246,6 +274,37 @@ mod tests {
                 panic!()
             };
             assert_eq!(&text[s.span.clone()], want);
+        }
+    }
+
+    #[test]
+    fn offsets_agree_with_a_walk_from_the_line_start_in_any_order() {
+        let text = "ab: é x\nkey: \"ü\" tail\n{\"a\": \"b\", \"ç\": 1}\n";
+        let naive = |line: usize, col: usize| {
+            let start: usize = text
+                .split_inclusive('\n')
+                .take(line - 1)
+                .map(str::len)
+                .sum();
+            text[start..]
+                .char_indices()
+                .nth(col)
+                .map_or(text.len(), |(i, _)| start + i)
+        };
+        let lines = Lines::new(text);
+        let asks = [
+            (1, 0),
+            (1, 5),
+            (1, 6),
+            (1, 3),
+            (2, 7),
+            (2, 40),
+            (3, 12),
+            (3, 2),
+            (5, 0),
+        ];
+        for (line, col) in asks {
+            assert_eq!(lines.offset(line, col), naive(line, col), "{line}:{col}");
         }
     }
 
