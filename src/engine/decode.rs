@@ -132,7 +132,10 @@ fn runs(bytes: &[u8]) -> [Vec<Range<usize>>; 3] {
     found
 }
 
-/// Maximal runs of bytes of class `class` within `within`, at least `min` long.
+/// Maximal runs of bytes of class `class` within `within`, at least `min` long. A run that
+/// long starting at or after `i` must cover byte `i + min - 1`, so only that byte is probed:
+/// when it is outside the class the search jumps past it, and most bytes of ordinary text
+/// (short words between spaces and punctuation) are never looked at.
 fn class_runs(
     bytes: &[u8],
     within: Range<usize>,
@@ -141,18 +144,26 @@ fn class_runs(
 ) -> impl Iterator<Item = Range<usize>> + '_ {
     let end = within.end;
     let mut i = within.start;
-    let is = move |i: usize| CLASSES[bytes[i] as usize] & class != 0;
+    let is = move |b: &u8| CLASSES[*b as usize] & class != 0;
     std::iter::from_fn(move || {
-        while within.len() >= min && i < end {
-            while i < end && !is(i) {
-                i += 1;
+        // Invariant: `i` is `within.start`, a byte outside the class, or follows one.
+        while min > 0 && i + min <= end {
+            let probe = i + min - 1;
+            if !is(&bytes[probe]) {
+                i = probe + 1;
+                continue;
             }
-            let start = i;
-            while i < end && is(i) {
-                i += 1;
-            }
-            if i - start >= min {
-                return Some(start..i);
+            let start = bytes[i..probe]
+                .iter()
+                .rposition(|b| !is(b))
+                .map_or(i, |p| i + p + 1);
+            let stop = bytes[probe..end]
+                .iter()
+                .position(|b| !is(b))
+                .map_or(end, |p| probe + p);
+            i = stop;
+            if stop - start >= min {
+                return Some(start..stop);
             }
         }
         None
