@@ -82,8 +82,8 @@ fn push(out: &mut Vec<Decoded>, budget: &mut Budget, span: Range<usize>, text: O
 }
 
 /// The byte classes, one bit each. They nest (hex within base64 within URL), so one pass
-/// finds the URL runs, and only the rare runs long enough to matter are searched for base64
-/// and hex runs: the pass over every byte of every blob is a table look-up and a branch.
+/// finds the base64 runs and only those are searched for hex runs; the pass probes about one
+/// byte in [`MIN_BASE64`] of ordinary text, a table look-up and a branch each.
 const CLASSES: [u8; 256] = classes();
 const BASE64: u8 = 1;
 const HEX: u8 = 2;
@@ -111,8 +111,10 @@ const fn classes() -> [u8; 256] {
     table
 }
 
-/// Maximal runs of base64, hex and URL bytes, each at least its minimum and at most
-/// [`MAX_RUN`] long.
+/// Maximal runs of base64 and hex bytes, each at least its minimum, and the URL runs that hold
+/// two or more `%` escapes (no other URL run decodes to anything), all at most [`MAX_RUN`]
+/// long. Hex runs lie within base64 runs, so they are searched for only there; URL runs are
+/// searched for only around a `%`.
 fn runs(bytes: &[u8]) -> [Vec<Range<usize>>; 3] {
     let mut found: [Vec<Range<usize>>; 3] = Default::default();
     let keep = |found: &mut Vec<Range<usize>>, run: &Range<usize>| {
@@ -120,16 +122,42 @@ fn runs(bytes: &[u8]) -> [Vec<Range<usize>>; 3] {
             found.push(run.clone());
         }
     };
-    for url in class_runs(bytes, 0..bytes.len(), URL, MIN_URL) {
-        keep(&mut found[2], &url);
-        for b64 in class_runs(bytes, url, BASE64, MIN_BASE64) {
-            keep(&mut found[0], &b64);
-            for hex in class_runs(bytes, b64, HEX, MIN_HEX) {
-                keep(&mut found[1], &hex);
-            }
+    for b64 in class_runs(bytes, 0..bytes.len(), BASE64, MIN_BASE64) {
+        keep(&mut found[0], &b64);
+        for hex in class_runs(bytes, b64, HEX, MIN_HEX) {
+            keep(&mut found[1], &hex);
         }
     }
+    for url in escaped_url_runs(bytes) {
+        keep(&mut found[2], &url);
+    }
     found
+}
+
+/// Maximal URL runs of at least [`MIN_URL`] bytes holding two or more `%`, found by looking
+/// around each `%` (rare in most files) instead of at every byte.
+fn escaped_url_runs(bytes: &[u8]) -> impl Iterator<Item = Range<usize>> + '_ {
+    let is = |b: &u8| CLASSES[*b as usize] & URL != 0;
+    // Bytes before `after` belong to runs already looked at.
+    let mut after = 0;
+    memchr::memchr_iter(b'%', bytes).filter_map(move |at| {
+        if at < after {
+            return None;
+        }
+        let start = bytes[..at]
+            .iter()
+            .rposition(|b| !is(b))
+            .map_or(0, |p| p + 1);
+        let end = bytes[at..]
+            .iter()
+            .position(|b| !is(b))
+            .map_or(bytes.len(), |p| at + p);
+        after = end;
+        let escapes = memchr::memchr_iter(b'%', &bytes[start..end])
+            .take(2)
+            .count();
+        (end - start >= MIN_URL && escapes == 2).then_some(start..end)
+    })
 }
 
 /// Maximal runs of bytes of class `class` within `within`, at least `min` long. A run that
@@ -423,6 +451,10 @@ mod tests {
         assert!(!b64.is_empty() && !hex.is_empty() && !url.is_empty());
         assert_eq!(b64, naive(&text, BASE64, MIN_BASE64));
         assert_eq!(hex, naive(&text, HEX, MIN_HEX));
-        assert_eq!(url, naive(&text, URL, MIN_URL));
+        let escaped: Vec<Range<usize>> = naive(&text, URL, MIN_URL)
+            .into_iter()
+            .filter(|r| text[r.clone()].iter().filter(|&&b| b == b'%').count() >= 2)
+            .collect();
+        assert_eq!(url, escaped);
     }
 }
