@@ -574,7 +574,7 @@ def dockerfile():
     f.must("generic-secret", "ARG NPM_AUTH_TOKEN={}", value=chars(36, ALNUM))
     f.must_not("placeholder", "ARG GITHUB_TOKEN", "GITHUB_TOKEN")
     f.must_not("placeholder", "ENV API_KEY=${API_KEY}", "${API_KEY}")
-    f.must_not("placeholder", "RUN --mount=type=secret,id=npmrc,target=/root/.npmrc npm ci", "npmrc")
+    f.must_not("placeholder", "RUN --mount=type=secret,id=npmrc,target=/home/node/.npmrc npm ci", "npmrc")
     f.line('CMD ["gunicorn", "app:app"]')
 
 
