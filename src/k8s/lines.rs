@@ -227,46 +227,34 @@ fn unquote(raw: &str, yaml: bool) -> (&str, usize) {
 
 /// `KEY=value` lines of a `.env` file (with optional `export`).
 pub fn env_pairs(text: &str, range: Range<usize>) -> Vec<Pair<'_>> {
-    let mut out = Vec::new();
-    for (start, line) in lines(text, range) {
-        let content = line.trim_start();
-        let content = content
-            .strip_prefix("export ")
-            .map_or(content, str::trim_start);
-        if content.starts_with('#') {
-            continue;
-        }
-        let at = start + line.len() - content.len();
-        if let Some((key, value, offset)) = key_value(content, b'=')
-            && !value.is_empty()
-        {
-            let begin = at + offset;
-            out.push(Pair {
-                key,
-                value,
-                span: begin..begin + value.len(),
-                key_path: key.to_string(),
-                env: false,
-            });
-        }
-    }
-    out
+    flat_pairs(text, range, &['#'], b"=")
 }
 
 /// Config-file lines in any of the usual shapes: `key = value`, `key=value`, `key: value`,
 /// `"key": "value",`.
 pub fn config_pairs(text: &str, range: Range<usize>) -> Vec<Pair<'_>> {
+    flat_pairs(text, range, &['#', ';', '[', '/'], b"=:")
+}
+
+/// One `key<sep>value` pair per line, skipping lines that start with a comment marker; the
+/// separators are tried in order.
+fn flat_pairs<'a>(
+    text: &'a str,
+    range: Range<usize>,
+    comments: &[char],
+    separators: &[u8],
+) -> Vec<Pair<'a>> {
     let mut out = Vec::new();
     for (start, line) in lines(text, range) {
         let content = line.trim_start();
         let content = content
             .strip_prefix("export ")
             .map_or(content, str::trim_start);
-        if content.starts_with(['#', ';', '[', '/']) {
+        if content.starts_with(comments) {
             continue;
         }
         let at = start + line.len() - content.len();
-        let found = key_value(content, b'=').or_else(|| key_value(content, b':'));
+        let found = separators.iter().find_map(|&sep| key_value(content, sep));
         if let Some((key, value, offset)) = found
             && !value.is_empty()
         {
