@@ -303,18 +303,21 @@ impl Filter {
                 }))
     }
 
+    /// Paths never scanned: allowlisted globally, or leakhound's own files at the root. Checked
+    /// once per blob, before the engine runs, so nothing there costs time or raises warnings.
+    pub fn skips_path(&self, global: &Allowlist, path: &str) -> bool {
+        global.allows_path(path) || self.own_files.iter().any(|f| f == path)
+    }
+
     pub fn judge(
         &self,
         global: &Allowlist,
-        path: &str,
+
         secret: &str,
         lines: &[&[u8]],
         fingerprint: &str,
     ) -> Verdict {
-        if global.allows_path(path)
-            || global.allows_secret(secret)
-            || self.own_files.iter().any(|f| f == path)
-        {
+        if global.allows_secret(secret) {
             return Verdict::Drop;
         }
         if self.ignored.contains(fingerprint) {

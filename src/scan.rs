@@ -80,8 +80,10 @@ impl Scanner {
             Stats::add(&self.stats.binary, 1);
             return Err(Skip::Binary);
         }
-        if self.engine.rules().allowlist.allows_path(&origin.path) {
-            // Allowlisted paths are not scanned at all: nothing there could be reported.
+        if self
+            .filter
+            .skips_path(&self.engine.rules().allowlist, &origin.path)
+        {
             return Ok(Vec::new());
         }
         Stats::add(&self.stats.files, 1);
@@ -120,13 +122,10 @@ impl Scanner {
         let first = lines.line_bytes(bytes, location.line);
         let last = lines.line_bytes(bytes, location.end_line);
         let global = &self.engine.rules().allowlist;
-        match self.filter.judge(
-            global,
-            &origin.path,
-            secret.expose(),
-            &[first, last],
-            &fingerprint,
-        ) {
+        match self
+            .filter
+            .judge(global, secret.expose(), &[first, last], &fingerprint)
+        {
             Verdict::Report => {}
             Verdict::Drop => return None,
             Verdict::Suppress => {
