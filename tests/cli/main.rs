@@ -8,5 +8,6 @@ mod gitleaks;
 mod integrations;
 mod k8s;
 mod large;
+mod provenance;
 mod sarif;
 mod scan;
