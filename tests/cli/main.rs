@@ -8,6 +8,7 @@ mod gitleaks;
 mod integrations;
 mod k8s;
 mod large;
+mod parity;
 mod provenance;
 mod sarif;
 mod scan;
