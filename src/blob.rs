@@ -2,15 +2,14 @@
 //! came from. Keeping the origin apart from the content lets one blob that appears under many
 //! paths or commits be scanned once and attributed afterwards.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 /// A git blob id: SHA-1 of `blob <len>\0` followed by the bytes. The same content has the same
 /// id on disk and in history, which is what makes "scan each blob once" possible.
-#[allow(dead_code)] // used by the git source, in progress
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
 pub struct BlobId(pub [u8; 20]);
 
-#[allow(dead_code)] // used by the git source, in progress
 impl BlobId {
     /// Hashes bytes the way `git hash-object` does.
     pub fn of(bytes: &[u8]) -> BlobId {
@@ -47,28 +46,92 @@ pub struct CommitInfo {
     pub summary: String,
 }
 
-/// Where a blob was found: a path relative to the scan root (always `/`-separated), and for
-/// history scans the commit that introduced it.
+/// The bytes of one blob, with the id that lets the scanner read and scan them once however
+/// many paths, copies or commits they appear under.
+pub struct Blob<'a> {
+    pub id: BlobId,
+    pub bytes: &'a [u8],
+}
+
+/// Lines (1-based, end exclusive) that a change adds; `--staged` and `--range` report only
+/// these.
+#[derive(Clone, Debug, Default)]
+pub struct AddedLines(pub Vec<Range<u32>>);
+
+impl AddedLines {
+    pub fn overlaps(&self, first: u32, last: u32) -> bool {
+        self.0.iter().any(|r| r.start <= last && first < r.end)
+    }
+}
+
+/// One appearance of a blob: a path relative to the scan root (always `/`-separated), and for
+/// history the commit it appeared in and that commit's position in the walk (oldest first),
+/// for changes the lines they add. It travels beside the blob, never inside it: the
+/// path-dependent verdicts (allowlists, ignore entries, added lines) are taken per appearance.
 #[derive(Clone, Debug)]
 pub struct Origin {
-    pub path: String,
+    pub path: Arc<str>,
     pub commit: Option<Arc<CommitInfo>>,
+    pub added: Option<Arc<AddedLines>>,
+    pub seq: u64,
 }
 
 impl Origin {
-    pub fn file(path: impl Into<String>) -> Origin {
+    pub fn file(path: impl Into<Arc<str>>) -> Origin {
         Origin {
             path: path.into(),
             commit: None,
+            added: None,
+            seq: 0,
         }
     }
 }
 
-/// Why a blob was not scanned. Every skip is counted in the summary; none is silent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Why something a source met was not scanned. Every skip is counted in the summary; none is
+/// silent.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Skip {
-    TooLarge,
+    /// Over `--max-file-size` (the size read from the header or metadata, or met while reading).
+    TooLarge(u64),
     Binary,
+    Unreadable(String),
+    /// A Git LFS pointer: the content is on the LFS server.
+    LfsPointer,
+    /// A submodule (gitlink): the content is another repository.
+    Submodule,
+    /// A device, FIFO or socket: never opened, since reading it could block or never end.
+    NotRegular,
+}
+
+/// What a Git LFS pointer file starts with; its content is elsewhere.
+const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/v1\n";
+/// Pointer files are about 130 bytes; the LFS spec caps them at 1024.
+const LFS_POINTER_MAX: usize = 1024;
+
+/// A valid Git LFS pointer, by the spec: the version line, then `key value` lines of which
+/// `oid sha256:<64 hex>` and `size <digits>` are required, and nothing else. A file that only
+/// starts like one (and hides a secret below) is content.
+pub fn is_lfs_pointer(bytes: &[u8]) -> bool {
+    if bytes.len() > LFS_POINTER_MAX || !bytes.starts_with(LFS_POINTER) {
+        return false;
+    }
+    let Ok(text) = std::str::from_utf8(&bytes[LFS_POINTER.len()..]) else {
+        return false;
+    };
+    let (mut oid, mut size) = (false, false);
+    for line in text.lines() {
+        let Some((key, value)) = line.split_once(' ') else {
+            return false;
+        };
+        let hex64 = |v: &str| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit());
+        match key {
+            "oid" => oid = value.strip_prefix("sha256:").is_some_and(hex64),
+            "size" => size = !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()),
+            k if k.starts_with("ext-") => {}
+            _ => return false,
+        }
+    }
+    oid && size
 }
 
 /// Files with a NUL byte in their first 8 KiB are treated as binary, as git and ripgrep do.
@@ -88,6 +151,18 @@ mod tests {
             BlobId::of(b"hello\n").to_string(),
             "ce013625030ba8dba906f756967f9e9ca394464a"
         );
+    }
+
+    #[test]
+    fn only_a_valid_pointer_is_lfs() {
+        let oid = "a".repeat(64);
+        let ok = format!("version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize 12\n");
+        assert!(is_lfs_pointer(ok.as_bytes()));
+        let hidden = format!("{ok}password = hunter2hunter2\n");
+        assert!(!is_lfs_pointer(hidden.as_bytes()));
+        assert!(!is_lfs_pointer(
+            b"version https://git-lfs.github.com/spec/v1\nsize 12\n"
+        ));
     }
 
     #[test]

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
+
+use crate::report::Format;
 
 /// Finds secrets in files, git history and Kubernetes/Helm configuration, before they are
 /// committed, merged or shipped.
@@ -63,15 +65,6 @@ pub struct CommonArgs {
     /// More on standard error (skipped files, parse warnings, stale baseline entries).
     #[arg(short, long)]
     pub verbose: bool,
-}
-
-#[derive(ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum Format {
-    #[default]
-    Human,
-    Json,
-    Sarif,
-    Github,
 }
 
 #[derive(Args, Debug, Clone)]

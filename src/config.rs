@@ -3,56 +3,27 @@
 //! be wrong with the user's input is found here, before any scanning starts.
 
 use std::collections::HashSet;
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::{Context, Result, bail};
 
-use crate::cli::{CommonArgs, Format};
+use crate::cli::CommonArgs;
+use crate::diag::Diagnostics;
 use crate::engine::Engine;
 use crate::filter::Filter;
 use crate::rules::RuleSet;
 use crate::rules::gitleaks;
 use crate::rules::set::parse_file;
 use crate::rules::syntax::RulesFile;
-use crate::scan::{Scanner, Stats};
+use crate::scan::Scanner;
 
 pub const CONFIG_FILE: &str = ".leakhound.toml";
 pub const IGNORE_FILE: &str = ".leakhoundignore";
 /// gitleaks' ignore file, honoured at the scan root for teams that switch.
 pub const GITLEAKS_IGNORE_FILE: &str = ".gitleaksignore";
 
-/// How the run reports, resolved once from the flags.
-#[derive(Debug, Clone)]
-pub struct Output {
-    pub format: Format,
-    pub file: Option<PathBuf>,
-    pub reveal: bool,
-    pub exit_code: u8,
-    pub quiet: bool,
-    pub verbose: bool,
-    pub color: bool,
-}
-
-impl Output {
-    pub fn from_args(args: &CommonArgs) -> Output {
-        let color = args.output.is_none()
-            && std::io::stdout().is_terminal()
-            && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
-        Output {
-            format: args.format,
-            file: args.output.clone(),
-            reveal: args.no_redact,
-            exit_code: args.exit_code,
-            quiet: args.quiet,
-            verbose: args.verbose,
-            color,
-        }
-    }
-}
-
 /// The rule set: `--config FILE`, else `.leakhound.toml` at the scan root, else the built-ins.
-pub fn load_rules(explicit: Option<&Path>, root: &Path) -> Result<RuleSet> {
+pub fn load_rules(explicit: Option<&Path>, root: &Path, diags: &Diagnostics) -> Result<RuleSet> {
     let found = root.join(CONFIG_FILE);
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
@@ -66,7 +37,7 @@ pub fn load_rules(explicit: Option<&Path>, root: &Path) -> Result<RuleSet> {
             let name = path.display().to_string();
             let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
             let file = if gitleaks::is_gitleaks(file_name.as_deref().unwrap_or(""), &text) {
-                translate_gitleaks(&name, &text)?
+                translate_gitleaks(&name, &text, diags)?
             } else {
                 parse_file(&name, &text)?
             };
@@ -77,20 +48,24 @@ pub fn load_rules(explicit: Option<&Path>, root: &Path) -> Result<RuleSet> {
 }
 
 /// A gitleaks config, translated; what does not carry over is a warning on stderr.
-fn translate_gitleaks(name: &str, text: &str) -> Result<RulesFile> {
+fn translate_gitleaks(name: &str, text: &str, diags: &Diagnostics) -> Result<RulesFile> {
     let builtin = RuleSet::builtin()?;
     let known = |id: &str| builtin.get(id).is_some();
     let translation =
         gitleaks::translate(text, &known).map_err(|e| anyhow::anyhow!("{name}: {e}"))?;
     for warning in &translation.warnings {
-        eprintln!("leakhound: warning: {name}: {warning}");
+        diags.warning(format!("{name}: {warning}"));
     }
     Ok(translation.file)
 }
 
 /// `.gitleaksignore` at the scan root: its `file:rule:line` and `commit:file:rule:line`
 /// entries whose rule has a leakhound equivalent; the others are warned about.
-pub fn load_gitleaks_ignore(root: &Path, rules: &RuleSet) -> Result<HashSet<String>> {
+pub fn load_gitleaks_ignore(
+    root: &Path,
+    rules: &RuleSet,
+    diags: &Diagnostics,
+) -> Result<HashSet<String>> {
     let path = root.join(GITLEAKS_IGNORE_FILE);
     if !path.is_file() {
         return Ok(HashSet::new());
@@ -108,7 +83,7 @@ pub fn load_gitleaks_ignore(root: &Path, rules: &RuleSet) -> Result<HashSet<Stri
             Ok(key) => {
                 keys.insert(key);
             }
-            Err(why) => eprintln!("leakhound: warning: {}:{}: {why}", path.display(), n + 1),
+            Err(why) => diags.warning(format!("{}:{}: {why}", path.display(), n + 1)),
         }
     }
     Ok(keys)
@@ -159,10 +134,10 @@ pub fn parse_fingerprints(text: &str) -> Result<Vec<String>> {
 }
 
 /// Builds the scanner every source feeds.
-pub fn scanner(args: &CommonArgs, root: &Path) -> Result<Scanner> {
-    let rules = load_rules(args.config.as_deref(), root)?;
+pub fn scanner(args: &CommonArgs, root: &Path, diags: &Diagnostics) -> Result<Scanner> {
+    let rules = load_rules(args.config.as_deref(), root, diags)?;
     let ignored = load_ignored(args.baseline.as_deref(), root)?;
-    let ignored_at = load_gitleaks_ignore(root, &rules)?;
+    let ignored_at = load_gitleaks_ignore(root, &rules, diags)?;
     let own_files = vec![
         CONFIG_FILE.into(),
         IGNORE_FILE.into(),
@@ -172,13 +147,18 @@ pub fn scanner(args: &CommonArgs, root: &Path) -> Result<Scanner> {
         engine: Engine::new(rules),
         filter: Filter::new(ignored, own_files).with_locations(ignored_at),
         max_file_size: args.max_file_size,
-        stats: Stats::default(),
-        warnings: Default::default(),
     })
 }
 
-pub fn threads(args: &CommonArgs) -> usize {
-    args.threads
-        .filter(|&n| n > 0)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+/// The most worker threads `-j` accepts: each has a stack and, in history audits, a
+/// repository handle; beyond this, threads only cost memory and contention.
+const MAX_THREADS: usize = 1024;
+
+/// `-j N`, checked (1..=1024), or all cores.
+pub fn threads(args: &CommonArgs) -> Result<usize> {
+    match args.threads {
+        Some(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
+        Some(n) => bail!("-j {n}: the number of threads must be between 1 and {MAX_THREADS}"),
+        None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
 }

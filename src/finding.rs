@@ -86,6 +86,22 @@ pub enum Severity {
     Warning,
 }
 
+/// A secret in a blob that passed every content test; whether it is reported depends on where
+/// the blob appears.
+#[derive(Clone, Debug)]
+pub struct Candidate {
+    /// Index into the rule set.
+    pub rule: usize,
+    pub secret: Secret,
+    pub location: Location,
+    pub snippet: Snippet,
+    pub key_path: Option<String>,
+    pub entropy: Option<f64>,
+    pub severity: Option<Severity>,
+    /// An inline allow comment on the secret's first or last line.
+    pub inline_allowed: bool,
+}
+
 #[derive(Clone, Debug)]
 pub struct Finding {
     pub rule_id: String,
@@ -98,8 +114,17 @@ pub struct Finding {
     pub entropy: Option<f64>,
     pub commit: Option<Arc<CommitInfo>>,
     pub severity: Severity,
-    /// The source line holding the start of the secret, for the human report (masked there).
-    pub line_text: String,
+    /// The part of the source line around the start of the secret, for the human report.
+    pub snippet: Snippet,
+}
+
+/// The part of a source line around a secret, and where in it every secret the scan found in
+/// that blob sits (byte ranges), so the [emitter](crate::emit) can mask them all, including
+/// encoded ones and ones other findings reported or suppressed. The window never cuts a secret.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Snippet {
+    pub text: String,
+    pub secrets: Vec<std::ops::Range<usize>>,
 }
 
 /// `<rule_id>:<path>:<first 16 hex chars of sha256(secret)>`: independent of the line, so a

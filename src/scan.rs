@@ -1,166 +1,190 @@
-//! The one path every blob takes, whatever its source: size and binary checks, the engine,
-//! locating each match by line and column, the filter, and a [`Finding`]. Counters for the
-//! summary live here too, shared by all threads.
+//! The content stage: what one blob holds, whatever its source and wherever it appears. The
+//! engine finds matches that pass their rule's own tests; the filter's content checks
+//! (placeholders, secret allowlists) drop what cannot be a secret; each survivor is located
+//! by line and column and gets its snippet. The result, [`Candidate`]s, depends only on the
+//! bytes and the [`EngineClass`] of the path, so it is computed once per blob and then judged
+//! at every appearance by the [`pipeline`](crate::pipeline).
 
 use std::ops::Range;
-use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
-use crate::blob::{Origin, Skip, looks_binary};
-use crate::engine::{Engine, Match};
-use crate::filter::{Filter, Verdict};
-use crate::finding::{Finding, Location, Secret, fingerprint};
+use crate::engine::{Engine, EngineClass, Match};
+use crate::filter::{Filter, inline_allowed};
+use crate::finding::{Candidate, Location, Secret, Snippet};
 
-/// The longest source line a finding carries for display; minified files have megabyte lines.
-const MAX_LINE_TEXT: usize = 400;
+/// How many bytes of a line a snippet shows on each side of the secret's start: minified
+/// files have megabyte lines.
+const SNIPPET_SIDE: usize = 160;
 
-/// Counters for the summary. Relaxed atomics: they are only read after the scan.
-#[derive(Default, Debug)]
-pub struct Stats {
-    pub files: AtomicU64,
-    pub bytes: AtomicU64,
-    pub commits: AtomicU64,
-    pub too_large: AtomicU64,
-    pub binary: AtomicU64,
-    pub unreadable: AtomicU64,
-    pub suppressed: AtomicU64,
-}
-
-impl Stats {
-    pub fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Relaxed);
-    }
-
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Relaxed)
-    }
-}
-
-/// Lines (1-based) that a change adds; `--staged` and `--range` report only these.
-#[derive(Clone, Debug, Default)]
-pub struct AddedLines(pub Vec<Range<u32>>);
-
-impl AddedLines {
-    pub fn overlaps(&self, first: u32, last: u32) -> bool {
-        self.0.iter().any(|r| r.start <= last && first < r.end)
-    }
-}
-
+/// The engine and the filter's content checks, shared by every thread.
 pub struct Scanner {
     pub engine: Engine,
     pub filter: Filter,
     pub max_file_size: u64,
-    pub stats: Stats,
-    /// What analyzers could not parse, for the user: files are still scanned.
-    pub warnings: Mutex<Vec<String>>,
 }
 
 impl Scanner {
-    /// Checks a blob's size before its bytes are read, so huge files are never loaded.
-    pub fn too_large(&self, len: u64) -> bool {
-        if len > self.max_file_size {
-            Stats::add(&self.stats.too_large, 1);
-            return true;
-        }
-        false
-    }
-
-    /// Scans one blob. `added` restricts findings to the lines a change adds.
-    pub fn scan_blob(
+    /// The candidates in one blob's bytes (already known to be text within the size limit).
+    /// `path` is the first path the blob was met under, for analyzer warnings.
+    pub fn candidates(
         &self,
-        origin: &Origin,
+        path: &str,
+        class: &EngineClass,
         bytes: &[u8],
-        added: Option<&AddedLines>,
-    ) -> Result<Vec<Finding>, Skip> {
-        if bytes.len() as u64 > self.max_file_size {
-            Stats::add(&self.stats.too_large, 1);
-            return Err(Skip::TooLarge);
-        }
-        if looks_binary(bytes) {
-            Stats::add(&self.stats.binary, 1);
-            return Err(Skip::Binary);
-        }
-        if self
-            .filter
-            .skips_path(&self.engine.rules().allowlist, &origin.path)
-        {
-            return Ok(Vec::new());
-        }
-        Stats::add(&self.stats.files, 1);
-        Stats::add(&self.stats.bytes, bytes.len() as u64);
-        let mut warnings = Vec::new();
-        let matches = self.engine.scan_noting(&origin.path, bytes, &mut warnings);
-        if !warnings.is_empty() {
-            let mut all = self.warnings.lock().expect("no panics while holding");
-            all.extend(warnings);
-        }
+        warnings: &mut Vec<String>,
+    ) -> Vec<Candidate> {
+        let rules = self.engine.rules();
+        let mut matches = self.engine.scan_class(class, path, bytes, warnings);
+        matches.retain(|m| {
+            self.filter
+                .admits_content(rules, &rules.rules[m.rule], &m.secret)
+        });
         if matches.is_empty() {
-            return Ok(Vec::new());
+            return Vec::new();
         }
-        let lines = LineIndex::new(bytes);
-        Ok(matches
+        let spans: Vec<Range<usize>> = matches.iter().map(|m| m.span.clone()).collect();
+        let mut locator = Locator::new(bytes);
+        matches
             .into_iter()
-            .filter_map(|m| self.finding(origin, bytes, &lines, m, added))
-            .collect())
+            .map(|m| locator.candidate(m, &spans))
+            .collect()
+    }
+}
+
+/// Turns byte offsets into lines and character columns. Matches come sorted by position, so
+/// columns are counted forward from the previous one: a 10 MB line with thousands of secrets
+/// costs one pass, not one pass per secret. Inline-allow markers are looked up once per line.
+struct Locator<'a> {
+    bytes: &'a [u8],
+    lines: LineIndex,
+    /// (offset, line, column) of the last position counted.
+    cursor: (usize, u32, u32),
+    allowed: std::collections::HashMap<u32, bool>,
+}
+
+impl<'a> Locator<'a> {
+    fn new(bytes: &'a [u8]) -> Locator<'a> {
+        Locator {
+            bytes,
+            lines: LineIndex::new(bytes),
+            // A UTF-8 byte-order mark is not a column.
+            cursor: (
+                if bytes.starts_with(b"\xEF\xBB\xBF") {
+                    3
+                } else {
+                    0
+                },
+                1,
+                1,
+            ),
+            allowed: Default::default(),
+        }
     }
 
-    fn finding(
-        &self,
-        origin: &Origin,
-        bytes: &[u8],
-        lines: &LineIndex,
-        m: Match,
-        added: Option<&AddedLines>,
-    ) -> Option<Finding> {
-        let location = lines.locate(bytes, &m.span);
-        if added.is_some_and(|a| !a.overlaps(location.line, location.end_line)) {
-            return None;
-        }
-        let rule = &self.engine.rules().rules[m.rule];
-        let secret = Secret::new(m.secret);
-        let fingerprint = fingerprint(&rule.id, &origin.path, &secret);
-        let first = lines.line_bytes(bytes, location.line);
-        let last = lines.line_bytes(bytes, location.end_line);
-        let global = &self.engine.rules().allowlist;
-        match self
-            .filter
-            .judge(global, secret.expose(), &[first, last], &fingerprint)
-        {
-            Verdict::Report => {}
-            Verdict::Drop => return None,
-            Verdict::Suppress => {
-                Stats::add(&self.stats.suppressed, 1);
-                return None;
-            }
-        }
-        let commit = origin.commit.as_deref().map(|c| c.id.as_str());
-        if (self.filter).ignores_location(commit, &origin.path, &rule.id, location.line) {
-            Stats::add(&self.stats.suppressed, 1);
-            return None;
-        }
-        Some(Finding {
-            rule_id: rule.id.clone(),
-            description: rule.description.clone(),
-            path: origin.path.clone(),
+    fn candidate(&mut self, m: Match, spans: &[Range<usize>]) -> Candidate {
+        let location = self.locate(&m.span);
+        let inline_allowed = self.allowed_on(location.line) || self.allowed_on(location.end_line);
+        Candidate {
+            rule: m.rule,
+            secret: Secret::new(m.secret),
             location,
-            line_text: display_line(first),
-            secret,
-            fingerprint,
+            snippet: self.snippet(&m.span, location.line, spans),
             key_path: m.key_path,
             entropy: m.entropy,
-            commit: origin.commit.clone(),
-            severity: m.severity.unwrap_or(rule.severity),
-        })
+            severity: m.severity,
+            inline_allowed,
+        }
+    }
+
+    fn allowed_on(&mut self, line: u32) -> bool {
+        let (bytes, lines) = (self.bytes, &self.lines);
+        *self
+            .allowed
+            .entry(line)
+            .or_insert_with(|| inline_allowed(lines.line_bytes(bytes, line)))
+    }
+
+    fn locate(&mut self, span: &Range<usize>) -> Location {
+        let (line, column) = self.position(span.start);
+        let end = span.end.max(span.start);
+        let end_line = self
+            .lines
+            .line_of(span.end.saturating_sub(1).max(span.start));
+        let end_column = self.lines.column(self.bytes, end_line, end);
+        Location {
+            line,
+            column,
+            end_line,
+            end_column,
+        }
+    }
+
+    /// Line and column of `offset`, counted on from the cursor when it is on the same line
+    /// and not past it.
+    fn position(&mut self, offset: usize) -> (u32, u32) {
+        let line = self.lines.line_of(offset);
+        let (at, cline, ccol) = self.cursor;
+        let column = if cline == line && at <= offset {
+            ccol + chars(&self.bytes[at..offset])
+        } else {
+            self.lines.column(self.bytes, line, offset)
+        };
+        self.cursor = (offset, line, column);
+        (line, column)
+    }
+
+    /// The window of the secret's first line around its start, cut so that no secret of the
+    /// blob straddles an edge, with the ranges of the secrets inside it.
+    fn snippet(&self, span: &Range<usize>, line: u32, spans: &[Range<usize>]) -> Snippet {
+        let whole = self.lines.line_range(self.bytes, line);
+        let mut start = whole.start.max(span.start.saturating_sub(SNIPPET_SIDE));
+        let mut end = whole
+            .end
+            .min(span.start.saturating_add(SNIPPET_SIDE))
+            .max(start);
+        end = end.max(span.end.min(whole.end));
+        for s in spans {
+            if s.start < start && start < s.end {
+                start = s.end.min(span.start);
+            }
+            if s.start < end && end < s.end {
+                end = if s.start > span.start {
+                    s.start
+                } else {
+                    s.end.min(whole.end)
+                };
+            }
+        }
+        let end = end.max(start);
+        let mut inside: Vec<Range<usize>> = spans
+            .iter()
+            .filter(|s| s.start < end && start < s.end)
+            .map(|s| s.start.max(start)..s.end.min(end))
+            .collect();
+        inside.sort_by_key(|r| r.start);
+        let mut snippet = Snippet::default();
+        let mut at = start;
+        for r in inside {
+            if r.start < at {
+                continue;
+            }
+            snippet.text += &String::from_utf8_lossy(&self.bytes[at..r.start]);
+            let from = snippet.text.len();
+            snippet.text += &String::from_utf8_lossy(&self.bytes[r.clone()]);
+            snippet.secrets.push(from..snippet.text.len());
+            at = r.end;
+        }
+        snippet.text += &String::from_utf8_lossy(&self.bytes[at..end]);
+        snippet
     }
 }
 
-fn display_line(line: &[u8]) -> String {
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    let cut = &line[..line.len().min(MAX_LINE_TEXT)];
-    String::from_utf8_lossy(cut).into_owned()
+/// Characters in a byte run: UTF-8 continuation bytes do not count.
+fn chars(bytes: &[u8]) -> u32 {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count() as u32
 }
 
-/// Byte offsets of line starts, built only for blobs that have matches.
+/// Byte offsets of line starts, built only for blobs that have matches. A lone `\r` (old Mac
+/// line endings) ends a line too.
 pub struct LineIndex {
     starts: Vec<usize>,
 }
@@ -168,7 +192,12 @@ pub struct LineIndex {
 impl LineIndex {
     pub fn new(bytes: &[u8]) -> LineIndex {
         let mut starts = vec![0];
-        starts.extend(memchr::memchr_iter(b'\n', bytes).map(|i| i + 1));
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            let crlf = bytes[i] == b'\r' && bytes.get(i + 1) == Some(&b'\n');
+            if !crlf {
+                starts.push(i + 1);
+            }
+        }
         LineIndex { starts }
     }
 
@@ -177,35 +206,30 @@ impl LineIndex {
         (self.starts.partition_point(|&s| s <= offset)) as u32
     }
 
-    /// 1-based column, counted in characters (UTF-8 continuation bytes do not count).
+    /// 1-based column, counted in characters; a UTF-8 byte-order mark does not count.
     fn column(&self, bytes: &[u8], line: u32, offset: usize) -> u32 {
-        let start = self.starts[line as usize - 1];
-        let chars = bytes[start..offset]
-            .iter()
-            .filter(|&&b| (b & 0xC0) != 0x80)
-            .count();
-        chars as u32 + 1
-    }
-
-    /// Start and end (exclusive end column, as SARIF has it) of a span.
-    pub fn locate(&self, bytes: &[u8], span: &Range<usize>) -> Location {
-        let line = self.line_of(span.start);
-        let end_line = self.line_of(span.end.saturating_sub(1).max(span.start));
-        Location {
-            line,
-            column: self.column(bytes, line, span.start),
-            end_line,
-            end_column: self.column(bytes, end_line, span.end.max(span.start)),
+        let mut start = self.starts[line as usize - 1];
+        if start == 0 && bytes.starts_with(b"\xEF\xBB\xBF") && offset >= 3 {
+            start = 3;
         }
+        chars(&bytes[start..offset.max(start)]) + 1
     }
 
-    pub fn line_bytes<'a>(&self, bytes: &'a [u8], line: u32) -> &'a [u8] {
+    /// The byte range of a line, without its line ending.
+    fn line_range(&self, bytes: &[u8], line: u32) -> Range<usize> {
         let start = self.starts[line as usize - 1];
-        let end = self
+        let mut end = self
             .starts
             .get(line as usize)
             .map_or(bytes.len(), |&e| e - 1);
-        &bytes[start..end.max(start)]
+        if end > start && bytes[end - 1] == b'\r' {
+            end -= 1;
+        }
+        start..end.max(start)
+    }
+
+    pub fn line_bytes<'a>(&self, bytes: &'a [u8], line: u32) -> &'a [u8] {
+        &bytes[self.line_range(bytes, line)]
     }
 }
 
@@ -216,21 +240,39 @@ mod tests {
     #[test]
     fn locates_lines_and_character_columns() {
         let text = "a\nkey = 'é secret'\nz".as_bytes();
-        let idx = LineIndex::new(text);
         let start = text.windows(6).position(|w| w == b"secret").unwrap();
-        let loc = idx.locate(text, &(start..start + 6));
-        assert_eq!(
-            (loc.line, loc.column, loc.end_line, loc.end_column),
-            (2, 10, 2, 16)
-        );
-        assert_eq!(idx.line_bytes(text, 2), "key = 'é secret'".as_bytes());
+        let mut loc = Locator::new(text);
+        let l = loc.locate(&(start..start + 6));
+        assert_eq!((l.line, l.column, l.end_line, l.end_column), (2, 10, 2, 16));
+        assert_eq!(loc.lines.line_bytes(text, 2), "key = 'é secret'".as_bytes());
     }
 
     #[test]
     fn multi_line_span() {
         let text = b"x\n-----BEGIN\nabc\n-----END\n";
-        let idx = LineIndex::new(text);
-        let loc = idx.locate(text, &(2..24));
-        assert_eq!((loc.line, loc.end_line), (2, 4));
+        let l = Locator::new(text).locate(&(2..24));
+        assert_eq!((l.line, l.end_line), (2, 4));
+    }
+
+    #[test]
+    fn bom_and_cr_only_lines() {
+        let text = b"\xEF\xBB\xBFab secret\rnext secret";
+        let mut loc = Locator::new(text);
+        let first = text.windows(6).position(|w| w == b"secret").unwrap();
+        assert_eq!(loc.position(first), (1, 4));
+        let second = first + 7 + 5;
+        assert_eq!(loc.position(second), (2, 6));
+    }
+
+    #[test]
+    fn snippets_never_cut_a_secret() {
+        let long = "x".repeat(300);
+        let text = format!("{long} AAAASECRETONE {long} BBBBSECRETTWO");
+        let bytes = text.as_bytes();
+        let one = text.find("AAAA").unwrap()..text.find("AAAA").unwrap() + 13;
+        let two = text.find("BBBB").unwrap()..text.find("BBBB").unwrap() + 13;
+        let snip = Locator::new(bytes).snippet(&two, 1, &[one, two.clone()]);
+        assert!(!snip.text.contains("SECRETONE") || snip.text.contains("AAAASECRETONE"));
+        assert_eq!(&snip.text[snip.secrets[0].clone()], "BBBBSECRETTWO");
     }
 }

@@ -30,6 +30,12 @@ const MIN_PRINTABLE: f64 = 0.95;
 #[derive(Debug)]
 pub struct Budget(usize);
 
+impl Default for Budget {
+    fn default() -> Budget {
+        Budget::new()
+    }
+}
+
 impl Budget {
     pub const PER_BLOB: usize = 4 << 20;
 

@@ -4,17 +4,15 @@
 //! allowlist, and structural analyzers (Kubernetes/Helm) judge YAML, JSON and `.env` files.
 //! Encoded runs (base64, hex, percent) that decode to text are scanned again, depth-limited.
 
-pub mod checks;
 pub mod decode;
 pub mod entropy;
 pub mod prefilter;
 
 use std::ops::Range;
 
-use crate::filter::is_placeholder;
 use crate::finding::Severity;
 use crate::k8s;
-use crate::rules::{Analyzer, Pattern, Rule, RuleSet};
+use crate::rules::{Analyzer, Pattern, Rule, RuleSet, Tier};
 use decode::Budget;
 use prefilter::Prefilter;
 
@@ -36,10 +34,22 @@ pub struct Match {
     pub severity: Option<Severity>,
 }
 
+/// Everything about a path that changes what the engine reports for the same bytes: how the
+/// Kubernetes analyzer reads the file, and which path-restricted rules apply. A blob is
+/// scanned once per class it appears under, not once per path.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct EngineClass {
+    analyzer: Option<k8s::Profile>,
+    /// Indexes of the path-restricted rules whose `paths` match.
+    restricted: Vec<u32>,
+}
+
 pub struct Engine {
     rules: RuleSet,
     prefilter: Prefilter,
     kubernetes: bool,
+    /// Rules with `paths`: the only ones whose running depends on the path.
+    restricted: Vec<usize>,
 }
 
 impl Engine {
@@ -49,10 +59,25 @@ impl Engine {
             .rules
             .iter()
             .any(|r| matches!(r.pattern, Pattern::Analyzer(Analyzer::Kubernetes)));
+        let restricted = (rules.rules.iter().enumerate())
+            .filter(|(_, r)| r.paths.is_some())
+            .map(|(i, _)| i)
+            .collect();
         Engine {
             rules,
             prefilter,
             kubernetes,
+            restricted,
+        }
+    }
+
+    pub fn class_of(&self, path: &str) -> EngineClass {
+        EngineClass {
+            analyzer: self.kubernetes.then(|| k8s::profile(path)).flatten(),
+            restricted: (self.restricted.iter())
+                .filter(|&&i| self.rules.rules[i].applies_to(path))
+                .map(|&i| i as u32)
+                .collect(),
         }
     }
 
@@ -60,29 +85,37 @@ impl Engine {
         &self.rules
     }
 
-    /// Every match in `bytes`, sorted by position, one per secret span.
+    /// Every match in `bytes` for a file at `path`, sorted by position, one per secret span.
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Match> {
-        self.scan_noting(path, bytes, &mut Vec::new())
+        self.scan_class(&self.class_of(path), path, bytes, &mut Vec::new())
     }
 
-    /// As [`Engine::scan`], adding to `warnings` what an analyzer could not parse (the file is
-    /// still scanned, by the rules and a line-wise fallback).
-    pub fn scan_noting(&self, path: &str, bytes: &[u8], warnings: &mut Vec<String>) -> Vec<Match> {
+    /// The matches in `bytes` for a path of this class, adding to `warnings` what an analyzer
+    /// could not parse (the file is still scanned, by the rules and a line-wise fallback).
+    /// `path` only names the file in warnings.
+    pub fn scan_class(
+        &self,
+        class: &EngineClass,
+        path: &str,
+        bytes: &[u8],
+        warnings: &mut Vec<String>,
+    ) -> Vec<Match> {
         let mut found = Vec::new();
-        self.run_rules(path, bytes, &mut found);
+        self.run_rules(class, bytes, &mut found);
         let mut cleared = Vec::new();
-        if self.kubernetes && k8s::applies(path) {
-            cleared = self.run_kubernetes(path, bytes, &mut found, warnings);
+        if let Some(profile) = class.analyzer {
+            cleared = self.run_kubernetes(profile, path, bytes, &mut found, warnings);
         }
-        self.run_decoded(path, bytes, 1, &mut Budget::new(), &mut found);
+        self.run_decoded(class, bytes, 1, &mut Budget::new(), &mut found);
         drop_cleared(&self.rules, &cleared, &mut found);
         dedupe(&self.rules, found)
     }
 
-    fn run_rules(&self, path: &str, bytes: &[u8], out: &mut Vec<Match>) {
+    fn run_rules(&self, class: &EngineClass, bytes: &[u8], out: &mut Vec<Match>) {
         let candidates = self.prefilter.candidates(bytes);
         for (index, rule) in self.rules.rules.iter().enumerate() {
-            if candidates[index] && rule.applies_to(path) && !rule.allowlist.allows_path(path) {
+            let applies = rule.paths.is_none() || class.restricted.contains(&(index as u32));
+            if candidates[index] && applies {
                 self.run_regex(index, rule, bytes, out);
             }
         }
@@ -92,7 +125,7 @@ impl Engine {
     /// keyword; every match is placed at the encoded run it came from.
     fn run_decoded(
         &self,
-        path: &str,
+        class: &EngineClass,
         bytes: &[u8],
         depth: usize,
         budget: &mut Budget,
@@ -101,10 +134,10 @@ impl Engine {
         for decoded in decode::decode_all(bytes, budget) {
             let mut inner = Vec::new();
             if self.prefilter.has_keyword(&decoded.text) {
-                self.run_rules(path, &decoded.text, &mut inner);
+                self.run_rules(class, &decoded.text, &mut inner);
             }
             if depth < MAX_DECODE_DEPTH {
-                self.run_decoded(path, &decoded.text, depth + 1, budget, &mut inner);
+                self.run_decoded(class, &decoded.text, depth + 1, budget, &mut inner);
             }
             out.extend(inner.into_iter().map(|m| Match {
                 span: decoded.span.clone(),
@@ -134,8 +167,9 @@ impl Engine {
         }
     }
 
-    /// The rule-level gates: entropy floor, offline check, allowlist, placeholders. Returns the
-    /// entropy (when the rule has a floor) for a secret that passes, `None` for one that fails.
+    /// The rule's own tests: entropy floor and offline check. Returns the entropy (when the
+    /// rule has a floor) for a secret that passes, `None` for one that fails. Allowlists and
+    /// placeholders are the filter's.
     fn admits(&self, rule: &Rule, secret: &str) -> Option<Option<f64>> {
         let entropy = rule.entropy.map(|_| entropy::shannon(secret.as_bytes()));
         if let (Some(floor), Some(e)) = (rule.entropy, entropy)
@@ -143,14 +177,7 @@ impl Engine {
         {
             return None;
         }
-        if rule
-            .check
-            .as_deref()
-            .is_some_and(|c| !checks::passes(c, secret))
-        {
-            return None;
-        }
-        if rule.allowlist.allows_secret(secret) || is_placeholder(secret) {
+        if rule.check.is_some_and(|c| !c.passes(secret)) {
             return None;
         }
         Some(entropy)
@@ -159,21 +186,18 @@ impl Engine {
     /// Runs the analyzer; returns the values it judged safe.
     fn run_kubernetes(
         &self,
+        profile: k8s::Profile,
         path: &str,
         bytes: &[u8],
         out: &mut Vec<Match>,
         warnings: &mut Vec<String>,
     ) -> Vec<Range<usize>> {
-        let mut analysis = k8s::analyze(path, bytes);
+        let mut analysis = k8s::analyze_as(profile, path, bytes);
         warnings.append(&mut analysis.warnings);
         for hit in analysis.hits {
             let Some(index) = self.rules.position(hit.rule_id) else {
                 continue;
             };
-            let rule = &self.rules.rules[index];
-            if rule.allowlist.allows_path(path) || rule.allowlist.allows_secret(&hit.secret) {
-                continue;
-            }
             out.push(Match {
                 rule: index,
                 span: hit.span,
@@ -194,7 +218,7 @@ fn drop_cleared(rules: &RuleSet, cleared: &[Range<usize>], found: &mut Vec<Match
         return;
     }
     found.retain(|m| {
-        !rules.rules[m.rule].id.starts_with("generic-")
+        rules.rules[m.rule].tier != Tier::Generic
             || !cleared
                 .iter()
                 .any(|c| c.start <= m.span.start && m.span.end <= c.end)
@@ -209,7 +233,7 @@ fn dedupe(rules: &RuleSet, mut found: Vec<Match>) -> Vec<Match> {
     for m in found {
         match kept.last_mut() {
             Some(last) if last.span.start < m.span.end && m.span.start < last.span.end => {
-                if specificity(&rules.rules[m.rule]) > specificity(&rules.rules[last.rule]) {
+                if rules.rules[m.rule].tier > rules.rules[last.rule].tier {
                     let key_path = last.key_path.take();
                     *last = m;
                     last.key_path = last.key_path.take().or(key_path);
@@ -221,12 +245,4 @@ fn dedupe(rules: &RuleSet, mut found: Vec<Match>) -> Vec<Match> {
         }
     }
     kept
-}
-
-fn specificity(rule: &Rule) -> u8 {
-    match rule.pattern {
-        _ if rule.id.starts_with("generic-") => 0,
-        Pattern::Analyzer(_) => 1,
-        Pattern::Regex { .. } => 2,
-    }
 }

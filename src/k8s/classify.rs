@@ -292,53 +292,6 @@ const REFERENCE_PREFIXES: &[&str] = &[
     "doppler://",
 ];
 
-/// Lowercase fragments of values that cannot authenticate.
-const PLACEHOLDERS: &[&str] = &[
-    "replace_me",
-    "replaceme",
-    "replace-me",
-    "replace_with",
-    "replace-with",
-    "your_",
-    "your-",
-    "yourpassword",
-    "yourtoken",
-    "yoursecret",
-    "yourkey",
-    "set-me",
-    "set_me",
-    "setme",
-    "placeholder",
-    "redacted",
-    "xxxx",
-    "****",
-    "todo",
-    "fixme",
-    "tbd",
-    "fill_me",
-    "fill-me",
-    "fillme",
-    "fill_in",
-    "fill-in",
-    "insert_",
-    "insert-",
-    "enter_",
-    "enter-",
-    "dummy",
-    "notreal",
-    "not_real",
-    "not-real",
-    "not-a-real",
-    "to_be_set",
-    "to-be-set",
-    "supply_",
-    "provide_",
-    "generated_",
-    "example",
-    "<",
-    ">",
-];
-
 /// Defaults that authenticate somewhere: literal passwords, reported as warnings.
 const WEAK: &[&str] = &[
     "changeme",
@@ -470,7 +423,9 @@ pub fn is_placeholder(v: &str) -> bool {
         || ["pk.", "pk_live_", "pk_test_"]
             .iter()
             .any(|p| v.starts_with(p))
-        || PLACEHOLDERS.iter().any(|p| lower.contains(p))
+        || v.contains('<')
+        || v.contains('>')
+        || crate::placeholder::has_words(v)
 }
 
 /// `abcdefgh`, `12345678`: keyboard runs.

@@ -59,7 +59,7 @@ pub struct Analysis {
     pub warnings: Vec<String>,
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 enum FileKind {
     Yaml,
     DotEnv,
@@ -100,6 +100,30 @@ pub fn applies(path: &str) -> bool {
     file_kind(path).is_some()
 }
 
+/// Everything the analyzer reads from a path: two paths with the same profile get the same
+/// verdicts for the same bytes, so a blob is analyzed once per profile, not once per path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Profile {
+    kind: FileKind,
+    example: bool,
+    translation: bool,
+    facts: walk::FileFacts,
+}
+
+/// The profile of a path, or `None` when the analyzer does not read such files.
+pub fn profile(path: &str) -> Option<Profile> {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    Some(Profile {
+        kind: file_kind(path)?,
+        example: is_example(path),
+        translation: is_translation(path),
+        facts: walk::FileFacts {
+            compose: name.contains("compose"),
+            kustomization: name.starts_with("kustomization."),
+        },
+    })
+}
+
 /// Translations hold the *word* "password" in every language, never one.
 fn is_translation(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
@@ -116,25 +140,33 @@ fn is_translation(path: &str) -> bool {
 }
 
 pub fn analyze(path: &str, bytes: &[u8]) -> Analysis {
+    match profile(path) {
+        Some(profile) => analyze_as(profile, path, bytes),
+        None => Analysis::default(),
+    }
+}
+
+/// Analyzes `bytes` as a file of this profile; `path` names the file in warnings.
+pub fn analyze_as(profile: Profile, path: &str, bytes: &[u8]) -> Analysis {
     let mut analysis = Analysis::default();
-    if is_translation(path) {
+    if profile.translation {
         return analysis;
     }
-    let (Some(kind), Ok(text)) = (file_kind(path), std::str::from_utf8(bytes)) else {
+    let Ok(text) = std::str::from_utf8(bytes) else {
         return analysis;
     };
-    match kind {
+    match profile.kind {
         FileKind::DotEnv => dotenv(text, &mut analysis.hits),
         FileKind::Script => {
             scripts::scan(text, &mut analysis.hits);
             scripts::flags(text, &mut analysis.hits);
         }
         FileKind::Yaml => {
-            yaml_file(path, text, &mut analysis);
+            yaml_file(path, profile.facts, text, &mut analysis);
             scripts::scan(text, &mut analysis.hits);
         }
     }
-    if is_example(path) {
+    if profile.example {
         analysis.hits.retain(|h| h.severity.is_none());
     }
     analysis
@@ -165,16 +197,11 @@ fn push_pair(pair: &lines::Pair, literal_rule: &'static str, out: &mut Vec<Hit>)
     });
 }
 
-fn yaml_file(path: &str, text: &str, analysis: &mut Analysis) {
+fn yaml_file(path: &str, facts: walk::FileFacts, text: &str, analysis: &mut Analysis) {
     let masked = template::mask(text);
     let (parse_text, masks): (Cow<str>, &[Range<usize>]) = match &masked {
         Some(m) => (Cow::Borrowed(m.text.as_str()), &m.masks),
         None => (Cow::Borrowed(text), &[]),
-    };
-    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-    let facts = walk::FileFacts {
-        compose: name.contains("compose"),
-        kustomization: name.starts_with("kustomization."),
     };
     let mut walker = walk::Walker::new(text, masks, facts);
     let result = yaml::parse(&parse_text, |doc| walker.document(&doc));
@@ -202,4 +229,14 @@ fn line_wise(text: &str, range: Range<usize>, out: &mut Vec<Hit>) {
         };
         push_pair(&pair, rule_id, out);
     }
+}
+
+/// Helm templates and helpers: expected not to parse as YAML, so their line-wise reading is
+/// not worth a warning.
+pub fn is_template_path(path: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    lower.ends_with(".tpl")
+        || lower.ends_with(".gotmpl")
+        || lower.starts_with("templates/")
+        || lower.contains("/templates/")
 }

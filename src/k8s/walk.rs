@@ -57,6 +57,7 @@ enum Seg {
 }
 
 /// What is known about the file before its content is read.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct FileFacts {
     pub compose: bool,
     pub kustomization: bool,

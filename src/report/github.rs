@@ -87,7 +87,7 @@ mod tests {
             entropy: None,
             commit: None,
             severity: Severity::Warning,
-            line_text: String::new(),
+            snippet: Default::default(),
         };
         assert_eq!(
             annotation(&f),

@@ -3,11 +3,9 @@
 
 use std::io::{self, Write};
 
-use std::collections::HashMap;
-
 use super::Report;
 
-use crate::finding::{Finding, Secret, Severity};
+use crate::finding::{Finding, Severity};
 
 struct Paint {
     on: bool,
@@ -25,16 +23,8 @@ impl Paint {
 
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     let paint = Paint { on: report.color };
-    let mut on_line: HashMap<(&str, u32), Vec<&Secret>> = HashMap::new();
-    for f in report.findings {
-        on_line
-            .entry((&f.path, f.location.line))
-            .or_default()
-            .push(&f.secret);
-    }
     for finding in report.findings {
-        let others = &on_line[&(finding.path.as_str(), finding.location.line)];
-        write_finding(finding, others, report, &paint, out)?;
+        write_finding(finding, report, &paint, out)?;
     }
     write_remedies(report, out)?;
     write_summary(report, out)
@@ -56,9 +46,10 @@ fn write_remedies(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
+/// One finding. Its strings come from the emitter: secrets masked (unless `--no-redact`),
+/// control characters escaped.
 fn write_finding(
     f: &Finding,
-    same_line: &[&Secret],
     report: &Report,
     paint: &Paint,
     out: &mut dyn Write,
@@ -87,32 +78,11 @@ fn write_finding(
             c.author, c.email, c.date, c.summary
         )?;
     }
-    let line = masked_line(f, same_line, report.reveal);
-    if !line.trim().is_empty() {
-        writeln!(out, "    {:>5} | {}", f.location.line, line.trim_end())?;
+    let line = f.snippet.text.trim();
+    if !line.is_empty() {
+        writeln!(out, "    {:>5} | {line}", f.location.line)?;
     }
     writeln!(out)
-}
-
-/// The source line with every secret found on it replaced by its redaction, so the context
-/// is readable but no value is. A secret that is not on the line verbatim (decoded from
-/// base64, or a multi-line block) may still be there in another form: then only the part of
-/// the line before the secret is shown.
-fn masked_line(f: &Finding, same_line: &[&Secret], reveal: bool) -> String {
-    if reveal {
-        return f.line_text.clone();
-    }
-    let mut line = f.line_text.clone();
-    for secret in same_line {
-        if !secret.expose().is_empty() && line.contains(secret.expose()) {
-            line = line.replace(secret.expose(), &secret.redacted());
-        } else {
-            let col = f.location.column as usize - 1;
-            line = line.chars().take(col).collect::<String>() + &f.secret.redacted();
-            break;
-        }
-    }
-    line
 }
 
 fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {

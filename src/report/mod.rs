@@ -10,15 +10,26 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::cli::Format;
 use crate::finding::Finding;
 use crate::rules::RuleSet;
+
+/// The report formats (`-f`).
+#[derive(clap::ValueEnum, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Format {
+    #[default]
+    Human,
+    Json,
+    Sarif,
+    Github,
+}
 
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Skipped {
     pub too_large: u64,
     pub binary: u64,
     pub unreadable: u64,
+    /// Devices, FIFOs and sockets: never opened.
+    pub not_regular: u64,
 }
 
 /// The numbers every report ends with (SPEC.md's `summary`).

@@ -281,6 +281,7 @@ fn translate_rule(rule: &Table, warnings: &mut Vec<String>) -> Result<Option<Rul
         .filter_map(|t| allowlist(t, &owner, warnings))
         .collect();
     Ok(Some(RuleSyntax {
+        tier: None,
         description: rule
             .get("description")
             .and_then(Value::as_str)

@@ -3,8 +3,9 @@
 //! keywords call for them, so a pre-commit run of one small file does not pay for 150 rules.
 
 pub mod builtin;
-pub mod check;
+pub mod explain;
 pub mod gitleaks;
+pub mod offline;
 pub mod set;
 pub mod syntax;
 
@@ -13,6 +14,7 @@ use std::sync::OnceLock;
 use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
 
 use crate::finding::Severity;
+pub use offline::Check;
 pub use set::RuleSet;
 use syntax::{AllowlistSyntax, RuleSyntax};
 
@@ -20,6 +22,17 @@ use syntax::{AllowlistSyntax, RuleSyntax};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Analyzer {
     Kubernetes,
+}
+
+/// How specific a rule is. Where matches overlap, the higher tier wins (a vendor token over
+/// the Kubernetes analyzer over a generic assignment), and the generic tier's matches inside
+/// values the analyzer judged safe are dropped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Tier {
+    Generic,
+    Analyzer,
+    Vendor,
 }
 
 /// What a rule runs: a regex, compiled on first use, or a structural analyzer.
@@ -39,10 +52,11 @@ pub struct Rule {
     pub remedy: Option<String>,
     pub why: Option<String>,
     pub severity: Severity,
+    pub tier: Tier,
     pub keywords: Vec<String>,
     pub entropy: Option<f64>,
     pub secret_group: Option<usize>,
-    pub check: Option<String>,
+    pub check: Option<Check>,
     pub paths: Option<RegexSet>,
     pub allowlist: Allowlist,
     pub pattern: Pattern,
@@ -168,11 +182,15 @@ pub fn compile_rule(syntax: RuleSyntax, source: &str, eager: bool) -> Result<Rul
     if let Some(e) = syntax.entropy.filter(|e| !(0.0..=8.0).contains(e)) {
         return Err(format!("entropy {e} is outside 0..=8 bits per character"));
     }
-    if let Some(check) = &syntax.check
-        && !crate::engine::checks::is_known(check)
-    {
-        return Err(format!("unknown check {check:?}"));
-    }
+    let check = match syntax.check.as_deref() {
+        Some(name) => Some(Check::named(name).ok_or_else(|| format!("unknown check {name:?}"))?),
+        None => None,
+    };
+    let tier = match (&pattern, syntax.tier) {
+        (Pattern::Analyzer(_), None) => Tier::Analyzer,
+        (_, Some(tier)) => tier,
+        (Pattern::Regex { .. }, None) => Tier::Vendor,
+    };
     let allowlist = syntax
         .allowlist
         .as_ref()
@@ -189,6 +207,7 @@ pub fn compile_rule(syntax: RuleSyntax, source: &str, eager: bool) -> Result<Rul
             .map(|k| k.to_ascii_lowercase())
             .collect(),
         severity: syntax.severity.unwrap_or_default(),
+        tier,
         source: source.to_string(),
         pattern,
         id: syntax.id,
@@ -197,7 +216,7 @@ pub fn compile_rule(syntax: RuleSyntax, source: &str, eager: bool) -> Result<Rul
         why: syntax.why,
         entropy: syntax.entropy,
         secret_group: syntax.secret_group,
-        check: syntax.check,
+        check,
         examples: syntax.examples,
         counter_examples: syntax.counter_examples,
         example_path: syntax.example_path,

@@ -73,7 +73,11 @@ pub struct RuleSyntax {
     pub why: Option<String>,
     #[serde(default)]
     pub severity: Option<Severity>,
-    /// An offline check the captured secret must pass (see `engine::checks`).
+    /// How specific the rule is: `vendor` (default for regex rules), `analyzer` (default for
+    /// analyzer rules) or `generic`.
+    #[serde(default)]
+    pub tier: Option<super::Tier>,
+    /// An offline check the captured secret must pass (see `rules::offline`).
     #[serde(default)]
     pub check: Option<String>,
     /// A structural analyzer that reports for this rule id instead of a regex (`kubernetes`).

@@ -9,7 +9,8 @@ use std::ops::Range;
 
 use git2::{Delta, Diff, DiffFindOptions, DiffOptions, FileMode, Oid, Patch};
 
-use super::git::Shared;
+use super::Sink;
+use crate::blob::{Origin, Skip};
 
 /// Every line of a file, for content git calls binary: the scanner decides what it is.
 const WHOLE: Range<u32> = 1..u32::MAX;
@@ -36,23 +37,22 @@ pub fn options(max_size: u64) -> DiffOptions {
 
 /// The files a diff adds lines to. Deletions, pure renames and copies, mode changes,
 /// symlinks and submodules (counted in `tally`) add none.
-pub fn changes(diff: &mut Diff, sh: &Shared) -> Changes {
+pub fn changes(diff: &mut Diff, sink: &impl Sink) -> Changes {
     let mut find = DiffFindOptions::new();
     find.renames(true).copies(true);
     if let Err(e) = diff.find_similar(Some(&mut find)) {
-        sh.out
-            .note(format!("rename detection failed: {}", e.message()));
+        (sink.diagnostics()).note(format!("rename detection failed: {}", e.message()));
     }
     let mut changes = Changes::new();
     for idx in 0..diff.deltas().len() {
-        if let Some((path, change)) = change(diff, idx, sh) {
+        if let Some((path, change)) = change(diff, idx, sink) {
             changes.insert(path, change);
         }
     }
     changes
 }
 
-fn change(diff: &Diff, idx: usize, sh: &Shared) -> Option<(String, Change)> {
+fn change(diff: &Diff, idx: usize, sink: &impl Sink) -> Option<(String, Change)> {
     let delta = diff.get_delta(idx)?;
     let (old, new) = (delta.old_file(), delta.new_file());
     if !matches!(
@@ -64,8 +64,8 @@ fn change(diff: &Diff, idx: usize, sh: &Shared) -> Option<(String, Change)> {
     match new.mode() {
         FileMode::Blob | FileMode::BlobExecutable | FileMode::BlobGroupWritable => {}
         FileMode::Commit => {
-            sh.tally
-                .submodule(&String::from_utf8_lossy(new.path_bytes()?));
+            let path = String::from_utf8_lossy(new.path_bytes()?).into_owned();
+            sink.skip(&Origin::file(path), Skip::Submodule);
             return None;
         }
         _ => return None,
@@ -78,8 +78,7 @@ fn change(diff: &Diff, idx: usize, sh: &Shared) -> Option<(String, Change)> {
         Ok(Some(patch)) => added_lines(&patch),
         Ok(None) => vec![WHOLE],
         Err(e) => {
-            sh.out
-                .error(format!("{path} (blob {})", new.id()), e.message());
+            (sink.diagnostics()).error(format!("{path} (blob {})", new.id()), e.message());
             return None;
         }
     };

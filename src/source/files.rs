@@ -8,38 +8,29 @@ use std::path::{Path, PathBuf};
 
 use ignore::{WalkBuilder, WalkState};
 
-use super::Collected;
-use super::progress::Progress;
-use crate::blob::Origin;
-use crate::scan::{Scanner, Stats};
+use super::Sink;
+use crate::blob::{Origin, Skip};
 
 pub struct FileSource {
     pub roots: Vec<PathBuf>,
     pub honour_ignore: bool,
     pub threads: usize,
-    pub progress: Progress,
 }
 
-/// How many files pass between progress updates: often enough to move, rarely enough to cost
-/// nothing.
-const PROGRESS_EVERY: u64 = 64;
-
 impl FileSource {
-    pub fn run(&self, scanner: &Scanner, out: &Collected) {
+    pub fn run(&self, sink: &impl Sink) {
         for root in &self.roots {
             if root.as_os_str() == "-" {
-                scan_stdin(scanner, out);
+                scan_stdin(sink);
             } else if root.is_dir() {
-                self.walk(root, scanner, out);
-                self.progress.finish();
+                self.walk(root, sink);
             } else {
-                let shown = slash_path(root);
-                scan_file(root, &shown, scanner, out);
+                scan_file(root, &slash_path(root), sink);
             }
         }
     }
 
-    fn walk(&self, root: &Path, scanner: &Scanner, out: &Collected) {
+    fn walk(&self, root: &Path, sink: &impl Sink) {
         let walker = WalkBuilder::new(root)
             .hidden(false)
             .git_ignore(self.honour_ignore)
@@ -55,19 +46,12 @@ impl FileSource {
         walker.run(|| {
             Box::new(move |entry| {
                 match entry {
-                    Ok(entry) => {
-                        let is_file = entry
-                            .file_type()
-                            .is_some_and(|t| t.is_file() || t.is_symlink());
-                        if is_file {
-                            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-                            scan_file(entry.path(), &slash_path(rel), scanner, out);
-                            if Stats::get(&scanner.stats.files).is_multiple_of(PROGRESS_EVERY) {
-                                self.progress.update(&scanner.stats);
-                            }
-                        }
+                    Ok(entry) if entry.file_type().is_some_and(|t| !t.is_dir()) => {
+                        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                        scan_file(entry.path(), &slash_path(rel), sink);
                     }
-                    Err(err) => out.error("walk", err.to_string()),
+                    Ok(_) => {}
+                    Err(err) => sink.diagnostics().error("walk", err.to_string()),
                 }
                 WalkState::Continue
             })
@@ -77,49 +61,68 @@ impl FileSource {
 
 /// A path as findings show it: relative, `/`-separated, lossy for non-UTF-8 names.
 pub fn slash_path(path: &Path) -> String {
-    let s = path.to_string_lossy().replace('\\', "/");
+    let s = path.to_string_lossy();
+    // Only Windows separates with `\`; on Unix it is a character of the name.
+    let s = if cfg!(windows) {
+        s.replace('\\', "/")
+    } else {
+        s.into_owned()
+    };
     s.strip_prefix("./").map(str::to_string).unwrap_or(s)
 }
 
-fn scan_file(path: &Path, shown: &str, scanner: &Scanner, out: &Collected) {
+/// Reads one file, never more than `--max-file-size` + 1 bytes (files grow while they are
+/// read, and `/proc` reports sizes of 0), and never anything but a regular file: a symlink to
+/// a FIFO, a device or `/dev/stdin` would block or never end.
+fn scan_file(path: &Path, shown: &str, sink: &impl Sink) {
+    if sink.ignores_path(shown) {
+        return;
+    }
+    let origin = Origin::file(shown);
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
-        Err(err) => return unreadable(shown, &err, scanner, out),
+        Err(err) => return sink.skip(&origin, Skip::Unreadable(format!("cannot read: {err}"))),
     };
     if meta.is_dir() {
         // A symlink to a directory: not followed, so loops cannot form.
-        return out.note(format!("{shown}: symlink to a directory, not followed"));
+        let note = format!("{shown}: symlink to a directory, not followed");
+        return sink.diagnostics().note(note);
     }
-    if scanner.too_large(meta.len()) {
-        return out.note(format!(
-            "{shown}: skipped, {} bytes is over --max-file-size",
-            meta.len()
-        ));
+    if !meta.is_file() {
+        return sink.skip(&origin, Skip::NotRegular);
     }
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            if let Ok(found) = scanner.scan_blob(&Origin::file(shown), &bytes, None) {
-                out.findings(found);
-            }
+    let max = sink.max_read();
+    if meta.len() > max {
+        return sink.skip(&origin, Skip::TooLarge(meta.len()));
+    }
+    match read_capped(path, max) {
+        Ok(bytes) if bytes.len() as u64 > max => {
+            sink.skip(&origin, Skip::TooLarge(bytes.len() as u64));
         }
-        Err(err) => unreadable(shown, &err, scanner, out),
+        Ok(bytes) => sink.offer_bytes(origin, &bytes),
+        Err(err) => sink.skip(&origin, Skip::Unreadable(format!("cannot read: {err}"))),
     }
 }
 
-fn unreadable(shown: &str, err: &std::io::Error, scanner: &Scanner, out: &Collected) {
-    Stats::add(&scanner.stats.unreadable, 1);
-    out.error(shown, format!("cannot read: {err}"));
-}
-
-fn scan_stdin(scanner: &Scanner, out: &Collected) {
+fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
     let mut bytes = Vec::new();
-    let limit = scanner.max_file_size.saturating_add(1);
-    match std::io::stdin().lock().take(limit).read_to_end(&mut bytes) {
-        Ok(_) => {
-            if let Ok(found) = scanner.scan_blob(&Origin::file("-"), &bytes, None) {
-                out.findings(found);
-            }
-        }
-        Err(err) => unreadable("-", &err, scanner, out),
+    std::fs::File::open(path)?
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
+fn scan_stdin(sink: &impl Sink) {
+    let origin = Origin::file("-");
+    let mut bytes = Vec::new();
+    let max = sink.max_read();
+    match std::io::stdin()
+        .lock()
+        .take(max.saturating_add(1))
+        .read_to_end(&mut bytes)
+    {
+        Ok(_) if bytes.len() as u64 > max => sink.skip(&origin, Skip::TooLarge(bytes.len() as u64)),
+        Ok(_) => sink.offer_bytes(origin, &bytes),
+        Err(err) => sink.skip(&origin, Skip::Unreadable(format!("cannot read: {err}"))),
     }
 }

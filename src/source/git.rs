@@ -3,21 +3,14 @@
 //! its size checked first, skipping what is not content (submodules, symlinks, Git LFS
 //! pointers) with a count, and describing the commit a finding belongs to.
 
-use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
 use git2::{Commit, Odb, OdbObject, Oid, Repository};
 
-use super::Collected;
-use super::diff::Change;
-use super::progress::{Progress, Show};
-use crate::blob::{CommitInfo, Origin};
-use crate::finding::Finding;
-use crate::scan::{AddedLines, Scanner, Stats};
+use super::Sink;
+use crate::blob::{CommitInfo, Skip};
 
 /// What `leakhound git` was asked to scan.
 #[derive(Clone, Debug)]
@@ -36,13 +29,12 @@ pub struct GitSource {
     pub repo: Repository,
     pub mode: Mode,
     pub threads: usize,
-    pub progress: Show,
 }
 
 impl GitSource {
     /// Opens the repository at `path` (or the one containing it). Not finding one is an
     /// error for the user, not a warning: there is nothing to scan.
-    pub fn open(path: &Path, mode: Mode, threads: usize, progress: Show) -> Result<GitSource> {
+    pub fn open(path: &Path, mode: Mode, threads: usize) -> Result<GitSource> {
         let repo = match Repository::discover(path) {
             Ok(repo) => repo,
             Err(e) if e.code() == git2::ErrorCode::NotFound => {
@@ -52,11 +44,16 @@ impl GitSource {
                 return Err(e).with_context(|| format!("cannot open {}", path.display()));
             }
         };
+        if matches!(mode, Mode::Staged) && repo.is_bare() {
+            bail!(
+                "{}: a bare repository has no index, so nothing is staged",
+                path.display()
+            );
+        }
         Ok(GitSource {
             repo,
             mode,
             threads,
-            progress,
         })
     }
 
@@ -73,38 +70,17 @@ impl GitSource {
         self.repo.is_shallow() && !matches!(self.mode, Mode::Staged)
     }
 
-    /// Scans what the mode selects. Problems with single objects are collected in `out`;
-    /// an error here means the scan could not start (a bad range, a bare repository for
-    /// `--staged`).
-    pub fn run(self, scanner: &Scanner, out: &Collected) -> Result<()> {
+    /// Scans what the mode selects. Problems with single objects go to the sink's
+    /// diagnostics; an error here means the scan could not start (a bad range).
+    pub fn run(self, sink: &impl Sink) -> Result<()> {
         tune_libgit2();
-        let sh = Shared {
-            scanner,
-            out,
-            tally: Tally::default(),
-            progress: Progress::new(self.progress),
-            threads: self.threads,
-        };
-        let scanned = match &self.mode {
-            Mode::Full => super::history::audit(self.repo, &sh),
-            Mode::Range(spec) => super::range::scan_range(&self.repo, spec, &sh),
-            Mode::Since(rev) => super::range::scan_since(&self.repo, rev, &sh),
-            Mode::Staged => super::staged::scan_staged(&self.repo, &sh),
-        };
-        sh.progress.finish();
-        sh.tally.notes(out);
-        scanned
+        match &self.mode {
+            Mode::Full => super::history::audit(self.repo, self.threads, sink),
+            Mode::Range(spec) => super::range::scan_range(&self.repo, spec, self.threads, sink),
+            Mode::Since(rev) => super::range::scan_since(&self.repo, rev, self.threads, sink),
+            Mode::Staged => super::staged::scan_staged(&self.repo, sink),
+        }
     }
-}
-
-/// What every part of a git scan shares: the scanner, where problems and findings go, the
-/// count of what was passed over, and the progress display.
-pub struct Shared<'a> {
-    pub scanner: &'a Scanner,
-    pub out: &'a Collected,
-    pub tally: Tally,
-    pub progress: Progress,
-    pub threads: usize,
 }
 
 /// Every object is read about once, so libgit2's object cache only costs memory; and
@@ -123,143 +99,42 @@ pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
         .context("cannot start worker threads")
 }
 
-/// Keeps, for each fingerprint (rule, path, secret), only the findings from the earliest
-/// commit in walk order: a secret that stays in a file while other lines change lives in many
-/// blobs, but it was introduced once. Holds findings only, never contents.
-#[derive(Default)]
-pub struct FirstSeen {
-    by_fingerprint: Mutex<HashMap<String, (u64, Vec<Finding>)>>,
-}
-
-impl FirstSeen {
-    /// Offers the findings of one blob met at walk position `seq`.
-    pub fn offer(&self, seq: u64, found: Vec<Finding>) {
-        let mut map = self.by_fingerprint.lock().expect("no panics while holding");
-        for finding in found {
-            match map.entry(finding.fingerprint.clone()) {
-                Entry::Vacant(v) => {
-                    v.insert((seq, vec![finding]));
-                }
-                Entry::Occupied(mut o) => {
-                    let (first, kept) = o.get_mut();
-                    if seq < *first {
-                        *o.get_mut() = (seq, vec![finding]);
-                    } else if seq == *first {
-                        kept.push(finding);
-                    }
-                }
-            }
-        }
-    }
-
-    pub fn into_findings(self, out: &Collected) {
-        let map = self
-            .by_fingerprint
-            .into_inner()
-            .expect("no panics while holding");
-        out.findings(map.into_values().flat_map(|(_, found)| found).collect());
-    }
-}
-
-/// Entries that were met but deliberately not scanned, reported as notes.
-#[derive(Default)]
-pub struct Tally {
-    /// Paths of submodules (gitlinks), however many commits they point at.
-    submodules: Mutex<BTreeSet<String>>,
-    pub lfs_pointers: AtomicU64,
-}
-
-impl Tally {
-    pub fn submodule(&self, path: &str) {
-        let mut paths = self.submodules.lock().expect("no panics while holding");
-        if !paths.contains(path) {
-            paths.insert(path.to_string());
-        }
-    }
-
-    fn notes(&self, out: &Collected) {
-        let paths = self.submodules.lock().expect("no panics while holding");
-        if !paths.is_empty() {
-            let list: Vec<&str> = paths.iter().map(String::as_str).collect();
-            out.note(format!(
-                "{} submodule(s) not entered ({}): scan each submodule's own repository",
-                list.len(),
-                list.join(", ")
-            ));
-        }
-        let lfs = self.lfs_pointers.load(Relaxed);
-        if lfs > 0 {
-            out.note(format!(
-                "{lfs} Git LFS pointer file(s) not scanned: their content is on the LFS server, not in git"
-            ));
-        }
-    }
-}
-
 /// Git file modes that name something other than file content.
 pub const MODE_TREE: i32 = 0o040000;
 pub const MODE_GITLINK: i32 = 0o160000;
 pub const MODE_SYMLINK: i32 = 0o120000;
 
-/// What a Git LFS pointer file starts with; its content is elsewhere.
-const LFS_POINTER: &[u8] = b"version https://git-lfs.github.com/spec/";
-/// Pointer files are about 130 bytes; the LFS spec caps them at 1024.
-const LFS_POINTER_MAX: usize = 1024;
+/// The bytes of a git object, as the sink reads them.
+pub struct ObjectBytes<'o>(OdbObject<'o>);
+
+impl AsRef<[u8]> for ObjectBytes<'_> {
+    fn as_ref(&self) -> &[u8] {
+        self.0.data()
+    }
+}
 
 /// Reads a blob, checking its size from the object header first so that a blob over
-/// `--max-file-size` is never inflated. `None` when the blob was skipped or unreadable (both
-/// counted; unreadable ones named as errors).
-pub fn read_blob<'o>(
-    odb: &'o Odb<'_>,
-    blob: Oid,
-    shown: &str,
-    sh: &Shared,
-) -> Option<OdbObject<'o>> {
-    let size = match odb.read_header(blob) {
-        Ok((size, _)) => size as u64,
-        Err(e) => return unreadable(blob, shown, &e, sh),
-    };
-    if sh.scanner.too_large(size) {
-        sh.out.note(format!(
-            "{shown} (blob {blob}): skipped, {size} bytes is over --max-file-size"
-        ));
-        return None;
+/// `--max-file-size` is never inflated.
+pub fn read_blob<'o>(odb: &'o Odb<'_>, blob: Oid, max: u64) -> Result<ObjectBytes<'o>, Skip> {
+    let unreadable = |e: git2::Error| Skip::Unreadable(format!("blob {blob}: {}", e.message()));
+    let (size, _) = odb.read_header(blob).map_err(unreadable)?;
+    if size as u64 > max {
+        return Err(Skip::TooLarge(size as u64));
     }
-    let object = match odb.read(blob) {
-        Ok(object) => object,
-        Err(e) => return unreadable(blob, shown, &e, sh),
-    };
-    let data = object.data();
-    if data.len() <= LFS_POINTER_MAX && data.starts_with(LFS_POINTER) {
-        sh.tally.lfs_pointers.fetch_add(1, Relaxed);
-        return None;
-    }
-    Some(object)
+    odb.read(blob).map(ObjectBytes).map_err(unreadable)
 }
 
-fn unreadable<T>(blob: Oid, shown: &str, err: &git2::Error, sh: &Shared) -> Option<T> {
-    Stats::add(&sh.scanner.stats.unreadable, 1);
-    sh.out
-        .error(format!("blob {blob} ({shown})"), err.message().to_string());
-    None
-}
-
-/// Reads and scans one changed file; findings carry `commit` and only added lines count.
-pub fn scan_change(
-    odb: &Odb<'_>,
-    path: String,
-    change: Change,
-    commit: Option<Arc<CommitInfo>>,
-    sh: &Shared,
-) -> Vec<Finding> {
-    let Some(object) = read_blob(odb, change.blob, &path, sh) else {
-        return Vec::new();
-    };
-    let origin = Origin { path, commit };
-    let added = AddedLines(change.lines);
-    sh.scanner
-        .scan_blob(&origin, object.data(), Some(&added))
-        .unwrap_or_default()
+/// The commit as a finding reports it.
+pub fn commit_info(commit: &Commit) -> Arc<CommitInfo> {
+    let author = commit.author();
+    let when = author.when();
+    Arc::new(CommitInfo {
+        id: commit.id().to_string(),
+        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        date: rfc3339(when.seconds(), when.offset_minutes()),
+        summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+    })
 }
 
 /// A path as findings show it: `/`-separated bytes from git, lossy where not UTF-8.
@@ -269,19 +144,6 @@ pub fn join_path(prefix: &str, name: &[u8]) -> String {
         name.into_owned()
     } else {
         format!("{prefix}/{name}")
-    }
-}
-
-/// The commit as a finding reports it.
-pub fn commit_info(commit: &Commit) -> CommitInfo {
-    let author = commit.author();
-    let when = author.when();
-    CommitInfo {
-        id: commit.id().to_string(),
-        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
-        date: rfc3339(when.seconds(), when.offset_minutes()),
-        summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
     }
 }
 

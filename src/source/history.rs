@@ -6,11 +6,13 @@
 //! met at the commit and path that introduced it; it is sent, with that commit and path, to
 //! the scanning threads (rayon, each with its own `git2::Repository`, which is not `Sync`).
 //! A secret that stays in a file for 100 commits is one finding, at the commit that added it.
-//! Memory holds the ids of the trees and blobs seen and a bounded queue, never the contents.
-//! Each blob is scanned under the first path it had: a later copy under another name is the
-//! same content and is not reported again.
+//! A blob met again under a path of another class (copied out of an allowlisted folder,
+//! renamed from `deploy.txt` to `deployment.yaml`) is an appearance that can change the
+//! verdict, so it is sent again: the sink reads and scans its bytes again only if the new path
+//! changes what the engine does, and judges it there. Memory holds the ids of the trees and
+//! blobs seen (with interned paths and path classes) and a bounded queue, never the contents.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use anyhow::{Context, Result};
@@ -18,153 +20,167 @@ use crossbeam_channel::{Sender, bounded};
 use git2::{Oid, Repository, Sort};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
-use super::Collected;
-use super::git::{
-    FirstSeen, MODE_GITLINK, MODE_SYMLINK, MODE_TREE, Shared, commit_info, join_path, pool,
-    read_blob,
-};
-use crate::blob::Origin;
-use crate::finding::Finding;
-use crate::scan::Stats;
+use super::Sink;
+use super::git::{MODE_GITLINK, MODE_SYMLINK, MODE_TREE, commit_info, join_path, pool, read_blob};
+use crate::blob::{BlobId, CommitInfo, Origin, Skip};
 
-/// A blob to scan, with where it first appeared.
+/// A blob to scan, with where it appeared.
 struct Job {
     blob: Oid,
-    path: String,
-    commit: Oid,
-    /// The commit's position in the walk, oldest first.
-    seq: u64,
+    origin: Origin,
 }
 
 /// How many blobs may wait between the walk and the scanners: enough to keep them busy,
 /// small enough that memory does not grow with the repository.
 const QUEUE: usize = 1024;
 
-pub fn audit(repo: Repository, sh: &Shared) -> Result<()> {
+pub fn audit(repo: Repository, threads: usize, sink: &impl Sink) -> Result<()> {
     let git_dir = repo.path().to_path_buf();
-    let pool = pool(sh.threads)?;
+    let pool = pool(threads)?;
     let (tx, rx) = bounded::<Job>(QUEUE);
-    let first = FirstSeen::default();
-    let walked = std::thread::scope(|s| {
-        let walker = s.spawn(move || Walker::new(&repo, sh, tx).walk());
+    std::thread::scope(|s| {
+        let walker = s.spawn(move || Walker::new(&repo, sink, tx).walk());
         pool.install(|| {
             rx.into_iter().par_bridge().for_each_init(
                 || Repository::open(&git_dir),
-                |repo, job| scan_job(repo, &job, sh, &first),
+                |repo, job| scan_job(repo, job, sink),
             )
         });
         walker.join().expect("the walker does not panic")
-    });
-    first.into_findings(sh.out);
-    walked
+    })
 }
 
-fn scan_job(repo: &mut Result<Repository, git2::Error>, job: &Job, sh: &Shared, first: &FirstSeen) {
-    let what = || format!("blob {} ({})", job.blob, job.path);
-    let repo = match repo {
-        Ok(repo) => &*repo,
-        Err(e) => return sh.out.error(what(), e.message()),
+fn scan_job(repo: &mut Result<Repository, git2::Error>, job: Job, sink: &impl Sink) {
+    let opened = match repo {
+        Ok(repo) => repo.odb(),
+        Err(e) => Err(git2::Error::from_str(e.message())),
     };
-    let odb = match repo.odb() {
+    let odb = match opened {
         Ok(odb) => odb,
-        Err(e) => return sh.out.error(what(), e.message()),
-    };
-    let Some(object) = read_blob(&odb, job.blob, &job.path, sh) else {
-        return;
-    };
-    let origin = Origin::file(job.path.as_str());
-    if let Ok(mut found) = sh.scanner.scan_blob(&origin, object.data(), None)
-        && !found.is_empty()
-    {
-        attribute(repo, job, &mut found, sh.out);
-        first.offer(job.seq, found);
-    }
-    if Stats::get(&sh.scanner.stats.files).is_multiple_of(64) {
-        sh.progress.update(&sh.scanner.stats);
-    }
-}
-
-/// Sets the introducing commit on a blob's findings; looked up only for blobs with findings.
-fn attribute(repo: &Repository, job: &Job, found: &mut [Finding], out: &Collected) {
-    match repo.find_commit(job.commit) {
-        Ok(commit) => {
-            let info = Arc::new(commit_info(&commit));
-            for finding in found {
-                finding.commit = Some(info.clone());
-            }
+        Err(e) => {
+            let skip = Skip::Unreadable(format!("blob {}: {}", job.blob, e.message()));
+            return sink.skip(&job.origin, skip);
         }
-        Err(e) => out.error(format!("commit {}", job.commit), e.message()),
+    };
+    let max = sink.max_read();
+    sink.offer(BlobId::from_oid(job.blob), job.origin, || {
+        read_blob(&odb, job.blob, max)
+    });
+}
+
+/// Paths met in the walk, each stored once, with the sink's class for it.
+#[derive(Default)]
+struct Paths {
+    ids: HashMap<Arc<str>, u32>,
+    names: Vec<Arc<str>>,
+    classes: Vec<Option<u32>>,
+}
+
+impl Paths {
+    fn intern(&mut self, path: String) -> u32 {
+        if let Some(&id) = self.ids.get(path.as_str()) {
+            return id;
+        }
+        let id = self.names.len() as u32;
+        let path: Arc<str> = path.into();
+        self.ids.insert(path.clone(), id);
+        self.names.push(path);
+        self.classes.push(None);
+        id
     }
 }
 
-struct Walker<'a> {
+struct Walker<'a, S> {
     repo: &'a Repository,
-    sh: &'a Shared<'a>,
+    sink: &'a S,
     tx: Sender<Job>,
-    trees: HashSet<Oid>,
-    blobs: HashSet<Oid>,
+    paths: Paths,
+    /// Trees walked, by id and the path they were at: the same tree at the same place holds
+    /// only appearances already sent.
+    trees: HashSet<(Oid, u32)>,
+    /// Blobs sent, by id and path class.
+    blobs: HashSet<(Oid, u32)>,
     seq: u64,
 }
 
-impl<'a> Walker<'a> {
-    fn new(repo: &'a Repository, sh: &'a Shared<'a>, tx: Sender<Job>) -> Walker<'a> {
+impl<'a, S: Sink> Walker<'a, S> {
+    fn new(repo: &'a Repository, sink: &'a S, tx: Sender<Job>) -> Walker<'a, S> {
         Walker {
             repo,
-            sh,
+            sink,
             tx,
+            paths: Paths::default(),
             trees: HashSet::new(),
             blobs: HashSet::new(),
             seq: 0,
         }
     }
 
-    /// Every commit reachable from any ref and from HEAD, parents before children.
+    /// Every commit reachable from any ref and from HEAD, parents before children. A ref that
+    /// names a missing object is reported, and the others are walked.
     fn walk(mut self) -> Result<()> {
         let mut revwalk = self.repo.revwalk()?;
         revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
-        revwalk.push_glob("*").context("cannot list the refs")?;
+        for reference in self.repo.references().context("cannot list the refs")? {
+            let pushed = reference.and_then(|r| {
+                let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
+                match r.peel(git2::ObjectType::Any) {
+                    Ok(o) if o.kind() == Some(git2::ObjectType::Commit) => revwalk.push(o.id()),
+                    // Tags of trees and blobs name no history.
+                    Ok(_) => Ok(()),
+                    Err(e) => Err(git2::Error::from_str(&format!(
+                        "ref {name}: {}",
+                        e.message()
+                    ))),
+                }
+            });
+            if let Err(e) = pushed {
+                self.sink.diagnostics().error("refs", e.message());
+            }
+        }
         // An unborn HEAD (no commit yet) has nothing to push.
         let _ = revwalk.push_head();
         for oid in revwalk {
             match oid {
                 Ok(oid) => self.commit(oid),
                 Err(e) => {
-                    self.sh.out.error("commit graph", e.message());
+                    self.sink.diagnostics().error("commit graph", e.message());
                     break;
                 }
             }
         }
-        self.sh.progress.update(&self.sh.scanner.stats);
         Ok(())
     }
 
     fn commit(&mut self, oid: Oid) {
-        let tree = match self.repo.find_commit(oid) {
-            Ok(commit) => commit.tree_id(),
-            Err(e) => return self.sh.out.error(format!("commit {oid}"), e.message()),
+        let (tree, info) = match self.repo.find_commit(oid) {
+            Ok(commit) => (commit.tree_id(), commit_info(&commit)),
+            Err(e) => {
+                let what = format!("commit {oid}");
+                return self.sink.diagnostics().error(what, e.message());
+            }
         };
         let seq = self.seq;
         self.seq += 1;
-        Stats::add(&self.sh.scanner.stats.commits, 1);
-        if seq.is_multiple_of(64) {
-            self.sh.progress.update(&self.sh.scanner.stats);
-        }
-        self.tree(tree, oid, seq);
+        self.sink.commit();
+        self.tree(tree, &info, seq);
     }
 
-    /// The part of a commit's tree not seen before; new blobs go to the scanners.
-    fn tree(&mut self, root: Oid, commit: Oid, seq: u64) {
+    /// The part of a commit's tree not seen at the same place before; new appearances go to
+    /// the scanners.
+    fn tree(&mut self, root: Oid, commit: &Arc<CommitInfo>, seq: u64) {
         let mut stack = vec![(root, String::new())];
         while let Some((id, prefix)) = stack.pop() {
-            if !self.trees.insert(id) {
+            let at = self.paths.intern(prefix.clone());
+            if !self.trees.insert((id, at)) {
                 continue;
             }
             let tree = match self.repo.find_tree(id) {
                 Ok(tree) => tree,
                 Err(e) => {
                     let at = if prefix.is_empty() { "/" } else { &prefix };
-                    let what = format!("tree {id} ({at} in commit {commit})");
-                    self.sh.out.error(what, e.message());
+                    let what = format!("tree {id} ({at} in commit {})", commit.id);
+                    self.sink.diagnostics().error(what, e.message());
                     continue;
                 }
             };
@@ -172,23 +188,39 @@ impl<'a> Walker<'a> {
                 let path = join_path(&prefix, entry.name_bytes());
                 match entry.filemode() {
                     MODE_TREE => stack.push((entry.id(), path)),
-                    MODE_GITLINK => self.sh.tally.submodule(&path),
+                    MODE_GITLINK => self
+                        .sink
+                        .skip(&origin(path.into(), commit, seq), Skip::Submodule),
                     MODE_SYMLINK => {}
-                    _ => self.blob(Job {
-                        blob: entry.id(),
-                        path,
-                        commit,
-                        seq,
-                    }),
+                    _ => self.blob(entry.id(), path, commit, seq),
                 }
             }
         }
     }
 
-    fn blob(&mut self, job: Job) {
-        if self.blobs.insert(job.blob) {
+    fn blob(&mut self, blob: Oid, path: String, commit: &Arc<CommitInfo>, seq: u64) {
+        let id = self.paths.intern(path) as usize;
+        let class = match self.paths.classes[id] {
+            Some(class) => class,
+            None => {
+                let class = self.sink.path_class(&self.paths.names[id]);
+                self.paths.classes[id] = Some(class);
+                class
+            }
+        };
+        if self.blobs.insert((blob, class)) {
+            let origin = origin(self.paths.names[id].clone(), commit, seq);
             // The scanners outlive the walk, so the queue cannot be closed under us.
-            let _ = self.tx.send(job);
+            let _ = self.tx.send(Job { blob, origin });
         }
+    }
+}
+
+fn origin(path: Arc<str>, commit: &Arc<CommitInfo>, seq: u64) -> Origin {
+    Origin {
+        path,
+        commit: Some(commit.clone()),
+        added: None,
+        seq,
     }
 }

@@ -1,71 +1,55 @@
-//! Sources walk something (a tree, a repository's history, its index) and feed each blob
-//! with its origin to the [`Scanner`](crate::scan::Scanner). They never print: problems they
-//! meet are collected as [`SourceError`]s for the app to report and count.
+//! Sources walk something (a tree, a repository's history, a range of commits, the index) and
+//! hand each blob they meet, with its [`Origin`], to a [`Sink`]. They know nothing of rules,
+//! filters or reports: the sink decides whether a blob needs reading (it may have scanned the
+//! same bytes already), counts what is skipped, and judges each appearance. Sources never
+//! print; problems go to the sink's diagnostics.
 
-pub mod diff;
 pub mod files;
 pub mod git;
 pub mod history;
-pub mod progress;
 pub mod range;
 pub mod staged;
 
-use std::sync::Mutex;
+mod diff;
 
-use crate::finding::Finding;
+use crate::blob::{BlobId, Origin, Skip};
+use crate::diag::Diagnostics;
 
-/// A problem with one file, blob or object that did not stop the scan.
-#[derive(Debug, Clone)]
-pub struct SourceError {
-    pub what: String,
-    pub message: String,
-}
+/// Where sources send what they find. Implemented by the
+/// [`Pipeline`](crate::pipeline::Pipeline); a trait so that sources stay apart from it.
+pub trait Sink: Sync {
+    /// A number for everything the sink decides from a path: two paths with the same number
+    /// get the same verdicts for the same bytes. A history walk uses it to keep only the
+    /// appearances of a blob that could change a verdict.
+    fn path_class(&self, path: &str) -> u32;
 
-impl std::fmt::Display for SourceError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.what, self.message)
-    }
-}
+    /// One appearance of a blob whose id is known. `read` is called only if the sink has not
+    /// scanned these bytes for this kind of path already; it returns the bytes, or why they
+    /// could not be had.
+    fn offer<B: AsRef<[u8]>>(
+        &self,
+        id: BlobId,
+        origin: Origin,
+        read: impl FnOnce() -> Result<B, Skip>,
+    );
 
-/// What every source accumulates from its worker threads.
-#[derive(Default)]
-pub struct Collected {
-    pub findings: Mutex<Vec<Finding>>,
-    pub errors: Mutex<Vec<SourceError>>,
-    /// Notes that are not errors (a shallow history, a skipped submodule), shown with `-v`.
-    pub notes: Mutex<Vec<String>>,
-}
-
-impl Collected {
-    pub fn findings(&self, mut found: Vec<Finding>) {
-        if !found.is_empty() {
-            self.findings
-                .lock()
-                .expect("no panics while holding")
-                .append(&mut found);
-        }
+    /// One appearance of bytes already read (a file on disk): the id is computed from them.
+    fn offer_bytes(&self, origin: Origin, bytes: &[u8]) {
+        self.offer(BlobId::of(bytes), origin, || Ok(bytes));
     }
 
-    pub fn error(&self, what: impl Into<String>, message: impl Into<String>) {
-        let e = SourceError {
-            what: what.into(),
-            message: message.into(),
-        };
-        self.errors.lock().expect("no panics while holding").push(e);
-    }
+    /// Something met and not scanned (a submodule, a FIFO, a file over the size limit).
+    fn skip(&self, origin: &Origin, skip: Skip);
 
-    pub fn note(&self, note: impl Into<String>) {
-        self.notes
-            .lock()
-            .expect("no panics while holding")
-            .push(note.into());
-    }
+    /// Whether paths like this are never reported (allowlisted, leakhound's own files), so
+    /// a tree walk need not even read them.
+    fn ignores_path(&self, path: &str) -> bool;
 
-    pub fn into_parts(self) -> (Vec<Finding>, Vec<SourceError>, Vec<String>) {
-        (
-            self.findings.into_inner().expect("no panics while holding"),
-            self.errors.into_inner().expect("no panics while holding"),
-            self.notes.into_inner().expect("no panics while holding"),
-        )
-    }
+    /// A commit walked (for the summary and progress).
+    fn commit(&self);
+
+    /// Reads are capped here: `--max-file-size`.
+    fn max_read(&self) -> u64;
+
+    fn diagnostics(&self) -> &Diagnostics;
 }

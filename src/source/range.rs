@@ -8,25 +8,25 @@
 use std::sync::Arc;
 
 use anyhow::{Context, Result, bail};
-use git2::{Commit, Oid, Repository, Sort};
+use git2::{Commit, Odb, Oid, Repository, Sort};
 use rayon::iter::{IndexedParallelIterator, IntoParallelRefIterator, ParallelIterator};
 
-use super::Collected;
-use super::diff::{self, Changes};
-use super::git::{FirstSeen, Shared, commit_info, pool, scan_change};
-use crate::scan::Stats;
+use super::Sink;
+use super::diff::{self, Change, Changes};
+use super::git::{commit_info, pool, read_blob};
+use crate::blob::{AddedLines, BlobId, CommitInfo, Origin};
 
-pub fn scan_range(repo: &Repository, spec: &str, sh: &Shared) -> Result<()> {
+pub fn scan_range(repo: &Repository, spec: &str, threads: usize, sink: &impl Sink) -> Result<()> {
     if !spec.contains("..") || spec.contains("...") {
         bail!("--range wants BASE..HEAD (two dots), got {spec:?}");
     }
     let mut walk = repo.revwalk()?;
     walk.push_range(spec)
         .with_context(|| format!("cannot resolve the range {spec:?}"))?;
-    scan_commits(repo, walk, sh)
+    scan_commits(repo, walk, threads, sink)
 }
 
-pub fn scan_since(repo: &Repository, rev: &str, sh: &Shared) -> Result<()> {
+pub fn scan_since(repo: &Repository, rev: &str, threads: usize, sink: &impl Sink) -> Result<()> {
     let base = repo
         .revparse_single(rev)
         .and_then(|o| o.peel_to_commit())
@@ -34,56 +34,81 @@ pub fn scan_since(repo: &Repository, rev: &str, sh: &Shared) -> Result<()> {
     let mut walk = repo.revwalk()?;
     walk.push_head().context("HEAD does not name a commit")?;
     walk.hide(base.id())?;
-    scan_commits(repo, walk, sh)
+    scan_commits(repo, walk, threads, sink)
 }
 
-fn scan_commits(repo: &Repository, mut walk: git2::Revwalk, sh: &Shared) -> Result<()> {
+fn scan_commits(
+    repo: &Repository,
+    mut walk: git2::Revwalk,
+    threads: usize,
+    sink: &impl Sink,
+) -> Result<()> {
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
     let oids: Vec<Oid> = walk
         .collect::<Result<_, _>>()
         .context("cannot walk the commits")?;
     let git_dir = repo.path().to_path_buf();
-    let first = FirstSeen::default();
-    pool(sh.threads)?.install(|| {
+    pool(threads)?.install(|| {
         oids.par_iter().enumerate().for_each_init(
             || Repository::open(&git_dir),
             |repo, (seq, &oid)| match repo {
-                Ok(repo) => scan_commit(repo, oid, seq as u64, sh, &first),
-                Err(e) => sh.out.error(format!("commit {oid}"), e.message()),
+                Ok(repo) => scan_commit(repo, oid, seq as u64, sink),
+                Err(e) => sink
+                    .diagnostics()
+                    .error(format!("commit {oid}"), e.message()),
             },
         )
     });
-    first.into_findings(sh.out);
     Ok(())
 }
 
-/// The lines one commit adds, scanned; findings go to `first` under the commit's position.
-fn scan_commit(repo: &Repository, oid: Oid, seq: u64, sh: &Shared, first: &FirstSeen) {
-    let (Some(commit), Ok(odb)) = (find_commit(repo, oid, sh.out), repo.odb()) else {
-        return;
+/// The lines one commit adds, offered as appearances at the commit's position.
+fn scan_commit(repo: &Repository, oid: Oid, seq: u64, sink: &impl Sink) {
+    let commit = match repo.find_commit(oid) {
+        Ok(commit) => commit,
+        Err(e) => {
+            return sink
+                .diagnostics()
+                .error(format!("commit {oid}"), e.message());
+        }
     };
-    Stats::add(&sh.scanner.stats.commits, 1);
-    let info = Arc::new(commit_info(&commit));
-    for (path, change) in commit_changes(repo, &commit, sh) {
-        let found = scan_change(&odb, path, change, Some(info.clone()), sh);
-        first.offer(seq, found);
+    let Ok(odb) = repo.odb() else { return };
+    sink.commit();
+    let info = commit_info(&commit);
+    for (path, change) in commit_changes(repo, &commit, sink) {
+        offer_change(&odb, path, change, Some((info.clone(), seq)), sink);
     }
 }
 
-fn find_commit<'r>(repo: &'r Repository, oid: Oid, out: &Collected) -> Option<Commit<'r>> {
-    repo.find_commit(oid)
-        .map_err(|e| out.error(format!("commit {oid}"), e.message()))
-        .ok()
+/// Offers one changed file: only the lines the change adds are reported.
+pub fn offer_change(
+    odb: &Odb<'_>,
+    path: String,
+    change: Change,
+    commit: Option<(Arc<CommitInfo>, u64)>,
+    sink: &impl Sink,
+) {
+    let (commit, seq) = commit.map_or((None, 0), |(c, s)| (Some(c), s));
+    let origin = Origin {
+        path: path.into(),
+        commit,
+        added: Some(Arc::new(AddedLines(change.lines))),
+        seq,
+    };
+    let max = sink.max_read();
+    sink.offer(BlobId::from_oid(change.blob), origin, || {
+        read_blob(odb, change.blob, max)
+    });
 }
 
 /// The lines one commit adds, per file.
-fn commit_changes(repo: &Repository, commit: &Commit, sh: &Shared) -> Changes {
-    let out = sh.out;
+fn commit_changes(repo: &Repository, commit: &Commit, sink: &impl Sink) -> Changes {
+    let diag = sink.diagnostics();
     let what = || format!("commit {}", commit.id());
     let tree = match commit.tree() {
         Ok(tree) => tree,
         Err(e) => {
-            out.error(what(), e.message());
+            diag.error(what(), e.message());
             return Changes::new();
         }
     };
@@ -91,7 +116,7 @@ fn commit_changes(repo: &Repository, commit: &Commit, sh: &Shared) -> Changes {
     for parent in commit.parents() {
         match parent.tree() {
             Ok(t) => parents.push(Some(t)),
-            Err(e) => out.error(format!("{} (parent {})", what(), parent.id()), e.message()),
+            Err(e) => diag.error(format!("{} (parent {})", what(), parent.id()), e.message()),
         }
     }
     if commit.parent_count() == 0 {
@@ -99,10 +124,10 @@ fn commit_changes(repo: &Repository, commit: &Commit, sh: &Shared) -> Changes {
     }
     let mut per_parent = Vec::new();
     for parent in &parents {
-        let mut opts = diff::options(sh.scanner.max_file_size);
+        let mut opts = diff::options(sink.max_read());
         match repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts)) {
-            Ok(mut d) => per_parent.push(diff::changes(&mut d, sh)),
-            Err(e) => out.error(what(), e.message()),
+            Ok(mut d) => per_parent.push(diff::changes(&mut d, sink)),
+            Err(e) => diag.error(what(), e.message()),
         }
     }
     diff::merge(per_parent)

@@ -6,10 +6,11 @@
 use anyhow::{Context, Result};
 use git2::{ErrorCode, Repository};
 
+use super::Sink;
 use super::diff;
-use super::git::{Shared, scan_change};
+use super::range::offer_change;
 
-pub fn scan_staged(repo: &Repository, sh: &Shared) -> Result<()> {
+pub fn scan_staged(repo: &Repository, sink: &impl Sink) -> Result<()> {
     let index = repo
         .index()
         .context("cannot read the index (a bare repository has none)")?;
@@ -18,13 +19,13 @@ pub fn scan_staged(repo: &Repository, sh: &Shared) -> Result<()> {
         Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
         Err(e) => return Err(e).context("cannot read HEAD"),
     };
-    let mut opts = diff::options(sh.scanner.max_file_size);
+    let mut opts = diff::options(sink.max_read());
     let mut staged = repo
         .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))
         .context("cannot diff the index against HEAD")?;
     let odb = repo.odb()?;
-    for (path, change) in diff::changes(&mut staged, sh) {
-        sh.out.findings(scan_change(&odb, path, change, None, sh));
+    for (path, change) in diff::changes(&mut staged, sink) {
+        offer_change(&odb, path, change, None, sink);
     }
     Ok(())
 }

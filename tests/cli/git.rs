@@ -387,7 +387,7 @@ fn a_corrupt_object_is_named_and_the_rest_is_reported() {
     let (code, report, stderr) = repo.json(&["git"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(
-        stderr.contains(&format!("blob {blob} (notes.txt)")),
+        stderr.contains(&format!("notes.txt: blob {blob}")),
         "{stderr}"
     );
     assert_eq!(triples(&report), vec![t("stripe-secret-key", "app.py", 2)]);

@@ -284,7 +284,12 @@ fn broken_yaml_is_a_warning_and_its_secrets_are_still_found() {
     );
     let (code, report, stderr) = tree.json(&["scan"]);
     assert_eq!(code, 1, "{stderr}");
-    assert!(stderr.contains("values.yaml: not valid YAML"), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        "leakhound: warning: 1 YAML file(s) did not parse and were read line by line; -v lists them"
+    );
+    let (_, _, verbose) = tree.json(&["scan", "-v"]);
+    assert!(verbose.contains("values.yaml: not valid YAML"), "{verbose}");
     let found = triples(&report);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].1, "values.yaml");

@@ -7,18 +7,17 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use git2::{Oid, Repository};
 use serde_json::Value;
 
-use crate::app::{self, Outcome};
-use crate::cli::{CiArgs, Format, GitArgs};
-use crate::config::{self, Output};
-use crate::report::{self, Report};
-use crate::rules::RuleSet;
-use crate::source::Collected;
+use crate::cli::CiArgs;
+use crate::emit::Emitter;
+use crate::finding::Finding;
+use crate::report::Format;
+use crate::run::{self, Outcome, Output};
+use crate::source::git::Mode;
 
 /// What the event asks to scan.
 #[derive(Debug, PartialEq, Eq)]
@@ -40,48 +39,56 @@ struct Env {
 }
 
 pub fn run(args: &CiArgs) -> Result<u8> {
-    let start = Instant::now();
     let env = Env::read()?;
     let scope = scope(&env)?;
-    let git_args = GitArgs {
-        repo: env.workspace.clone(),
-        range: match &scope {
-            Scope::Range(range, _) => Some(range.clone()),
-            _ => None,
-        },
-        since: None,
-        staged: false,
-        common: args.common.clone(),
+    let common = &args.common;
+    let outcome = match &scope {
+        Scope::Nothing => run::nothing(&env.workspace, common)?,
+        Scope::Range(range, _) => run::git(&env.workspace, Mode::Range(range.clone()), common)?,
+        Scope::Full(_) => run::git(&env.workspace, Mode::Full, common)?,
     };
-    let (scanner, collected) = match scope {
-        Scope::Nothing => (
-            config::scanner(&args.common, &env.workspace)?,
-            Collected::default(),
-        ),
-        _ => app::git_scan(&git_args)?,
-    };
-    let outcome = app::outcome(&scanner, collected, start);
-    let output = Output::from_args(&args.common);
-    let rules = scanner.engine.rules();
-    problems(&output, &outcome);
-    report_to(None, Format::Github, rules, &outcome)?;
-    report_to(Some(&args.sarif), Format::Sarif, rules, &outcome)?;
-    if let Some(path) = &output.file {
-        report_to(Some(path), output.format, rules, &outcome)?;
+    let output = Output::from_args(common);
+    let emitter = outcome.emitter(&output);
+    emitter.diagnostics(&outcome.diags);
+    let status = outcome.status(&output);
+    let written = write_all(args, &env, &scope, &outcome, &emitter, &output);
+    match written {
+        Err(e) if run::is_broken_pipe(&e) => return Ok(status),
+        other => other?,
     }
-    if let Some(path) = &env.step_summary {
-        append_summary(path, &scope, &outcome)?;
-    }
-    if !output.quiet {
+    if !output.verbosity.quiet {
         eprintln!(
             "leakhound: {} finding(s) in {} ({} commit(s) scanned); SARIF in {}",
             outcome.findings.len(),
             describe(&scope),
             outcome.summary.commits_scanned,
-            args.sarif.display()
+            emitter.line(&args.sarif.display().to_string())
         );
     }
-    Ok(app::exit_status(&output, &outcome))
+    Ok(status)
+}
+
+/// Annotations on standard output, SARIF to its file, the `-o` report, the job summary. The
+/// annotations and the summary are public in the job's log: redacted whatever `--no-redact`.
+fn write_all(
+    args: &CiArgs,
+    env: &Env,
+    scope: &Scope,
+    outcome: &Outcome,
+    emitter: &Emitter,
+    output: &Output,
+) -> Result<()> {
+    let strict = Emitter::new(output.verbosity, false, outcome.secrets.clone());
+    run::write_report(outcome, &strict, Format::Github, None, false)?;
+    run::write_report(outcome, &strict, Format::Sarif, Some(&args.sarif), false)?;
+    if let Some(path) = &output.file {
+        run::write_report(outcome, emitter, output.format, Some(path), false)?;
+    }
+    if let Some(path) = &env.step_summary {
+        let findings = strict.findings(outcome.findings.clone());
+        append_summary(path, scope, &findings)?;
+    }
+    Ok(())
 }
 
 impl Env {
@@ -204,61 +211,29 @@ fn short_range(range: &str) -> String {
         .join("..")
 }
 
-fn problems(output: &Output, outcome: &Outcome) {
-    for err in &outcome.errors {
-        eprintln!("leakhound: warning: {err}");
-    }
-    if output.verbose && !output.quiet {
-        for note in &outcome.notes {
-            eprintln!("leakhound: note: {note}");
-        }
-    }
-}
-
-/// Writes one report: to `path`, or to standard output. SARIF and annotations redact always.
-fn report_to(path: Option<&Path>, format: Format, rules: &RuleSet, o: &Outcome) -> Result<()> {
-    let report = Report {
-        findings: &o.findings,
-        summary: &o.summary,
-        rules,
-        reveal: false,
-        color: false,
-    };
-    let mut out: Box<dyn Write> = match path {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path)
-                .with_context(|| format!("cannot write {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
-    report::write(format, &report, &mut out)?;
-    out.flush()?;
-    Ok(())
-}
-
-fn append_summary(path: &Path, scope: &Scope, outcome: &Outcome) -> Result<()> {
+fn append_summary(path: &Path, scope: &Scope, findings: &[Finding]) -> Result<()> {
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
         .with_context(|| format!("cannot append the job summary to {}", path.display()))?;
-    file.write_all(summary_markdown(scope, outcome).as_bytes())
+    file.write_all(summary_markdown(scope, findings).as_bytes())
         .with_context(|| format!("cannot append the job summary to {}", path.display()))
 }
 
 /// The job summary: what was scanned, and a table of findings (no secret, not even redacted).
-fn summary_markdown(scope: &Scope, outcome: &Outcome) -> String {
+fn summary_markdown(scope: &Scope, findings: &[Finding]) -> String {
     let mut md = String::from("## leakhound\n\n");
     let scanned = describe(scope);
-    if outcome.findings.is_empty() {
+    if findings.is_empty() {
         md += &format!("No secrets found in {scanned}.\n\n");
         return md;
     }
     md += &format!(
         "**{} secret(s) found** in {scanned}.\n\n| File | Line | Rule | Commit | Author |\n|---|---|---|---|---|\n",
-        outcome.findings.len()
+        findings.len()
     );
-    for f in &outcome.findings {
+    for f in findings {
         let (commit, author) = f
             .commit
             .as_deref()

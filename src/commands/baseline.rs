@@ -6,26 +6,33 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result};
 
-use crate::app;
 use crate::cli::{BaselineArgs, BaselineCommand, CommonArgs};
 use crate::config::IGNORE_FILE;
+use crate::emit::{EXIT_CLEAN, EXIT_ERROR};
 use crate::finding::Finding;
+use crate::run::{self, Output};
 
 pub fn run(args: &BaselineArgs) -> Result<u8> {
-    let start = Instant::now();
-    let (common, root, (scanner, collected)) = match &args.command {
-        BaselineCommand::Scan(a) => (&a.common, app::scan_root(&a.paths), app::file_scan(a)?),
-        BaselineCommand::Git(a) => (&a.common, repo_root(&a.repo)?, app::git_scan(a)?),
+    let (common, root, outcome) = match &args.command {
+        BaselineCommand::Scan(a) => (
+            &a.common,
+            run::scan_root(&a.paths),
+            run::files(&a.paths, a.no_ignore, &a.common)?,
+        ),
+        BaselineCommand::Git(a) => (
+            &a.common,
+            repo_root(&a.repo)?,
+            run::git(&a.repo, super::git::mode(a), &a.common)?,
+        ),
     };
-    let kept = scanner.filter.used();
-    let outcome = app::outcome(&scanner, collected, start);
-    for err in &outcome.errors {
-        eprintln!("leakhound: warning: {err}");
-    }
+    let output = Output::from_args(common);
+    let emitter = outcome.emitter(&output);
+    emitter.diagnostics(&outcome.diags);
+    let kept = outcome.scanner.filter.used();
     let target = target(common, &root);
     let old = existing_lines(&target);
     let mut entries: BTreeMap<String, String> = kept
@@ -36,26 +43,27 @@ pub fn run(args: &BaselineArgs) -> Result<u8> {
         })
         .collect();
     let today = today();
-    let new = outcome
-        .findings
-        .iter()
-        .filter(|f| !entries.contains_key(&f.fingerprint))
-        .map(|f| (f.fingerprint.clone(), line_for(f, &today)))
+    let shown = emitter.findings(outcome.findings.clone());
+    let new = (outcome.findings.iter().zip(&shown))
+        .filter(|(f, _)| !entries.contains_key(&f.fingerprint))
+        .map(|(f, s)| (f.fingerprint.clone(), line_for(&f.fingerprint, s, &today)))
         .collect::<BTreeMap<_, _>>();
     let added = new.len();
     entries.extend(new);
     write(&target, &entries, &today)?;
     if !common.quiet {
-        eprintln!(
-            "leakhound: wrote {} fingerprint(s) to {} ({added} new)",
+        let text = format!(
+            "wrote {} fingerprint(s) to {} ({added} new)",
             entries.len(),
             target.display()
         );
+        eprintln!("leakhound: {}", emitter.line(&text));
     }
-    Ok(if outcome.errors.is_empty() {
-        app::EXIT_CLEAN
+    let errors = crate::emit::Emitter::status(&outcome.diags, 0, 0);
+    Ok(if errors == EXIT_CLEAN {
+        EXIT_CLEAN
     } else {
-        app::EXIT_ERROR
+        EXIT_ERROR
     })
 }
 
@@ -95,15 +103,17 @@ fn accepted_line(fp: &str) -> String {
     format!("{fp}  # {rule}, {path}, accepted earlier")
 }
 
-fn line_for(f: &Finding, today: &str) -> String {
+/// The entry for a new finding: its fingerprint, and a comment from the redacted finding.
+fn line_for(fingerprint: &str, f: &Finding, today: &str) -> String {
     let commit = f
         .commit
         .as_deref()
         .map(|c| format!(", commit {}", &c.id[..c.id.len().min(12)]))
         .unwrap_or_default();
+    let path = f.path.replace(['\n', '\r'], " ");
     format!(
-        "{}  # {}, {}:{}{commit}, {today}",
-        f.fingerprint, f.rule_id, f.path, f.location.line
+        "{fingerprint}  # {}, {path}:{}{commit}, {today}",
+        f.rule_id, f.location.line
     )
 }
 

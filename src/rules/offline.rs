@@ -6,31 +6,56 @@ use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// Every check a rule may name in its `check` field.
-pub const CHECKS: &[&str] = &[
-    "base62-crc32",
-    "jwt",
-    "pem-body",
-    "bech32",
-    "basic-auth-b64",
-    "b64-json",
-];
-
-pub fn is_known(name: &str) -> bool {
-    CHECKS.contains(&name)
+/// An offline check a rule may name in its `check` field. An unknown name is an error when
+/// the rules load, so a typo cannot silently turn a check off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Check {
+    Base62Crc32,
+    Jwt,
+    PemBody,
+    Bech32,
+    BasicAuthB64,
+    B64Json,
 }
 
-/// Whether `secret` passes the named check. An unknown name passes (rules are validated at
-/// load time, so this does not happen).
-pub fn passes(name: &str, secret: &str) -> bool {
-    match name {
-        "base62-crc32" => base62_crc32(secret),
-        "jwt" => jwt_structure(secret),
-        "pem-body" => pem_has_body(secret),
-        "bech32" => bech32_valid(secret),
-        "basic-auth-b64" => basic_auth_b64(secret),
-        "b64-json" => has_b64_json_segment(secret),
-        _ => true,
+impl Check {
+    const ALL: [(Check, &'static str); 6] = [
+        (Check::Base62Crc32, "base62-crc32"),
+        (Check::Jwt, "jwt"),
+        (Check::PemBody, "pem-body"),
+        (Check::Bech32, "bech32"),
+        (Check::BasicAuthB64, "basic-auth-b64"),
+        (Check::B64Json, "b64-json"),
+    ];
+
+    /// The check a rule file names, or `None` for a name no check has.
+    pub fn named(name: &str) -> Option<Check> {
+        Check::ALL.iter().find(|(_, n)| *n == name).map(|(c, _)| *c)
+    }
+
+    pub fn name(self) -> &'static str {
+        Check::ALL
+            .iter()
+            .find(|(c, _)| *c == self)
+            .map_or("", |(_, n)| n)
+    }
+
+    /// Whether `secret` passes this check.
+    pub fn passes(self, secret: &str) -> bool {
+        match self {
+            Check::Base62Crc32 => base62_crc32(secret),
+            Check::Jwt => jwt_structure(secret),
+            Check::PemBody => pem_has_body(secret),
+            Check::Bech32 => bech32_valid(secret),
+            Check::BasicAuthB64 => basic_auth_b64(secret),
+            Check::B64Json => has_b64_json_segment(secret),
+        }
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

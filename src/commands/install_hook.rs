@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 
-use crate::app::EXIT_CLEAN;
 use crate::cli::InstallHookArgs;
+use crate::emit::EXIT_CLEAN;
 
 pub fn install(args: &InstallHookArgs) -> Result<u8> {
     let repo = git2::Repository::discover(&args.repo)

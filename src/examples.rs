@@ -1,8 +1,11 @@
-//! Checks a rule set against its own examples: every example must produce a match of its rule,
-//! no counter-example may. Run by `cargo test` over the built-ins and by `leakhound rules
+//! Checks a rule set against its own examples: every example must produce a candidate of its
+//! rule (through the engine and the filter's content checks, as a scan would), no
+//! counter-example may. Run by `cargo test` over the built-ins and by `leakhound rules
 //! check FILE` over a user's rules, so a rule that stops matching fails loudly.
 
 use crate::engine::Engine;
+use crate::filter::Filter;
+use crate::scan::Scanner;
 
 /// One example that did not behave. The example text is not included: it may hold a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,9 +25,29 @@ impl std::fmt::Display for Failure {
     }
 }
 
-/// Runs every rule's examples and counter-examples through the engine.
-pub fn check(engine: &Engine) -> Vec<Failure> {
+/// What went wrong, and of how many rules.
+#[derive(Debug, Default)]
+pub struct Failures {
+    pub failures: Vec<Failure>,
+    pub rules: usize,
+}
+
+impl std::ops::Deref for Failures {
+    type Target = Vec<Failure>;
+    fn deref(&self) -> &Vec<Failure> {
+        &self.failures
+    }
+}
+
+/// Runs every rule's examples and counter-examples through the engine and the filter.
+pub fn check(engine: Engine) -> Failures {
+    let scanner = Scanner {
+        engine,
+        filter: Filter::default(),
+        max_file_size: u64::MAX,
+    };
     let mut failures = Vec::new();
+    let engine = &scanner.engine;
     for (index, rule) in engine.rules().rules.iter().enumerate() {
         let fail = |message: String| Failure {
             rule_id: rule.id.clone(),
@@ -44,11 +67,11 @@ pub fn check(engine: &Engine) -> Vec<Failure> {
             )));
             continue;
         }
+        let class = engine.class_of(path);
         let hits = |text: &str| {
-            engine
-                .scan(path, text.as_bytes())
+            (scanner.candidates(path, &class, text.as_bytes(), &mut Vec::new()))
                 .iter()
-                .any(|m| m.rule == index)
+                .any(|c| c.rule == index)
         };
         for (n, example) in rule.examples.iter().enumerate() {
             if !hits(example) {
@@ -61,7 +84,10 @@ pub fn check(engine: &Engine) -> Vec<Failure> {
             }
         }
     }
-    failures
+    Failures {
+        failures,
+        rules: engine.rules().rules.len(),
+    }
 }
 
 #[cfg(test)]
@@ -73,7 +99,7 @@ mod tests {
     #[test]
     fn builtin_rule_examples() {
         let engine = Engine::new(RuleSet::builtin().expect("built-in rules load"));
-        let failures = super::check(&engine);
+        let failures = super::check(engine);
         let listed: Vec<String> = failures.iter().map(|f| f.to_string()).collect();
         assert!(
             failures.is_empty(),

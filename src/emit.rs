@@ -1,0 +1,248 @@
+//! The one way out of the process. Every finding and every diagnostic passes through the
+//! [`Emitter`], which
+//! - masks every secret the scan found (reported or suppressed) wherever it appears: source
+//!   snippets, key paths, commit summaries and authors, file names, messages;
+//! - escapes control characters, so a file name cannot move the cursor of a terminal or start
+//!   a GitHub workflow command (`::`) at the beginning of a log line;
+//! - applies `-q`/`-v` to diagnostics;
+//! - and decides the exit status: 2 when input could not be read, else the findings' status.
+//!
+//! Redaction lives here and nowhere else, so that a new report field or message cannot forget
+//! it; `--no-redact` turns it off for the terminal, JSON and annotations (SARIF always redacts).
+
+use std::io::Write;
+
+use aho_corasick::{AhoCorasick, MatchKind};
+
+use crate::diag::Diag;
+use crate::finding::{Finding, Secret, Snippet};
+
+/// Exit statuses (SPEC.md): 0 clean, 1 (or `--exit-code`) findings, 2 error.
+pub const EXIT_CLEAN: u8 = 0;
+pub const EXIT_ERROR: u8 = 2;
+
+/// Secrets shorter than this are masked only where their position is known (the snippet of
+/// their own finding): masking every `admin` in every message would mangle text, and a value
+/// that short is guessable anyway.
+const MIN_MASKED_ANYWHERE: usize = 4;
+
+/// Masks known secrets in any string.
+pub struct Redactor {
+    secrets: Vec<Secret>,
+    automaton: Option<AhoCorasick>,
+}
+
+impl Redactor {
+    /// A redactor for every secret the scan found; `None` of them means nothing is masked.
+    pub fn new(mut secrets: Vec<Secret>) -> Redactor {
+        secrets.retain(|s| s.expose().chars().count() >= MIN_MASKED_ANYWHERE);
+        secrets.sort_by(|a, b| a.expose().cmp(b.expose()));
+        secrets.dedup();
+        let automaton = (!secrets.is_empty()).then(|| {
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(secrets.iter().map(Secret::expose))
+                .expect("literal patterns build")
+        });
+        Redactor { secrets, automaton }
+    }
+
+    pub fn none() -> Redactor {
+        Redactor::new(Vec::new())
+    }
+
+    /// `text` with every known secret replaced by its redaction.
+    pub fn mask(&self, text: &str) -> String {
+        let Some(ac) = &self.automaton else {
+            return text.to_string();
+        };
+        let mut out = String::with_capacity(text.len());
+        let mut last = 0;
+        for m in ac.find_iter(text) {
+            out.push_str(&text[last..m.start()]);
+            out.push_str(&self.secrets[m.pattern().as_usize()].redacted());
+            last = m.end();
+        }
+        out.push_str(&text[last..]);
+        out
+    }
+}
+
+/// A snippet with each located secret replaced by its redaction, then every other known
+/// secret masked wherever it appears.
+fn mask_snippet(snippet: &Snippet, redactor: &Redactor) -> String {
+    let text = &snippet.text;
+    let mut out = String::with_capacity(text.len());
+    let mut last = 0;
+    for range in &snippet.secrets {
+        let (Some(before), Some(secret)) = (text.get(last..range.start), text.get(range.clone()))
+        else {
+            // Not a boundary of the text: fail closed, show nothing from here on.
+            out.push('…');
+            return redactor.mask(&out);
+        };
+        out.push_str(before);
+        out.push_str(&Secret::new(secret).redacted());
+        last = range.end;
+    }
+    out.push_str(text.get(last..).unwrap_or(""));
+    redactor.mask(&out)
+}
+
+/// Control characters shown as escapes (`\n`, `\x1b`), so that text from a file or a file name
+/// is one inert line on a terminal or in a CI log.
+pub fn escape_controls(text: &str) -> String {
+    if !text.chars().any(char::is_control) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// How diagnostics are shown.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Verbosity {
+    pub quiet: bool,
+    pub verbose: bool,
+}
+
+pub struct Emitter {
+    pub verbosity: Verbosity,
+    /// `--no-redact`.
+    pub reveal: bool,
+    redactor: Redactor,
+}
+
+impl Emitter {
+    /// An emitter that masks `secrets` (every secret the scan found) unless `reveal`.
+    pub fn new(verbosity: Verbosity, reveal: bool, secrets: Vec<Secret>) -> Emitter {
+        let redactor = if reveal {
+            Redactor::none()
+        } else {
+            Redactor::new(secrets)
+        };
+        Emitter {
+            verbosity,
+            reveal,
+            redactor,
+        }
+    }
+
+    /// A message that never carries a secret (it is masked all the same).
+    pub fn line(&self, text: &str) -> String {
+        escape_controls(&self.redactor.mask(text))
+    }
+
+    /// Findings as reports may show them: every string masked, snippets with each secret of
+    /// their line replaced by its redaction. With `--no-redact` they pass unchanged.
+    pub fn findings(&self, findings: Vec<Finding>) -> Vec<Finding> {
+        if self.reveal {
+            return findings;
+        }
+        findings.into_iter().map(|f| self.finding(f)).collect()
+    }
+
+    /// The same finding, fully redacted whatever `--no-redact` says: for SARIF, which is
+    /// uploaded and kept.
+    pub fn always_redacted(&self, findings: &[Finding], secrets: Vec<Secret>) -> Vec<Finding> {
+        let strict = Emitter::new(self.verbosity, false, secrets);
+        findings
+            .iter()
+            .cloned()
+            .map(|f| strict.finding(f))
+            .collect()
+    }
+
+    fn finding(&self, mut f: Finding) -> Finding {
+        let mask = |s: &str| self.redactor.mask(s);
+        f.snippet = Snippet {
+            text: escape_controls(&mask_snippet(&f.snippet, &self.redactor)),
+            secrets: Vec::new(),
+        };
+        f.path = mask(&f.path);
+        f.fingerprint = mask(&f.fingerprint);
+        f.key_path = f.key_path.as_deref().map(mask);
+        if let Some(c) = &f.commit {
+            let mut c = (**c).clone();
+            c.summary = mask(&c.summary);
+            c.author = mask(&c.author);
+            c.email = mask(&c.email);
+            f.commit = Some(std::sync::Arc::new(c));
+        }
+        f
+    }
+
+    /// Prints diagnostics on standard error: errors and warnings always (warnings not with
+    /// `-q`), notes with `-v`, YAML read line by line as one summary line unless `-v`.
+    pub fn diagnostics(&self, diags: &[Diag]) {
+        let stderr = std::io::stderr();
+        let mut err = stderr.lock();
+        let v = self.verbosity;
+        let mut unparsed = 0;
+        for d in diags {
+            let text = match d {
+                Diag::Error { what, message } => format!("warning: {what}: {message}"),
+                Diag::Warning(_) | Diag::Unparsed { .. } if v.quiet => continue,
+                Diag::Warning(text) => format!("warning: {text}"),
+                Diag::Unparsed { text, .. } if v.verbose => format!("note: {text}"),
+                Diag::Unparsed { template, .. } => {
+                    unparsed += usize::from(!template);
+                    continue;
+                }
+                Diag::Note(text) if v.verbose && !v.quiet => format!("note: {text}"),
+                Diag::Note(_) => continue,
+            };
+            let _ = writeln!(err, "leakhound: {}", self.line(&text));
+        }
+        if unparsed > 0 {
+            let _ = writeln!(
+                err,
+                "leakhound: warning: {unparsed} YAML file(s) did not parse and were read line by line; -v lists them"
+            );
+        }
+    }
+
+    /// The exit status for a scan: 2 if any input could not be read, else `exit_code` when
+    /// findings remain, else 0.
+    pub fn status(diags: &[Diag], findings: usize, exit_code: u8) -> u8 {
+        if diags.iter().any(|d| matches!(d, Diag::Error { .. })) {
+            EXIT_ERROR
+        } else if findings > 0 {
+            exit_code
+        } else {
+            EXIT_CLEAN
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_every_known_secret_anywhere() {
+        let r = Redactor::new(vec![Secret::new("AKIAABCDEFGHIJKLMNOP"), Secret::new("ab")]); // leakhound:allow
+        assert_eq!(
+            r.mask("x AKIAABCDEFGHIJKLMNOP y ab"), // leakhound:allow
+            "x AKIA… y ab",
+            "short secrets are masked only where located"
+        );
+    }
+
+    #[test]
+    fn control_characters_cannot_start_a_workflow_command() {
+        assert_eq!(
+            escape_controls("evil\n::stop-commands::x\x1b[31m"),
+            "evil\\n::stop-commands::x\\u{1b}[31m"
+        );
+    }
+}

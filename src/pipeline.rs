@@ -1,0 +1,394 @@
+//! The pipeline between sources and reports: it receives every appearance of every blob
+//! (the [`Sink`] sources feed), scans each blob's bytes once per [`EngineClass`] however many
+//! paths, copies and commits it appears under, counts what is skipped, and has the
+//! [`Filter`](crate::filter::Filter) judge each candidate at each appearance.
+//!
+//! How appearances become findings is the [`Policy`]: a tree scan reports every path a secret
+//! is at; a history audit reports each secret (fingerprint) once, at the earliest appearance,
+//! in walk order, at which it is not suppressed. Appearances are judged as their blob's scan
+//! completes, in whatever order threads finish; the earliest is kept by walk position.
+
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+
+use crate::blob::{BlobId, Origin, Skip, is_lfs_pointer, looks_binary};
+use crate::diag::{Diag, Diagnostics};
+use crate::engine::EngineClass;
+use crate::filter::{FilterClass, Verdict};
+use crate::finding::{Candidate, Finding, Secret};
+use crate::progress::Progress;
+use crate::scan::Scanner;
+use crate::source::Sink;
+
+/// Counters for the summary. Relaxed atomics: they are only read after the scan.
+#[derive(Default, Debug)]
+pub struct Stats {
+    pub files: AtomicU64,
+    pub bytes: AtomicU64,
+    pub commits: AtomicU64,
+    pub too_large: AtomicU64,
+    pub binary: AtomicU64,
+    pub unreadable: AtomicU64,
+    pub not_regular: AtomicU64,
+    pub lfs_pointers: AtomicU64,
+}
+
+impl Stats {
+    pub fn add(counter: &AtomicU64, n: u64) {
+        counter.fetch_add(n, Relaxed);
+    }
+
+    pub fn get(counter: &AtomicU64) -> u64 {
+        counter.load(Relaxed)
+    }
+}
+
+/// How appearances become findings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// Every appearance is a place to report (a tree, the index).
+    Every,
+    /// Each fingerprint once, at the earliest appearance not suppressed (history, ranges).
+    Earliest,
+}
+
+/// How many files pass between progress updates.
+const PROGRESS_EVERY: u64 = 64;
+
+/// The state of one blob under one engine class.
+enum Slot {
+    /// Being read and scanned by one thread; appearances met meanwhile wait here.
+    Scanning(Vec<Origin>),
+    /// Scanned (or skipped): the candidates, if any.
+    Done(Option<Arc<[Candidate]>>),
+}
+
+#[derive(Default)]
+struct Results {
+    every: Vec<Finding>,
+    earliest: HashMap<String, Best>,
+    suppressed: u64,
+    /// Every secret met, reported or suppressed: what the emitter masks.
+    secrets: Vec<Secret>,
+}
+
+/// The earliest appearance of a fingerprint so far (a secret twice in one file is two
+/// findings at one appearance).
+enum Best {
+    Reported(u64, Vec<Finding>),
+    Suppressed(u64),
+}
+
+/// What a finished pipeline hands to the report.
+pub struct Collected {
+    pub stats: Stats,
+    pub findings: Vec<Finding>,
+    pub suppressed: u64,
+    pub secrets: Vec<Secret>,
+    pub diags: Vec<Diag>,
+}
+
+pub struct Pipeline<'s> {
+    scanner: &'s Scanner,
+    policy: Policy,
+    pub stats: Stats,
+    diag: Diagnostics,
+    progress: Progress,
+    cache: Mutex<HashMap<(BlobId, u32), Slot>>,
+    engine_classes: Mutex<HashMap<EngineClass, u32>>,
+    path_classes: Mutex<HashMap<(EngineClass, FilterClass), u32>>,
+    results: Mutex<Results>,
+    submodules: Mutex<BTreeSet<String>>,
+}
+
+impl<'s> Pipeline<'s> {
+    pub fn new(scanner: &'s Scanner, policy: Policy, progress: Progress) -> Pipeline<'s> {
+        Pipeline {
+            scanner,
+            policy,
+            stats: Stats::default(),
+            diag: Diagnostics::default(),
+            progress,
+            cache: Mutex::default(),
+            engine_classes: Mutex::default(),
+            path_classes: Mutex::default(),
+            results: Mutex::default(),
+            submodules: Mutex::default(),
+        }
+    }
+
+    /// The findings (unsorted), the secrets met and every diagnostic, with the notes on what
+    /// was passed over.
+    pub fn finish(self) -> Collected {
+        self.progress.finish();
+        self.notes();
+        let results = self.results.into_inner().expect("no panics while holding");
+        let mut findings = results.every;
+        let mut suppressed = results.suppressed;
+        for best in results.earliest.into_values() {
+            match best {
+                Best::Reported(_, mut f) => findings.append(&mut f),
+                Best::Suppressed(_) => suppressed += 1,
+            }
+        }
+        Collected {
+            stats: self.stats,
+            findings,
+            suppressed,
+            secrets: results.secrets,
+            diags: self.diag.take(),
+        }
+    }
+
+    fn notes(&self) {
+        let paths = self.submodules.lock().expect("no panics while holding");
+        if !paths.is_empty() {
+            let list: Vec<&str> = paths.iter().map(String::as_str).collect();
+            self.diag.note(format!(
+                "{} submodule(s) not entered ({}): scan each submodule's own repository",
+                list.len(),
+                list.join(", ")
+            ));
+        }
+        let lfs = Stats::get(&self.stats.lfs_pointers);
+        if lfs > 0 {
+            self.diag.note(format!(
+                "{lfs} Git LFS pointer file(s) not scanned: their content is on the LFS server, not in git"
+            ));
+        }
+        for fp in self.scanner.filter.stale() {
+            self.diag.note(format!(
+                "baseline entry {fp} matched nothing in this scan (stale)"
+            ));
+        }
+    }
+
+    fn engine_class_id(&self, class: &EngineClass) -> u32 {
+        let mut ids = self.engine_classes.lock().expect("no panics while holding");
+        let next = ids.len() as u32;
+        *ids.entry(class.clone()).or_insert(next)
+    }
+
+    /// The candidates in a blob's bytes, or `None` when it is not content to scan (counted).
+    fn content(
+        &self,
+        origin: &Origin,
+        class: &EngineClass,
+        bytes: &[u8],
+    ) -> Option<Arc<[Candidate]>> {
+        let skip = if bytes.len() as u64 > self.scanner.max_file_size {
+            Some(Skip::TooLarge(bytes.len() as u64))
+        } else if is_lfs_pointer(bytes) {
+            Some(Skip::LfsPointer)
+        } else if looks_binary(bytes) {
+            Some(Skip::Binary)
+        } else {
+            None
+        };
+        if let Some(skip) = skip {
+            self.skip(origin, skip);
+            return None;
+        }
+        Stats::add(&self.stats.files, 1);
+        Stats::add(&self.stats.bytes, bytes.len() as u64);
+        let mut warnings = Vec::new();
+        let found = self
+            .scanner
+            .candidates(&origin.path, class, bytes, &mut warnings);
+        let template = crate::k8s::is_template_path(&origin.path);
+        for text in warnings {
+            self.diag.push(Diag::Unparsed { template, text });
+        }
+        if Stats::get(&self.stats.files).is_multiple_of(PROGRESS_EVERY) {
+            self.progress.update(&self.stats);
+        }
+        (!found.is_empty()).then(|| Arc::from(found))
+    }
+
+    /// Judges a blob's candidates where it appears at `origin`.
+    fn judge(&self, candidates: &[Candidate], origin: &Origin) {
+        let rules = self.scanner.engine.rules();
+        let mut results = self.results.lock().expect("no panics while holding");
+        for c in candidates {
+            let (fingerprint, finding) = match self.scanner.filter.judge(rules, c, origin) {
+                Verdict::Drop => continue,
+                Verdict::Suppress(fp) => (fp, None),
+                Verdict::Report(fp) => {
+                    let finding = finding(c, origin, &fp, rules);
+                    (fp, Some(finding))
+                }
+            };
+            results.secrets.push(c.secret.clone());
+            match (self.policy, finding) {
+                (Policy::Every, Some(f)) => results.every.push(f),
+                (Policy::Every, None) => results.suppressed += 1,
+                (Policy::Earliest, found) => {
+                    offer_earliest(&mut results, fingerprint, origin.seq, found)
+                }
+            }
+        }
+    }
+}
+
+/// Keeps the earliest appearance of a fingerprint, preferring one that is reported.
+fn offer_earliest(results: &mut Results, fingerprint: String, seq: u64, found: Option<Finding>) {
+    let new = match found {
+        Some(f) => Best::Reported(seq, vec![f]),
+        None => Best::Suppressed(seq),
+    };
+    match results.earliest.entry(fingerprint) {
+        Entry::Vacant(v) => {
+            v.insert(new);
+        }
+        Entry::Occupied(mut o) => match (o.get_mut(), new) {
+            (Best::Reported(old, kept), Best::Reported(s, mut f)) if s == *old => {
+                kept.append(&mut f)
+            }
+            (Best::Reported(old, _), new @ Best::Reported(s, _)) if s < *old => {
+                o.insert(new);
+            }
+            (Best::Suppressed(_), new @ Best::Reported(..)) => {
+                o.insert(new);
+            }
+            (Best::Suppressed(old), Best::Suppressed(s)) if s < *old => *old = s,
+            _ => {}
+        },
+    }
+}
+
+fn finding(
+    c: &Candidate,
+    origin: &Origin,
+    fingerprint: &str,
+    rules: &crate::rules::RuleSet,
+) -> Finding {
+    let rule = &rules.rules[c.rule];
+    Finding {
+        rule_id: rule.id.clone(),
+        description: rule.description.clone(),
+        path: origin.path.to_string(),
+        location: c.location,
+        secret: c.secret.clone(),
+        fingerprint: fingerprint.to_string(),
+        key_path: c.key_path.clone(),
+        entropy: c.entropy,
+        commit: origin.commit.clone(),
+        severity: c.severity.unwrap_or(rule.severity),
+        snippet: c.snippet.clone(),
+    }
+}
+
+impl Sink for Pipeline<'_> {
+    fn path_class(&self, path: &str) -> u32 {
+        let rules = self.scanner.engine.rules();
+        let key = (
+            self.scanner.engine.class_of(path),
+            self.scanner.filter.class_of(rules, path),
+        );
+        let mut ids = self.path_classes.lock().expect("no panics while holding");
+        let next = ids.len() as u32;
+        *ids.entry(key).or_insert(next)
+    }
+
+    fn offer<B: AsRef<[u8]>>(
+        &self,
+        id: BlobId,
+        origin: Origin,
+        read: impl FnOnce() -> Result<B, Skip>,
+    ) {
+        if self.ignores_path(&origin.path) {
+            return;
+        }
+        let class = self.scanner.engine.class_of(&origin.path);
+        let key = (id, self.engine_class_id(&class));
+        {
+            let mut cache = self.cache.lock().expect("no panics while holding");
+            match cache.get_mut(&key) {
+                Some(Slot::Done(done)) => {
+                    let done = done.clone();
+                    drop(cache);
+                    if let Some(candidates) = done {
+                        self.judge(&candidates, &origin);
+                    }
+                    return;
+                }
+                Some(Slot::Scanning(waiting)) => return waiting.push(origin),
+                None => {
+                    cache.insert(key, Slot::Scanning(Vec::new()));
+                }
+            }
+        }
+        let found = match read() {
+            Ok(bytes) => self.content(&origin, &class, bytes.as_ref()),
+            Err(skip) => {
+                self.skip(&origin, skip);
+                None
+            }
+        };
+        let waiting = {
+            let mut cache = self.cache.lock().expect("no panics while holding");
+            match cache.insert(key, Slot::Done(found.clone())) {
+                Some(Slot::Scanning(waiting)) => waiting,
+                _ => Vec::new(),
+            }
+        };
+        if let Some(candidates) = found {
+            self.judge(&candidates, &origin);
+            for other in &waiting {
+                self.judge(&candidates, other);
+            }
+        }
+    }
+
+    fn skip(&self, origin: &Origin, skip: Skip) {
+        let path = &origin.path;
+        match skip {
+            Skip::TooLarge(size) => {
+                Stats::add(&self.stats.too_large, 1);
+                self.diag.note(format!(
+                    "{path}: skipped, {size} bytes is over --max-file-size"
+                ));
+            }
+            Skip::Binary => {
+                Stats::add(&self.stats.binary, 1);
+                self.diag.note(format!("{path}: skipped, binary"));
+            }
+            Skip::Unreadable(message) => {
+                Stats::add(&self.stats.unreadable, 1);
+                self.diag.error(path.to_string(), message);
+            }
+            Skip::LfsPointer => Stats::add(&self.stats.lfs_pointers, 1),
+            Skip::Submodule => {
+                let mut paths = self.submodules.lock().expect("no panics while holding");
+                paths.insert(path.to_string());
+            }
+            Skip::NotRegular => {
+                Stats::add(&self.stats.not_regular, 1);
+                self.diag.note(format!(
+                    "{path}: skipped, not a regular file (a device, FIFO or socket is never read)"
+                ));
+            }
+        }
+    }
+
+    fn ignores_path(&self, path: &str) -> bool {
+        (self.scanner.filter).skips_path(self.scanner.engine.rules(), path)
+    }
+
+    fn commit(&self) {
+        let n = self.stats.commits.fetch_add(1, Relaxed) + 1;
+        if n.is_multiple_of(PROGRESS_EVERY) {
+            self.progress.update(&self.stats);
+        }
+    }
+
+    fn max_read(&self) -> u64 {
+        self.scanner.max_file_size
+    }
+
+    fn diagnostics(&self) -> &Diagnostics {
+        &self.diag
+    }
+}

@@ -1,0 +1,318 @@
+//! The placeholder model: one vocabulary for "this value only says where a secret goes",
+//! shared by every rule and by the Kubernetes analyzer, so that `password: TODO` and
+//! `api_key = "your-key-here"` are judged the same way whichever stage looks at them. Short
+//! words (`tbd`, `todo`, `xxxx`) occur by chance inside random tokens, so they count only
+//! where they stand apart or the value reads as words.
+
+/// Substrings (lowercase) of values that cannot be real secrets.
+const PLACEHOLDER_WORDS: &[&str] = &[
+    "replace_with",
+    "replace-with",
+    "set-me",
+    "set_me",
+    "setme",
+    "fixme",
+    "tbd",
+    "fill_me",
+    "fill-me",
+    "fillme",
+    "fill_in",
+    "fill-in",
+    "enter_",
+    "enter-",
+    "not-real",
+    "to_be_set",
+    "to-be-set",
+    "supply_",
+    "provide_",
+    "generated_",
+    "replaceme",
+    "replace_me",
+    "replace-me",
+    "your_",
+    "your-",
+    "yourkey",
+    "yourtoken",
+    "yoursecret",
+    "yourpassword",
+    "placeholder",
+    "xxxx",
+    "****",
+    "redacted",
+    "dummy",
+    "example",
+    "notreal",
+    "not_real",
+    "not-a-real",
+    "fake",
+    "insert_",
+    "insert-",
+    "put_your",
+    "todo",
+];
+
+/// Requests to change a default. The generic rules drop them as placeholders; in deployable
+/// configuration the Kubernetes analyzer reports them as weak defaults instead, because a
+/// chart installed as-is runs with them.
+const CHANGE_ME: &[&str] = &["changeme", "change_me", "change-me"];
+
+/// Code that reads a secret from elsewhere instead of holding one.
+const REFERENCE_MARKERS: &[&str] = &[
+    "os.environ",
+    "os.getenv",
+    "getenv(",
+    "process.env",
+    "env::var",
+    "environ[",
+    "env[",
+    "system.getenv",
+    "secrets.",
+    "vault:",
+    "ref+vault",
+    "op://",
+    "arn:aws:secretsmanager",
+];
+
+/// Values published on purpose: the Azure storage emulator's account key (Azurite) and the
+/// jwt.io sample token's signature are in every tutorial; no one can be harmed by them.
+const KNOWN_PUBLIC: &[&str] = &[
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+];
+
+/// Prefixes of keys that are public by design: Stripe publishable keys and Mapbox public
+/// tokens ship in every web page that uses them.
+const PUBLIC_PREFIXES: &[&str] = &["pk_live_", "pk_test_", "pk.eyJ"];
+
+/// Values that name the field instead of filling it: `"password": "Password"`.
+const LABELS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "token",
+    "apikey",
+    "accesskey",
+    "secretkey",
+    "privatekey",
+    "clientsecret",
+    "accesstoken",
+    "authtoken",
+    "passwort",
+    "kennwort",
+    "motdepasse",
+    "contrasena",
+    "senha",
+    "wachtwoord",
+    "salasana",
+    "haslo",
+    "losenord",
+];
+
+/// Words that make a kebab-case value the *name* of a secret (`billing-db-credentials`, a
+/// Kubernetes Secret or vault path), not its content.
+const NAME_WORDS: &[&str] = &["secret", "credential", "token", "key", "password", "auth"];
+
+/// Whether a captured value is a placeholder, template or reference rather than a secret.
+pub fn is_placeholder(secret: &str) -> bool {
+    let trimmed = secret.trim_matches(|c: char| c == '"' || c == '\'' || c.is_whitespace());
+    if trimmed.is_empty() || secret.contains("EXAMPLE") || is_known_public(trimmed) {
+        return true;
+    }
+    if is_template(trimmed) || all_same_char(trimmed) || is_sequence(trimmed) {
+        return true;
+    }
+    if is_label(trimmed) || is_path(trimmed) || is_secret_name(trimmed) {
+        return true;
+    }
+    let lower = trimmed.to_ascii_lowercase();
+    has_words(trimmed)
+        || CHANGE_ME.iter().any(|w| lower.contains(w))
+        || REFERENCE_MARKERS.iter().any(|w| lower.contains(w))
+}
+
+/// Whether a value holds a placeholder word (`your-key`, `TODO`, `xxxx`, `tbd`): the
+/// vocabulary itself, which the Kubernetes analyzer applies to the values it reads.
+pub fn has_words(value: &str) -> bool {
+    let lower = value.to_ascii_lowercase();
+    PLACEHOLDER_WORDS
+        .iter()
+        .any(|w| has_placeholder_word(value, &lower, w))
+}
+
+/// Short words (`todo`, `tbd`, `xxxx`) turn up by chance inside random tokens: about one
+/// 40-character AWS secret in 3,000 contains `todo` or `fake` in some mix of cases, and a
+/// Dynatrace token segment may start with `TBD`. A short word therefore counts only where it
+/// stands apart on both sides (`fake-token`, `TODO`), where it is a run of one character
+/// after a separator (`sk_live_xxxxxxxx`), or where the value reads as words rather than a
+/// token (no digits, one case: `dummypassword`).
+fn has_placeholder_word(value: &str, lower: &str, word: &str) -> bool {
+    if word.len() >= 6 {
+        return lower.contains(word);
+    }
+    let has = |class: fn(&u8) -> bool| value.as_bytes().iter().any(class);
+    let mixed_case = has(u8::is_ascii_lowercase) && has(u8::is_ascii_uppercase);
+    let wordy = !has(u8::is_ascii_digit) && !mixed_case;
+    let run = word.bytes().all(|b| Some(b) == word.bytes().next());
+    let bytes = value.as_bytes();
+    lower.match_indices(word).any(|(i, _)| {
+        let apart = |b: Option<&u8>| b.is_none_or(|b| !b.is_ascii_alphanumeric());
+        let before = apart(bytes.get(i.wrapping_sub(1)));
+        let after = apart(bytes.get(i + word.len()));
+        wordy || (before && after) || (run && before)
+    })
+}
+
+fn is_known_public(v: &str) -> bool {
+    KNOWN_PUBLIC.iter().any(|k| v.contains(k)) || PUBLIC_PREFIXES.iter().any(|p| v.starts_with(p))
+}
+
+fn is_label(v: &str) -> bool {
+    let squashed: String = v
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect();
+    LABELS.contains(&squashed.as_str())
+}
+
+/// `billing-db-credentials`, `platform-jwt-secret`: lower-case words joined by hyphens, one
+/// of which says what the named thing holds.
+fn is_secret_name(v: &str) -> bool {
+    let words: Vec<&str> = v.split('-').collect();
+    words.len() >= 3
+        && words
+            .iter()
+            .all(|w| w.len() >= 2 && w.bytes().all(|b| b.is_ascii_lowercase()))
+        && words
+            .iter()
+            .any(|w| NAME_WORDS.iter().any(|n| w.starts_with(n)))
+}
+
+/// `/etc/keys/private.pem`, `./certs/tls.key`: where a secret lives, not the secret. Random
+/// base64 has upper-case letters, so it does not pass for a path.
+fn is_path(v: &str) -> bool {
+    let rest = ["/", "./", "../", "~/"]
+        .iter()
+        .find_map(|p| v.strip_prefix(p));
+    rest.is_some_and(|r| {
+        r.contains('/')
+            && r.split('/').all(|seg| {
+                !seg.is_empty()
+                    && seg.bytes().all(|b| {
+                        b.is_ascii_lowercase() || b.is_ascii_digit() || b"._-".contains(&b)
+                    })
+            })
+    })
+}
+
+/// `${VAR}`, `$(VAR)`, `$VAR`, `{{ .Values.x }}`, `%(name)s`, `<your-key>`, `#{x}`.
+fn is_template(v: &str) -> bool {
+    is_format_slot(v)
+        || v.contains("${")
+        || v.contains("$(")
+        || v.contains("{{")
+        || v.contains("%(")
+        || v.contains("#{")
+        || (v.starts_with('<') && v.ends_with('>'))
+        || (v.starts_with('$')
+            && v[1..]
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// `{}`, `{0}`, `{password}`, `{db.pass}` (format strings) and `%s`, `%v` (printf): the value
+/// is filled in at runtime, as in `f"postgres://app:{pw}@db/app"`.
+fn is_format_slot(v: &str) -> bool {
+    let braced = v.len() >= 2
+        && v.starts_with('{')
+        && v.ends_with('}')
+        && v[1..v.len() - 1]
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '!' | '[' | ']'));
+    braced || matches!(v, "%s" | "%v" | "%d" | "%q" | "?")
+}
+
+fn all_same_char(v: &str) -> bool {
+    let mut chars = v.chars();
+    let first = chars.next();
+    v.len() >= 3 && chars.all(|c| Some(c) == first)
+}
+
+/// `12345678`, `abcdefgh`, `0123456789abcdef`: keyboard-run values.
+fn is_sequence(v: &str) -> bool {
+    let b = v.as_bytes();
+    b.len() >= 6
+        && b.windows(2)
+            .all(|w| w[1] == w[0].wrapping_add(1) || (w[0] == b'9' && w[1] == b'a'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_recognised() {
+        for v in [
+            "changeme",
+            "<your-api-key>",
+            "${DB_PASSWORD}",
+            "$(DB_PASSWORD)",
+            "{{ .Values.pw }}",
+            "xxxxxxxxxxxx",
+            "AKIAIOSFODNN7EXAMPLE",
+            "os.environ['X']",
+            "12345678",
+            "$SECRET",
+            "YOUR_API_KEY",
+            "{}",
+            "{0}",
+            "{password}",
+            "%s",
+            "********",
+            "Password",
+            "Passwort",
+            "billing-db-credentials",
+            "/etc/keys/private.pem",
+            "pk_live_hGAkWvj7FAc9QeWJKY40uvSw",
+        ] {
+            assert!(is_placeholder(v), "{v} should be a placeholder");
+        }
+    }
+
+    /// Regression: random tokens that happen to contain a short placeholder word were
+    /// dropped (one CI run lost an AWS key id `AKIA…FAKE…`).
+    #[test]
+    fn short_words_inside_random_tokens_do_not_make_placeholders() {
+        for v in [
+            "AKIA5FAKESZWQBVVGF3Q", // leakhound:allow
+            "UimlIYAaHPt9qtOdowHnBXKxd",
+            "AAbBDadWkRVyYCF7oYUlz+4r1XXxXL0+JmVDxKeL", // leakhound:allow
+        ] {
+            assert!(!is_placeholder(v), "{v} is a token, not a placeholder");
+        }
+        for v in [
+            "sk_live_xxxxxxxxxxxxxxxx",
+            "fake-token-for-tests",
+            "dummypassword",
+            "TODO",
+        ] {
+            assert!(is_placeholder(v), "{v} should be a placeholder");
+        }
+    }
+
+    #[test]
+    fn real_looking_values_are_not_placeholders() {
+        for v in [
+            "dev-password-123",
+            "sk_live_4eC39HqLyjWDarjtT1zdp7dc", // leakhound:allow
+            "hunter2",
+            "Tr0ub4dor&3",
+            "/K7MDENG/bPxRfiCYzXAMPLEKEYwJalrXUtnFEM",
+            "password-1977-Xq",
+            "correct-horse-battery-staple",
+        ] {
+            assert!(!is_placeholder(v), "{v} should not be a placeholder");
+        }
+    }
+}
