@@ -28,6 +28,8 @@ pub fn run(cli: Cli) -> Result<u8> {
         Command::Ci(args) => crate::ci::run(&args),
         Command::Baseline(args) => crate::baseline::run(&args),
         Command::InstallHook(args) => crate::hook::install(&args),
+        Command::Completions { shell } => crate::commands::generate::completions(shell),
+        Command::Man => crate::commands::generate::man(),
     }
 }
 

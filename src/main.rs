@@ -5,6 +5,7 @@ mod baseline;
 mod blob;
 mod ci;
 mod cli;
+mod commands;
 mod config;
 mod engine;
 mod filter;
