@@ -675,22 +675,35 @@ fn the_action_fails_the_job_when_the_scan_cannot_complete() {
     assert_eq!(steps[1].1, 2, "{}", steps[1].2);
 }
 
+/// A virtualenv under `target/` with the `pre-commit` framework from PyPI, made once per
+/// checkout by scripts/make-venv.py (no system pip needed); its `bin` folder.
+fn pre_commit_venv() -> PathBuf {
+    let python = Process::new("python3").arg("--version").output();
+    assert!(
+        python.is_ok_and(|o| o.status.success()),
+        "python3 is not on PATH: the pre-commit test makes its own virtualenv with it \
+         (Debian/Ubuntu: apt-get install python3)"
+    );
+    let out = Process::new("python3")
+        .arg(source_dir().join("scripts/make-venv.py"))
+        .arg(source_dir().join("target/pre-commit-venv"))
+        .arg("pre-commit")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "could not make the pre-commit virtualenv: {}",
+        text(&out.stderr)
+    );
+    PathBuf::from(text(&out.stdout).trim())
+}
+
 /// Runs the real `pre-commit` framework. Its `language: rust` builds this repository with
 /// `cargo install`; the build goes to a persistent target dir under `target/` with a fast
 /// release profile, so it compiles once per checkout rather than once per run.
-fn pre_commit(dir: &Path, args: &[&str]) -> Output {
-    // `python3 -m pre_commit` finds the framework wherever pip put it, shims or not.
-    let version = Process::new("python3")
-        .args(["-m", "pre_commit", "--version"])
-        .output();
-    assert!(
-        version.is_ok_and(|o| o.status.success()),
-        "the pre-commit framework is not installed: `python3 -m pip install pre-commit` \
-         (the README's test command does)"
-    );
+fn pre_commit(bin: &Path, dir: &Path, args: &[&str]) -> Output {
     let target = source_dir().join("target/pre-commit");
-    Process::new("python3")
-        .args(["-m", "pre_commit"])
+    Process::new(bin.join("pre-commit"))
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
@@ -704,6 +717,48 @@ fn pre_commit(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A one-commit repository holding this checkout's working tree as it is now (tracked files
+/// with their edits, and new files git does not ignore), for `pre-commit try-repo`: a clone
+/// would test only the last commit.
+fn snapshot_of_the_working_tree(into: &Path) {
+    let listed = git_in(
+        &source_dir(),
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+    );
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    for name in text(&listed.stdout).split('\0').filter(|n| !n.is_empty()) {
+        let from = source_dir().join(name);
+        if from.is_file() {
+            let to = into.join(name);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "-m",
+            "snapshot",
+        ],
+    ] {
+        let out = git_in(into, args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+}
+
 #[test]
 fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
     let hooks = load_yaml(".pre-commit-hooks.yaml");
@@ -712,18 +767,10 @@ fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
     assert_eq!(yaml_str(hook, "entry"), Some("leakhound git --staged"));
     assert_eq!(yaml_str(hook, "language"), Some("rust"));
 
+    let bin = pre_commit_venv();
     let copy = Tree::new();
     let src = copy.join("leakhound");
-    let out = git_in(
-        copy.path(),
-        &[
-            "clone",
-            "-q",
-            source_dir().to_str().unwrap(),
-            src.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    snapshot_of_the_working_tree(&src);
 
     let repo = Repo::new();
     repo.commit_file("README.md", "hello\n", "first");
@@ -731,6 +778,7 @@ fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
     repo.tree.write("pay.env", format!("STRIPE_KEY={secret}\n"));
     repo.git(&["add", "pay.env"]);
     let out = pre_commit(
+        &bin,
         repo.path(),
         &["try-repo", src.to_str().unwrap(), "leakhound"],
     );
@@ -747,6 +795,7 @@ fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
     repo.tree.write("notes.md", "no secrets here\n");
     repo.git(&["add", "notes.md"]);
     let out = pre_commit(
+        &bin,
         repo.path(),
         &["try-repo", src.to_str().unwrap(), "leakhound"],
     );
