@@ -512,3 +512,39 @@ fn a_ref_without_a_release_builds_from_source() {
         "no leakhound binary is released for Linux/S390X: building from source\nbuilt 9.9.9\n"
     ));
 }
+
+#[test]
+fn the_hooks_for_an_installed_binary_and_the_image_run_this_version() {
+    use saphyr::LoadableYamlNode;
+    let hooks = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(".pre-commit-hooks.yaml"),
+    )
+    .unwrap();
+    let hooks = saphyr::Yaml::load_from_str(&hooks).unwrap();
+    let hooks: Vec<(String, String, String)> = hooks[0]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            let get = |k: &str| {
+                h.as_mapping_get(k)
+                    .and_then(|v| v.as_str())
+                    .unwrap()
+                    .to_string()
+            };
+            (get("id"), get("language"), get("entry"))
+        })
+        .collect();
+    let image = format!("ghcr.io/leakhound/leakhound:v{VERSION} git --staged");
+    let expected = [
+        ("leakhound", "rust", "leakhound git --staged"),
+        ("leakhound-history", "rust", "leakhound git"),
+        ("leakhound-system", "system", "leakhound git --staged"),
+        ("leakhound-docker", "docker_image", image.as_str()),
+    ];
+    let expected: Vec<(String, String, String)> = expected
+        .iter()
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+        .collect();
+    assert_eq!(hooks, expected);
+}
