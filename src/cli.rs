@@ -31,6 +31,13 @@ pub enum Command {
     Baseline(BaselineArgs),
     /// Install a git pre-commit hook that runs `leakhound git --staged`.
     InstallHook(InstallHookArgs),
+    /// Print shell completions for SHELL on standard output.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff) on standard output.
+    Man,
 }
 
 #[derive(Args, Debug, Clone, Default)]

@@ -41,6 +41,8 @@ pub fn run(cli: Cli) -> u8 {
         Command::Rules(args) => commands::rules::run(&args),
         Command::Baseline(args) => commands::baseline::run(&args),
         Command::InstallHook(args) => commands::install_hook::install(&args),
+        Command::Completions { shell } => commands::generate::completions(shell),
+        Command::Man => commands::generate::man(),
     };
     match result {
         Ok(code) => code,

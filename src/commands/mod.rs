@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod ci;
+pub mod generate;
 pub mod git;
 pub mod install_hook;
 pub mod rules;

@@ -477,9 +477,20 @@ fn action_yml_is_a_composite_action_with_the_documented_inputs() {
     }
     let steps = action_steps(&action);
     let uses: Vec<&str> = steps.iter().filter_map(|s| yaml_str(s, "uses")).collect();
+    // Pinned by full commit: a tag can be moved to other code.
+    let actions: Vec<&str> = uses
+        .iter()
+        .filter_map(|u| u.split_once('@'))
+        .map(|(a, _)| a)
+        .collect();
     assert_eq!(
-        uses,
-        vec!["actions/cache@v4", "github/codeql-action/upload-sarif@v3"]
+        actions,
+        ["actions/cache", "github/codeql-action/upload-sarif"]
+    );
+    assert!(
+        uses.iter()
+            .all(|u| u.split_once('@').unwrap().1.len() == 40),
+        "{uses:?}"
     );
     let upload = steps
         .iter()
@@ -494,10 +505,9 @@ fn action_yml_is_a_composite_action_with_the_documented_inputs() {
         .iter()
         .find(|s| yaml_str(s, "name") == Some("Install leakhound"))
         .unwrap();
-    assert!(
-        yaml_str(install, "run")
-            .unwrap()
-            .contains(r#"cargo install --locked --path "$GITHUB_ACTION_PATH""#)
+    assert_eq!(
+        yaml_str(install, "run"),
+        Some(r#"bash "$GITHUB_ACTION_PATH/scripts/action-install.sh" install"#)
     );
     for step in steps.iter().filter(|s| yaml_str(s, "run").is_some()) {
         assert_eq!(yaml_str(step, "shell"), Some("bash"));
@@ -560,10 +570,10 @@ fn run_action(job: &Job, overrides: &[(&str, &str)]) -> Vec<(Option<String>, i32
     ran
 }
 
-/// A `run:` step that is not the install step.
+/// A `run:` step that is not an install step (tests/cli/install.rs runs those).
 fn shell_step<'a>(node: &'a saphyr::Yaml<'static>) -> Option<Step<'a>> {
     let run = yaml_str(node, "run")?;
-    if run.contains("cargo install") {
+    if run.contains("action-install.sh") {
         return None;
     }
     let env = node
@@ -665,22 +675,35 @@ fn the_action_fails_the_job_when_the_scan_cannot_complete() {
     assert_eq!(steps[1].1, 2, "{}", steps[1].2);
 }
 
+/// A virtualenv under `target/` with the `pre-commit` framework from PyPI, made once per
+/// checkout by scripts/make-venv.py (no system pip needed); its `bin` folder.
+fn pre_commit_venv() -> PathBuf {
+    let python = Process::new("python3").arg("--version").output();
+    assert!(
+        python.is_ok_and(|o| o.status.success()),
+        "python3 is not on PATH: the pre-commit test makes its own virtualenv with it \
+         (Debian/Ubuntu: apt-get install python3)"
+    );
+    let out = Process::new("python3")
+        .arg(source_dir().join("scripts/make-venv.py"))
+        .arg(source_dir().join("target/pre-commit-venv"))
+        .arg("pre-commit")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "could not make the pre-commit virtualenv: {}",
+        text(&out.stderr)
+    );
+    PathBuf::from(text(&out.stdout).trim())
+}
+
 /// Runs the real `pre-commit` framework. Its `language: rust` builds this repository with
 /// `cargo install`; the build goes to a persistent target dir under `target/` with a fast
 /// release profile, so it compiles once per checkout rather than once per run.
-fn pre_commit(dir: &Path, args: &[&str]) -> Output {
-    // `python3 -m pre_commit` finds the framework wherever pip put it, shims or not.
-    let version = Process::new("python3")
-        .args(["-m", "pre_commit", "--version"])
-        .output();
-    assert!(
-        version.is_ok_and(|o| o.status.success()),
-        "the pre-commit framework is not installed: `python3 -m pip install pre-commit` \
-         (the README's test command does)"
-    );
+fn pre_commit(bin: &Path, dir: &Path, args: &[&str]) -> Output {
     let target = source_dir().join("target/pre-commit");
-    Process::new("python3")
-        .args(["-m", "pre_commit"])
+    Process::new(bin.join("pre-commit"))
         .args(args)
         .current_dir(dir)
         .env("CARGO_TARGET_DIR", target)
@@ -694,6 +717,48 @@ fn pre_commit(dir: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// A one-commit repository holding this checkout's working tree as it is now (tracked files
+/// with their edits, and new files git does not ignore), for `pre-commit try-repo`: a clone
+/// would test only the last commit.
+fn snapshot_of_the_working_tree(into: &Path) {
+    let listed = git_in(
+        &source_dir(),
+        &[
+            "ls-files",
+            "-z",
+            "--cached",
+            "--others",
+            "--exclude-standard",
+        ],
+    );
+    assert!(listed.status.success(), "{}", text(&listed.stderr));
+    for name in text(&listed.stdout).split('\0').filter(|n| !n.is_empty()) {
+        let from = source_dir().join(name);
+        if from.is_file() {
+            let to = into.join(name);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@t",
+            "commit",
+            "-q",
+            "-m",
+            "snapshot",
+        ],
+    ] {
+        let out = git_in(into, args);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+    }
+}
+
 #[test]
 fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
     let hooks = load_yaml(".pre-commit-hooks.yaml");
@@ -702,18 +767,10 @@ fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
     assert_eq!(yaml_str(hook, "entry"), Some("leakhound git --staged"));
     assert_eq!(yaml_str(hook, "language"), Some("rust"));
 
+    let bin = pre_commit_venv();
     let copy = Tree::new();
     let src = copy.join("leakhound");
-    let out = git_in(
-        copy.path(),
-        &[
-            "clone",
-            "-q",
-            source_dir().to_str().unwrap(),
-            src.to_str().unwrap(),
-        ],
-    );
-    assert!(out.status.success(), "{}", text(&out.stderr));
+    snapshot_of_the_working_tree(&src);
 
     let repo = Repo::new();
     repo.commit_file("README.md", "hello\n", "first");
@@ -721,6 +778,7 @@ fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
     repo.tree.write("pay.env", format!("STRIPE_KEY={secret}\n"));
     repo.git(&["add", "pay.env"]);
     let out = pre_commit(
+        &bin,
         repo.path(),
         &["try-repo", src.to_str().unwrap(), "leakhound"],
     );
@@ -737,6 +795,7 @@ fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
     repo.tree.write("notes.md", "no secrets here\n");
     repo.git(&["add", "notes.md"]);
     let out = pre_commit(
+        &bin,
         repo.path(),
         &["try-repo", src.to_str().unwrap(), "leakhound"],
     );
