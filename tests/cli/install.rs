@@ -74,7 +74,9 @@ fn the_man_page_documents_the_commands_and_the_version() {
     assert_eq!(out.status.code(), Some(0));
     let page = text(&out.stdout);
     assert!(page.contains(&format!("\n.TH leakhound 1  \"leakhound {VERSION}\" \n")));
-    assert!(page.contains("\n.SH NAME\nleakhound \\- A secret scanner for source trees, git history"));
+    assert!(
+        page.contains("\n.SH NAME\nleakhound \\- A secret scanner for source trees, git history")
+    );
     for command in [
         "scan",
         "git",
