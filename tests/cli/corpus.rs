@@ -82,6 +82,8 @@ struct Score {
     precision: f64,
     table: String,
     problems: Vec<String>,
+    /// One line per labeled case (and per unlabeled finding) with what the scan did there.
+    verdicts: String,
 }
 
 fn score(cases: &[Case], report: &Value) -> Score {
@@ -90,11 +92,17 @@ fn score(cases: &[Case], report: &Value) -> Score {
         per_kind.entry(&c.kind).or_default().cases += 1;
     }
     let mut hit = vec![false; cases.len()];
+    let mut rules_at: Vec<Vec<&str>> = vec![Vec::new(); cases.len()];
+    let mut unlabeled = Vec::new();
     let (mut true_findings, mut false_findings) = (0, 0);
     let mut problems = Vec::new();
     for f in report["findings"].as_array().unwrap() {
         let rule = f["rule_id"].as_str().unwrap();
         let at = format!("{}:{}:{}", f["path"], f["line"], f["column"]);
+        match judge(cases, f) {
+            Verdict::Hit(i) | Verdict::FalseAlarm(Some(i)) => rules_at[i].push(rule),
+            Verdict::FalseAlarm(None) => unlabeled.push(format!("unlabeled {at} {rule}")),
+        }
         match judge(cases, f) {
             Verdict::Hit(i) => {
                 true_findings += 1;
@@ -123,11 +131,27 @@ fn score(cases: &[Case], report: &Value) -> Score {
     }
     let must = cases.iter().filter(|c| c.must).count();
     let found = hit.iter().filter(|&&h| h).count();
+    let mut verdicts = String::new();
+    for (c, rules) in cases.iter().zip(&mut rules_at) {
+        rules.sort_unstable();
+        let what = match (c.must, rules.is_empty()) {
+            (true, true) => "MISSED".to_string(),
+            (true, false) => format!("found {}", rules.join(" ")),
+            (false, true) => "clean".to_string(),
+            (false, false) => format!("FALSE ALARM {}", rules.join(" ")),
+        };
+        verdicts += &format!("{}:{}:{} {} -> {what}\n", c.file, c.line, c.column, c.kind);
+    }
+    unlabeled.sort();
+    for u in unlabeled {
+        verdicts += &format!("{u}\n");
+    }
     Score {
         recall: found as f64 / must as f64,
         precision: true_findings as f64 / (true_findings + false_findings).max(1) as f64,
         table: table(cases, &per_kind, must, found, false_findings),
         problems,
+        verdicts,
     }
 }
 
@@ -169,6 +193,8 @@ fn corpus_recall_and_precision_stay_above_their_floors() {
     let (code, report, stderr) = parse(out);
     assert_eq!(code, 1, "{stderr}");
     let s = score(&cases, &report);
+    // The exact verdict on every labeled case: a wrong rule id or a new miss changes it.
+    insta::assert_snapshot!("corpus_verdicts", s.verdicts);
     println!("{}", s.table);
     println!("{}", s.problems.join("\n"));
     println!(

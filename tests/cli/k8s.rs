@@ -400,12 +400,14 @@ fn corpus_recall_and_precision_per_category() {
     }
     let mut problems = Vec::new();
     let mut hit = std::collections::HashSet::new();
+    let mut rules_at: BTreeMap<(&str, u64), Vec<&str>> = BTreeMap::new();
     for f in report["findings"].as_array().unwrap() {
         let (path, line, rule) = (
             f["path"].as_str().unwrap(),
             f["line"].as_u64().unwrap(),
             f["rule_id"].as_str().unwrap(),
         );
+        rules_at.entry((path, line)).or_default().push(rule);
         let category = file_category
             .get(path)
             .copied()
@@ -431,6 +433,24 @@ fn corpus_recall_and_precision_per_category() {
     {
         problems.push(format!("missed {}:{} {}", c.file, c.line, c.rule));
     }
+    // The exact verdict on every labeled case and every unlabeled finding.
+    let mut verdicts = String::new();
+    for c in &cases {
+        let rules = rules_at
+            .remove(&(c.file.as_str(), c.line))
+            .unwrap_or_default();
+        let what = match (c.must, rules.is_empty()) {
+            (true, true) => "MISSED".to_string(),
+            (true, false) => format!("found {}", rules.join(" ")),
+            (false, true) => "clean".to_string(),
+            (false, false) => format!("FALSE ALARM {}", rules.join(" ")),
+        };
+        verdicts += &format!("{}:{} {} -> {what}\n", c.file, c.line, c.category);
+    }
+    for ((path, line), rules) in &rules_at {
+        verdicts += &format!("unlabelled {path}:{line} -> {}\n", rules.join(" "));
+    }
+    insta::assert_snapshot!("k8s_corpus_verdicts", verdicts);
     let ratio = |a: u64, b: u64| if b == 0 { 1.0 } else { a as f64 / b as f64 };
     println!(
         "| category | unsafe | safe | found | false alarms | recall | precision |\n|---|---:|---:|---:|---:|---:|---:|"
