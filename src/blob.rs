@@ -134,6 +134,54 @@ pub fn is_lfs_pointer(bytes: &[u8]) -> bool {
     oid && size
 }
 
+/// UTF-16 text (Windows tools write it: `.reg` exports, PowerShell output, some `.ini`),
+/// decoded to UTF-8: with a byte-order mark, or without one when every other byte of its
+/// start is NUL, as ASCII text in UTF-16 is. `None` for anything else. Without this, its NUL
+/// bytes make it look binary and its secrets go unseen.
+pub fn utf16_text(bytes: &[u8]) -> Option<Vec<u8>> {
+    let (little, body) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (true, rest),
+        [0xFE, 0xFF, rest @ ..] => (false, rest),
+        _ => (utf16_pattern(bytes)?, bytes),
+    };
+    let units = body.chunks_exact(2).map(|p| {
+        if little {
+            u16::from_le_bytes([p[0], p[1]])
+        } else {
+            u16::from_be_bytes([p[0], p[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Some(text.into_bytes())
+}
+
+/// Whether the start of `bytes` reads as UTF-16 without a mark: little-endian when the odd
+/// bytes are NUL and the even ones are not, big-endian the other way round.
+fn utf16_pattern(bytes: &[u8]) -> Option<bool> {
+    let head = &bytes[..bytes.len().min(512) & !1];
+    if head.len() < 8 {
+        return None;
+    }
+    let pairs = head.len() / 2;
+    let zero_at = |odd: usize| {
+        head.iter()
+            .skip(odd)
+            .step_by(2)
+            .filter(|&&b| b == 0)
+            .count()
+    };
+    let (even, odd) = (zero_at(0), zero_at(1));
+    if odd * 10 >= pairs * 9 && even == 0 {
+        Some(true)
+    } else if even * 10 >= pairs * 9 && odd == 0 {
+        Some(false)
+    } else {
+        None
+    }
+}
+
 /// Files with a NUL byte in their first 8 KiB are treated as binary, as git and ripgrep do.
 pub fn looks_binary(bytes: &[u8]) -> bool {
     let head = &bytes[..bytes.len().min(8192)];
@@ -163,6 +211,24 @@ mod tests {
         assert!(!is_lfs_pointer(
             b"version https://git-lfs.github.com/spec/v1\nsize 12\n"
         ));
+    }
+
+    #[test]
+    fn utf16_is_decoded_with_or_without_a_mark() {
+        let le: Vec<u8> = "key = 1"
+            .encode_utf16()
+            .flat_map(u16::to_le_bytes)
+            .collect();
+        let be: Vec<u8> = "key = 1"
+            .encode_utf16()
+            .flat_map(u16::to_be_bytes)
+            .collect();
+        assert_eq!(utf16_text(&le).unwrap(), b"key = 1");
+        assert_eq!(utf16_text(&be).unwrap(), b"key = 1");
+        let marked: Vec<u8> = [0xFF, 0xFE].into_iter().chain(le.clone()).collect();
+        assert_eq!(utf16_text(&marked).unwrap(), b"key = 1");
+        assert_eq!(utf16_text(b"plain ascii text"), None);
+        assert_eq!(utf16_text(&[0u8, 1, 2, 0, 0, 0, 7, 9, 0, 0]), None);
     }
 
     #[test]

@@ -27,13 +27,12 @@ pub fn load_rules(explicit: Option<&Path>, root: &Path, diags: &Diagnostics) -> 
     let found = root.join(CONFIG_FILE);
     let path = match explicit {
         Some(p) => Some(p.to_path_buf()),
-        None => found.is_file().then_some(found),
+        None => exists(&found).then_some(found),
     };
     let set = match path {
         None => RuleSet::builtin()?,
         Some(path) => {
-            let text = std::fs::read_to_string(&path)
-                .with_context(|| format!("cannot read config {}", path.display()))?;
+            let text = read_text(&path, "config")?;
             let name = path.display().to_string();
             let file_name = path.file_name().map(|n| n.to_string_lossy().into_owned());
             let file = if gitleaks::is_gitleaks(file_name.as_deref().unwrap_or(""), &text) {
@@ -67,11 +66,10 @@ pub fn load_gitleaks_ignore(
     diags: &Diagnostics,
 ) -> Result<HashSet<String>> {
     let path = root.join(GITLEAKS_IGNORE_FILE);
-    if !path.is_file() {
+    if !exists(&path) {
         return Ok(HashSet::new());
     }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text = read_text(&path, "ignore file")?;
     let known = |id: &str| rules.get(id).is_some();
     let mut keys = HashSet::new();
     for (n, line) in text.lines().enumerate() {
@@ -93,16 +91,14 @@ pub fn load_gitleaks_ignore(
 pub fn load_ignored(baseline: Option<&Path>, root: &Path) -> Result<HashSet<String>> {
     let mut ignored = HashSet::new();
     if let Some(path) = baseline {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read baseline {}", path.display()))?;
+        let text = read_text(path, "baseline")?;
         ignored.extend(
             parse_fingerprints(&text).with_context(|| format!("baseline {}", path.display()))?,
         );
     }
     let ignore_file = root.join(IGNORE_FILE);
-    if ignore_file.is_file() {
-        let text = std::fs::read_to_string(&ignore_file)
-            .with_context(|| format!("cannot read {}", ignore_file.display()))?;
+    if exists(&ignore_file) {
+        let text = read_text(&ignore_file, "ignore file")?;
         ignored.extend(parse_fingerprints(&text)?);
     }
     Ok(ignored)
@@ -127,10 +123,78 @@ pub fn parse_fingerprints(text: &str) -> Result<Vec<String>> {
     }
     Ok(text
         .lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .map(|l| split_entry(l).0)
         .filter(|l| !l.is_empty())
-        .map(str::to_string)
         .collect())
+}
+
+/// A fingerprint as a line of `.leakhoundignore` writes it: `\`, `#`, CR and LF escaped with
+/// a backslash, so a path holding them (they are legal in file names) survives the round trip
+/// and a `#` in a path does not start a comment.
+pub fn escape_entry(fingerprint: &str) -> String {
+    let mut out = String::with_capacity(fingerprint.len());
+    for c in fingerprint.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '#' => out.push_str("\\#"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One line of a baseline file: the fingerprint (unescaped) and the comment after the first
+/// unescaped `#`, if any.
+pub fn split_entry(line: &str) -> (String, Option<&str>) {
+    let mut fingerprint = String::new();
+    let mut chars = line.char_indices();
+    while let Some((i, c)) = chars.next() {
+        match c {
+            '#' => return (fingerprint.trim().to_string(), Some(&line[i + 1..])),
+            '\\' => match chars.next() {
+                Some((_, 'n')) => fingerprint.push('\n'),
+                Some((_, 'r')) => fingerprint.push('\r'),
+                Some((_, other)) => fingerprint.push(other),
+                None => fingerprint.push('\\'),
+            },
+            c => fingerprint.push(c),
+        }
+    }
+    (fingerprint.trim().to_string(), None)
+}
+
+/// The largest config, ignore or baseline file read: a real one is far smaller, and a file
+/// in the repository under audit may be hostile.
+const MAX_CONFIG_FILE: u64 = 64 << 20;
+
+/// Whether anything is at `path` (a broken or hostile symlink included: it is then an error
+/// to read, not a file to ignore in silence).
+fn exists(path: &Path) -> bool {
+    path.symlink_metadata().is_ok()
+}
+
+/// Reads a config, ignore or baseline file, which must be a regular file of sane size: a
+/// FIFO would block, `/dev/zero` would never end.
+fn read_text(path: &Path, what: &str) -> Result<String> {
+    let shown = path.display();
+    let meta = std::fs::metadata(path).with_context(|| format!("cannot read {what} {shown}"))?;
+    if !meta.is_file() {
+        bail!("{what} {shown} is not a regular file (a device, FIFO or socket is never read)");
+    }
+    if meta.len() > MAX_CONFIG_FILE {
+        bail!(
+            "{what} {shown} is {} bytes, over the {MAX_CONFIG_FILE}-byte limit",
+            meta.len()
+        );
+    }
+    let mut text = String::new();
+    use std::io::Read;
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_CONFIG_FILE + 1).read_to_string(&mut text))
+        .with_context(|| format!("cannot read {what} {shown}"))?;
+    Ok(text)
 }
 
 /// Builds the scanner every source feeds.
@@ -160,5 +224,25 @@ pub fn threads(args: &CommonArgs) -> Result<usize> {
         Some(n) if (1..=MAX_THREADS).contains(&n) => Ok(n),
         Some(n) => bail!("-j {n}: the number of threads must be between 1 and {MAX_THREADS}"),
         None => Ok(std::thread::available_parallelism().map_or(1, |n| n.get())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn baseline_entries_round_trip_any_path() {
+        for fp in [
+            "generic-password:a#b/c.py:0123456789abcdef",
+            "generic-password:we\\ird\nname\r.txt:0123456789abcdef",
+            "aws-access-key-id:plain/path.py:0123456789abcdef",
+        ] {
+            let line = format!("{}  # a comment # more", escape_entry(fp));
+            let (parsed, comment) = split_entry(&line);
+            assert_eq!(parsed, fp);
+            assert_eq!(comment, Some(" a comment # more"));
+            assert!(!escape_entry(fp).contains('\n'));
+        }
     }
 }

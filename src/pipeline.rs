@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
-use crate::blob::{BlobId, Origin, Skip, is_lfs_pointer, looks_binary};
+use crate::blob::{BlobId, Origin, Skip, is_lfs_pointer, looks_binary, utf16_text};
 use crate::diag::{Diag, Diagnostics};
 use crate::engine::EngineClass;
 use crate::filter::{FilterClass, Verdict};
@@ -178,6 +178,8 @@ impl<'s> Pipeline<'s> {
         class: &EngineClass,
         bytes: &[u8],
     ) -> Option<Arc<[Candidate]>> {
+        let utf16 = utf16_text(bytes);
+        let bytes = utf16.as_deref().unwrap_or(bytes);
         let skip = if bytes.len() as u64 > self.scanner.max_file_size {
             Some(Skip::TooLarge(bytes.len() as u64))
         } else if is_lfs_pointer(bytes) {
@@ -193,13 +195,10 @@ impl<'s> Pipeline<'s> {
         }
         Stats::add(&self.stats.files, 1);
         Stats::add(&self.stats.bytes, bytes.len() as u64);
-        let mut warnings = Vec::new();
-        let found = self
-            .scanner
-            .candidates(&origin.path, class, bytes, &mut warnings);
-        let template = crate::k8s::is_template_path(&origin.path);
-        for text in warnings {
-            self.diag.push(Diag::Unparsed { template, text });
+        let mut diags = Vec::new();
+        let found = (self.scanner).candidates(&origin.path, class, bytes, &mut diags);
+        for diag in diags {
+            self.diag.push(diag);
         }
         if Stats::get(&self.stats.files).is_multiple_of(PROGRESS_EVERY) {
             self.progress.update(&self.stats);

@@ -7,9 +7,14 @@
 
 use std::ops::Range;
 
+use crate::diag::Diag;
 use crate::engine::{Engine, EngineClass, Match};
 use crate::filter::{Filter, inline_allowed};
 use crate::finding::{Candidate, Location, Secret, Snippet};
+
+/// The most candidates one blob yields: a 40 MB file of keys would otherwise make millions
+/// of findings, each with its snippet, and a report no one reads.
+const MAX_PER_BLOB: usize = 1000;
 
 /// How many bytes of a line a snippet shows on each side of the secret's start: minified
 /// files have megabyte lines.
@@ -30,16 +35,26 @@ impl Scanner {
         path: &str,
         class: &EngineClass,
         bytes: &[u8],
-        warnings: &mut Vec<String>,
+        diags: &mut Vec<Diag>,
     ) -> Vec<Candidate> {
         let rules = self.engine.rules();
-        let mut matches = self.engine.scan_class(class, path, bytes, warnings);
+        let mut warnings = Vec::new();
+        let mut matches = self.engine.scan_class(class, path, bytes, &mut warnings);
+        let template = crate::k8s::is_template_path(path);
+        diags.extend((warnings.into_iter()).map(|text| Diag::Unparsed { template, text }));
         matches.retain(|m| {
             self.filter
                 .admits_content(rules, &rules.rules[m.rule], &m.secret)
         });
         if matches.is_empty() {
             return Vec::new();
+        }
+        if matches.len() > MAX_PER_BLOB {
+            diags.push(Diag::Warning(format!(
+                "{path}: {} matches; only the first {MAX_PER_BLOB} are reported (a generated or minified file?)",
+                matches.len()
+            )));
+            matches.truncate(MAX_PER_BLOB);
         }
         let spans: Vec<Range<usize>> = matches.iter().map(|m| m.span.clone()).collect();
         let mut locator = Locator::new(bytes);

@@ -11,7 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use anyhow::{Context, Result};
 
 use crate::cli::{BaselineArgs, BaselineCommand, CommonArgs};
-use crate::config::IGNORE_FILE;
+use crate::config::{IGNORE_FILE, escape_entry, split_entry};
 use crate::emit::{EXIT_CLEAN, EXIT_ERROR};
 use crate::finding::Finding;
 use crate::run::{self, Output};
@@ -88,8 +88,8 @@ fn existing_lines(path: &Path) -> HashMap<String, String> {
     };
     text.lines()
         .filter_map(|line| {
-            let fp = line.split('#').next().unwrap_or("").trim();
-            (!fp.is_empty()).then(|| (fp.to_string(), line.trim_end().to_string()))
+            let (fp, _) = split_entry(line);
+            (!fp.is_empty()).then(|| (fp, line.trim_end().to_string()))
         })
         .collect()
 }
@@ -100,7 +100,8 @@ fn accepted_line(fp: &str) -> String {
     let rule = parts.next().unwrap_or("");
     let rest = parts.next().unwrap_or("");
     let path = rest.rsplit_once(':').map_or(rest, |(p, _)| p);
-    format!("{fp}  # {rule}, {path}, accepted earlier")
+    let path = path.replace(['\n', '\r'], " ");
+    format!("{}  # {rule}, {path}, accepted earlier", escape_entry(fp))
 }
 
 /// The entry for a new finding: its fingerprint, and a comment from the redacted finding.
@@ -112,8 +113,10 @@ fn line_for(fingerprint: &str, f: &Finding, today: &str) -> String {
         .unwrap_or_default();
     let path = f.path.replace(['\n', '\r'], " ");
     format!(
-        "{fingerprint}  # {}, {path}:{}{commit}, {today}",
-        f.rule_id, f.location.line
+        "{}  # {}, {path}:{}{commit}, {today}",
+        escape_entry(fingerprint),
+        f.rule_id,
+        f.location.line
     )
 }
 

@@ -24,6 +24,8 @@ use crate::source::git::Mode;
 enum Scope {
     /// `BASE..HEAD`, and what to call it in messages.
     Range(String, &'static str),
+    /// The commits HEAD reaches that no other ref does (a force-push whose `before` is gone).
+    New(String, &'static str),
     Full(&'static str),
     /// A push that deleted a branch adds nothing.
     Nothing,
@@ -45,6 +47,7 @@ pub fn run(args: &CiArgs) -> Result<u8> {
     let outcome = match &scope {
         Scope::Nothing => run::nothing(&env.workspace, common)?,
         Scope::Range(range, _) => run::git(&env.workspace, Mode::Range(range.clone()), common)?,
+        Scope::New(head, _) => run::git(&env.workspace, Mode::NewCommits(head.clone()), common)?,
         Scope::Full(_) => run::git(&env.workspace, Mode::Full, common)?,
     };
     let output = Output::from_args(common);
@@ -161,6 +164,11 @@ fn push(env: &Env) -> Result<Scope> {
     let repo = open(&env.workspace)?;
     let after_oid = commit(&repo, after, "the pushed commit")?;
     match env.field("/before") {
+        // A force-push rewrote history: the old tip is gone from the checkout.
+        Some(before) if !is_zero(before) && !has_commit(&repo, before) => Ok(Scope::New(
+            after_oid.to_string(),
+            "the commits the force-push made reachable that no other ref has",
+        )),
         Some(before) if !is_zero(before) => {
             let before_oid = commit(&repo, before, "the commit before the push")?;
             Ok(Scope::Range(
@@ -170,6 +178,10 @@ fn push(env: &Env) -> Result<Scope> {
         }
         _ => Ok(Scope::Full("the whole history (a new branch)")),
     }
+}
+
+fn has_commit(repo: &Repository, sha: &str) -> bool {
+    Oid::from_str(sha).is_ok_and(|oid| repo.find_commit(oid).is_ok())
 }
 
 fn is_zero(sha: &str) -> bool {
@@ -198,6 +210,7 @@ fn missing(what: &str) -> anyhow::Error {
 fn describe(scope: &Scope) -> String {
     match scope {
         Scope::Range(range, what) => format!("{what} ({})", short_range(range)),
+        Scope::New(head, what) => format!("{what} (up to {})", &head[..head.len().min(12)]),
         Scope::Full(what) => what.to_string(),
         Scope::Nothing => "a push that deleted a branch (nothing to scan)".into(),
     }

@@ -179,6 +179,21 @@ pub fn compile_rule(syntax: RuleSyntax, source: &str, eager: bool) -> Result<Rul
         }
         (None, None) => return Err("missing `regex`".into()),
     };
+    let id_ok = syntax
+        .id
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric())
+        && syntax
+            .id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
+    if !id_ok {
+        return Err(
+            "a rule id is letters, digits, `.`, `_` and `-`, starting with a letter or digit"
+                .into(),
+        );
+    }
     if let Some(e) = syntax.entropy.filter(|e| !(0.0..=8.0).contains(e)) {
         return Err(format!("entropy {e} is outside 0..=8 bits per character"));
     }

@@ -26,10 +26,20 @@ pub struct RuleSet {
 }
 
 /// Parses one TOML rules or config file, naming the file in the error.
+/// The error names the line and column, but does not quote the line: a config line may
+/// hold a secret (an allowlisted token), and error messages end up in CI logs.
 pub fn parse_file(name: &str, text: &str) -> Result<RulesFile, RuleError> {
-    toml::from_str(text).map_err(|e| RuleError::File {
-        file: name.into(),
-        message: e.to_string(),
+    toml::from_str(text).map_err(|e| {
+        let at = e.span().map_or(String::new(), |span| {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+            format!(" (line {line}, column {column})")
+        });
+        RuleError::File {
+            file: name.into(),
+            message: format!("{}{at}", e.message().trim_end()),
+        }
     })
 }
 

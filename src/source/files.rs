@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use ignore::{WalkBuilder, WalkState};
 
 use super::Sink;
-use crate::blob::{Origin, Skip};
+use crate::blob::{Origin, Skip, looks_binary, utf16_text};
 
 pub struct FileSource {
     pub roots: Vec<PathBuf>,
@@ -23,25 +23,59 @@ impl FileSource {
             if root.as_os_str() == "-" {
                 scan_stdin(sink);
             } else if root.is_dir() {
-                self.walk(root, sink);
+                let hostile = (self.honour_ignore)
+                    .then(|| root.ancestors().find_map(hostile_ignore_file))
+                    .flatten();
+                if let Some(why) = &hostile {
+                    sink.diagnostics().warning(format!(
+                        "{}: {why}; ignore rules were not applied and the tree was scanned whole",
+                        slash_path(root)
+                    ));
+                }
+                self.walk(root, root, self.honour_ignore && hostile.is_none(), sink);
+                if self.honour_ignore {
+                    tracked_but_ignored(root, sink);
+                }
             } else {
                 scan_file(root, &slash_path(root), sink);
             }
         }
     }
 
-    fn walk(&self, root: &Path, sink: &impl Sink) {
-        let walker = WalkBuilder::new(root)
+    /// Walks `dir` (under `root`, which paths are shown relative to). A folder whose ignore
+    /// file is not a regular file (a symlink to `/dev/zero` or a FIFO would make the walker
+    /// read forever or block) or is absurdly large is walked again without ignore rules,
+    /// with a warning: scanned whole rather than not at all.
+    fn walk(&self, dir: &Path, root: &Path, honour_ignore: bool, sink: &impl Sink) {
+        let hostile = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let found = hostile.clone();
+        let walker = WalkBuilder::new(dir)
             .hidden(false)
-            .git_ignore(self.honour_ignore)
-            .git_global(self.honour_ignore)
-            .git_exclude(self.honour_ignore)
-            .ignore(self.honour_ignore)
-            .parents(self.honour_ignore)
+            .git_ignore(honour_ignore)
+            .git_global(honour_ignore)
+            .git_exclude(honour_ignore)
+            .ignore(honour_ignore)
+            .parents(honour_ignore)
             .require_git(false)
             .follow_links(false)
             .threads(self.threads)
-            .filter_entry(|e| e.file_name() != ".git")
+            .filter_entry(move |e| {
+                if e.file_name() == ".git" {
+                    return false;
+                }
+                let is_dir = e.file_type().is_some_and(|t| t.is_dir());
+                if honour_ignore
+                    && is_dir
+                    && let Some(why) = hostile_ignore_file(e.path())
+                {
+                    found
+                        .lock()
+                        .expect("no panics while holding")
+                        .push((e.path().to_path_buf(), why));
+                    return false;
+                }
+                true
+            })
             .build_parallel();
         walker.run(|| {
             Box::new(move |entry| {
@@ -51,11 +85,92 @@ impl FileSource {
                         scan_file(entry.path(), &slash_path(rel), sink);
                     }
                     Ok(_) => {}
-                    Err(err) => sink.diagnostics().error("walk", err.to_string()),
+                    Err(err) => {
+                        let at = error_path(&err).map_or_else(
+                            || "walk".into(),
+                            |p| slash_path(p.strip_prefix(root).unwrap_or(p)),
+                        );
+                        sink.skip(&Origin::file(at), Skip::Unreadable(err.to_string()));
+                    }
                 }
                 WalkState::Continue
             })
         });
+        let hostile = std::mem::take(&mut *hostile.lock().expect("no panics while holding"));
+        for (folder, why) in hostile {
+            let shown = slash_path(folder.strip_prefix(root).unwrap_or(&folder));
+            sink.diagnostics().warning(format!(
+                "{shown}: {why}; its ignore rules were not applied and the folder was scanned whole"
+            ));
+            self.walk(&folder, root, false, sink);
+        }
+    }
+}
+
+/// The largest ignore file read: real ones are a few KiB.
+const MAX_IGNORE_FILE: u64 = 4 << 20;
+
+/// Why the ignore files the walker would read in `dir` cannot be trusted, if they cannot.
+fn hostile_ignore_file(dir: &Path) -> Option<String> {
+    [".gitignore", ".ignore", ".git/info/exclude"]
+        .iter()
+        .find_map(|name| {
+            let meta = std::fs::metadata(dir.join(name)).ok()?;
+            if !meta.is_file() {
+                Some(format!("{name} is not a regular file"))
+            } else if meta.len() > MAX_IGNORE_FILE {
+                Some(format!("{name} is {} bytes", meta.len()))
+            } else {
+                None
+            }
+        })
+}
+
+/// The path an error of the walk is about, if it names one.
+fn error_path(err: &ignore::Error) -> Option<&Path> {
+    match err {
+        ignore::Error::WithPath { path, .. } => Some(path),
+        ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+            error_path(err)
+        }
+        ignore::Error::Loop { child, .. } => Some(child),
+        ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
+        _ => None,
+    }
+}
+
+/// Files that the git index tracks under `root` although `.gitignore` names them: a
+/// force-added `.env` is committed, so it is exactly what must be scanned. The walk honoured
+/// the ignore rules and passed them over; they are scanned here.
+fn tracked_but_ignored(root: &Path, sink: &impl Sink) {
+    let Ok(repo) = git2::Repository::discover(root) else {
+        return;
+    };
+    let (Some(workdir), Ok(index)) = (repo.workdir(), repo.index()) else {
+        return;
+    };
+    let (Ok(workdir), Ok(root_abs)) = (workdir.canonicalize(), root.canonicalize()) else {
+        return;
+    };
+    let Ok(prefix) = root_abs.strip_prefix(&workdir) else {
+        return;
+    };
+    let prefix = slash_path(prefix);
+    for entry in index.iter() {
+        let path = String::from_utf8_lossy(&entry.path).into_owned();
+        let rel = match prefix.as_str() {
+            "" => path.as_str(),
+            p => match path.strip_prefix(p).and_then(|r| r.strip_prefix('/')) {
+                Some(rel) => rel,
+                None => continue,
+            },
+        };
+        if repo.is_path_ignored(&path).unwrap_or(false) {
+            let on_disk = root.join(rel);
+            if on_disk.symlink_metadata().is_ok() {
+                scan_file(&on_disk, rel, sink);
+            }
+        }
     }
 }
 
@@ -96,20 +211,32 @@ fn scan_file(path: &Path, shown: &str, sink: &impl Sink) {
         return sink.skip(&origin, Skip::TooLarge(meta.len()));
     }
     match read_capped(path, max) {
-        Ok(bytes) if bytes.len() as u64 > max => {
+        Ok(Content::Binary) => sink.skip(&origin, Skip::Binary),
+        Ok(Content::Bytes(bytes)) if bytes.len() as u64 > max => {
             sink.skip(&origin, Skip::TooLarge(bytes.len() as u64));
         }
-        Ok(bytes) => sink.offer_bytes(origin, &bytes),
+        Ok(Content::Bytes(bytes)) => sink.offer_bytes(origin, &bytes),
         Err(err) => sink.skip(&origin, Skip::Unreadable(format!("cannot read: {err}"))),
     }
 }
 
-fn read_capped(path: &Path, max: u64) -> std::io::Result<Vec<u8>> {
+/// What [`read_capped`] found.
+enum Content {
+    Bytes(Vec<u8>),
+    /// NUL bytes in the first 8 KiB, and not UTF-16: the rest is not read.
+    Binary,
+}
+
+fn read_capped(path: &Path, max: u64) -> std::io::Result<Content> {
+    let mut file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
-    std::fs::File::open(path)?
-        .take(max.saturating_add(1))
+    (&mut file).take(8192).read_to_end(&mut bytes)?;
+    if looks_binary(&bytes) && utf16_text(&bytes).is_none() {
+        return Ok(Content::Binary);
+    }
+    file.take(max.saturating_add(1).saturating_sub(bytes.len() as u64))
         .read_to_end(&mut bytes)?;
-    Ok(bytes)
+    Ok(Content::Bytes(bytes))
 }
 
 fn scan_stdin(sink: &impl Sink) {

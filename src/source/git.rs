@@ -21,6 +21,9 @@ pub enum Mode {
     Range(String),
     /// The commits after REV, up to HEAD.
     Since(String),
+    /// The commits this commit reaches that no ref pointing elsewhere reaches: what a push
+    /// added when the commit before it is unknown.
+    NewCommits(String),
     /// The index against HEAD.
     Staged,
 }
@@ -78,6 +81,7 @@ impl GitSource {
             Mode::Full => super::history::audit(self.repo, self.threads, sink),
             Mode::Range(spec) => super::range::scan_range(&self.repo, spec, self.threads, sink),
             Mode::Since(rev) => super::range::scan_since(&self.repo, rev, self.threads, sink),
+            Mode::NewCommits(head) => super::range::scan_new(&self.repo, head, self.threads, sink),
             Mode::Staged => super::staged::scan_staged(&self.repo, sink),
         }
     }
@@ -149,6 +153,10 @@ pub fn join_path(prefix: &str, name: &[u8]) -> String {
 
 /// Formats a Unix time in the given UTC offset as RFC 3339 (`2024-05-01T12:00:00+02:00`).
 pub fn rfc3339(seconds: i64, offset_minutes: i32) -> String {
+    // A commit can claim any time; keep to years 0..=9999 so the arithmetic cannot overflow.
+    const LIMIT: i64 = 253_402_300_799;
+    let seconds = seconds.clamp(-62_167_219_200, LIMIT);
+    let offset_minutes = offset_minutes.clamp(-24 * 60, 24 * 60);
     let local = seconds + i64::from(offset_minutes) * 60;
     let (days, secs) = (local.div_euclid(86_400), local.rem_euclid(86_400));
     let (y, m, d) = civil_from_days(days);

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use crossbeam_channel::{Sender, bounded};
-use git2::{Oid, Repository, Sort};
+use git2::{Oid, Repository};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::Sink;
@@ -119,35 +119,32 @@ impl<'a, S: Sink> Walker<'a, S> {
     /// Every commit reachable from any ref and from HEAD, parents before children. A ref that
     /// names a missing object is reported, and the others are walked.
     fn walk(mut self) -> Result<()> {
-        let mut revwalk = self.repo.revwalk()?;
-        revwalk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
+        let diag = self.sink.diagnostics();
+        let mut tips = Vec::new();
         for reference in self.repo.references().context("cannot list the refs")? {
-            let pushed = reference.and_then(|r| {
+            let tip = reference.and_then(|r| {
                 let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
                 match r.peel(git2::ObjectType::Any) {
-                    Ok(o) if o.kind() == Some(git2::ObjectType::Commit) => revwalk.push(o.id()),
+                    Ok(o) if o.kind() == Some(git2::ObjectType::Commit) => Ok(Some(o.id())),
                     // Tags of trees and blobs name no history.
-                    Ok(_) => Ok(()),
+                    Ok(_) => Ok(None),
                     Err(e) => Err(git2::Error::from_str(&format!(
                         "ref {name}: {}",
                         e.message()
                     ))),
                 }
             });
-            if let Err(e) = pushed {
-                self.sink.diagnostics().error("refs", e.message());
+            match tip {
+                Ok(tip) => tips.extend(tip),
+                Err(e) => diag.error("refs", e.message()),
             }
         }
-        // An unborn HEAD (no commit yet) has nothing to push.
-        let _ = revwalk.push_head();
-        for oid in revwalk {
-            match oid {
-                Ok(oid) => self.commit(oid),
-                Err(e) => {
-                    self.sink.diagnostics().error("commit graph", e.message());
-                    break;
-                }
-            }
+        // An unborn HEAD (no commit yet) has nothing to add.
+        if let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) {
+            tips.push(head.id());
+        }
+        for oid in super::graph::oldest_first(self.repo, &tips, diag) {
+            self.commit(oid);
         }
         Ok(())
     }

@@ -11,6 +11,7 @@ pub mod range;
 pub mod staged;
 
 mod diff;
+mod graph;
 
 use crate::blob::{BlobId, Origin, Skip};
 use crate::diag::Diagnostics;

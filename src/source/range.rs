@@ -23,7 +23,14 @@ pub fn scan_range(repo: &Repository, spec: &str, threads: usize, sink: &impl Sin
     let mut walk = repo.revwalk()?;
     walk.push_range(spec)
         .with_context(|| format!("cannot resolve the range {spec:?}"))?;
-    scan_commits(repo, walk, threads, sink)
+    let before = sink.diagnostics().has_errors();
+    let scanned = scan_commits(repo, walk, threads, sink)?;
+    if scanned == 0 && !before {
+        sink.diagnostics().warning(format!(
+            "the range {spec} holds no commits (BASE..HEAD: is it the wrong way round?)"
+        ));
+    }
+    Ok(())
 }
 
 pub fn scan_since(repo: &Repository, rev: &str, threads: usize, sink: &impl Sink) -> Result<()> {
@@ -34,15 +41,41 @@ pub fn scan_since(repo: &Repository, rev: &str, threads: usize, sink: &impl Sink
     let mut walk = repo.revwalk()?;
     walk.push_head().context("HEAD does not name a commit")?;
     walk.hide(base.id())?;
-    scan_commits(repo, walk, threads, sink)
+    scan_commits(repo, walk, threads, sink).map(drop)
 }
 
+/// The commits `head` reaches that no ref pointing elsewhere reaches: for a force-push, what
+/// it made reachable. With no other ref, that is the whole history.
+pub fn scan_new(repo: &Repository, head: &str, threads: usize, sink: &impl Sink) -> Result<()> {
+    let head = repo
+        .revparse_single(head)
+        .and_then(|o| o.peel_to_commit())
+        .with_context(|| format!("cannot resolve the commit {head:?}"))?;
+    let mut walk = repo.revwalk()?;
+    walk.push(head.id())?;
+    let mut hidden = 0;
+    for reference in repo.references()?.flatten() {
+        if let Ok(commit) = reference.peel_to_commit()
+            && commit.id() != head.id()
+            && walk.hide(commit.id()).is_ok()
+        {
+            hidden += 1;
+        }
+    }
+    sink.diagnostics().warning(format!(
+        "the commit before the push is not in the checkout (a force-push?): scanning the commits {} reaches that {hidden} other ref(s) do not",
+        head.id()
+    ));
+    scan_commits(repo, walk, threads, sink).map(drop)
+}
+
+/// Scans the walk's commits; returns how many there were.
 fn scan_commits(
     repo: &Repository,
     mut walk: git2::Revwalk,
     threads: usize,
     sink: &impl Sink,
-) -> Result<()> {
+) -> Result<usize> {
     walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME | Sort::REVERSE)?;
     let oids: Vec<Oid> = walk
         .collect::<Result<_, _>>()
@@ -59,7 +92,7 @@ fn scan_commits(
             },
         )
     });
-    Ok(())
+    Ok(oids.len())
 }
 
 /// The lines one commit adds, offered as appearances at the commit's position.
