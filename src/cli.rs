@@ -66,6 +66,11 @@ pub struct CommonArgs {
     /// Files (and blobs) larger than this are skipped and counted as skipped.
     #[arg(long, value_name = "BYTES", default_value_t = 50 * 1024 * 1024)]
     pub max_file_size: u64,
+    /// The lowest confidence reported and counted for the exit status (default: the config's
+    /// `confidence`, else medium). `low` adds generic matches in tests, docs, examples and
+    /// comments.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub confidence: Option<crate::finding::Confidence>,
     /// Less on standard error.
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,

@@ -207,10 +207,12 @@ pub fn scanner(args: &CommonArgs, root: &Path, diags: &Diagnostics) -> Result<Sc
         IGNORE_FILE.into(),
         GITLEAKS_IGNORE_FILE.into(),
     ];
+    let min_confidence = args.confidence.or(rules.confidence);
     Ok(Scanner {
         engine: Engine::new(rules),
         filter: Filter::new(ignored, own_files).with_locations(ignored_at),
         max_file_size: args.max_file_size,
+        min_confidence,
     })
 }
 

@@ -45,6 +45,7 @@ pub fn check(engine: Engine) -> Failures {
         engine,
         filter: Filter::default(),
         max_file_size: u64::MAX,
+        min_confidence: None,
     };
     let mut failures = Vec::new();
     let engine = &scanner.engine;

@@ -10,7 +10,8 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 
 use crate::blob::Origin;
-use crate::finding::{Candidate, fingerprint};
+use crate::context;
+use crate::finding::{Candidate, Confidence, fingerprint};
 use crate::placeholder::{has_words, is_placeholder};
 use crate::rules::gitleaks::location_key;
 use crate::rules::{Rule, RuleSet, Tier};
@@ -33,8 +34,8 @@ pub fn inline_allowed(line: &[u8]) -> bool {
 /// The decision for one candidate at one appearance.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Verdict {
-    /// A finding, with its fingerprint.
-    Report(String),
+    /// A finding, with its fingerprint and how sure it is.
+    Report(String, Confidence),
     /// Not a finding at all: an allowlisted path, or outside the lines a change adds.
     Drop,
     /// A finding the user has accepted (inline comment, baseline, ignore file): counted.
@@ -50,6 +51,8 @@ pub struct FilterClass {
     allowed_rules: Vec<u32>,
     /// Paths that an accepted fingerprint or an ignore entry names are judged one by one.
     exact: Option<Box<str>>,
+    /// Tests, docs, examples: the confidence of a finding depends on it.
+    context: context::PathContext,
 }
 
 #[derive(Default)]
@@ -137,6 +140,7 @@ impl Filter {
                 .map(|(i, _)| i as u32)
                 .collect(),
             exact: self.named_paths.contains(path).then(|| path.into()),
+            context: context::of_path(path),
         }
     }
 
@@ -165,7 +169,7 @@ impl Filter {
         if c.inline_allowed || self.ignores_location(commit, path, &rule.id, first) {
             return Verdict::Suppress(fingerprint);
         }
-        Verdict::Report(fingerprint)
+        Verdict::Report(fingerprint, confidence(rule, c, path))
     }
 
     /// Whether the user accepted a finding at this place (gitleaks-style ignore entry).
@@ -178,6 +182,25 @@ impl Filter {
                     self.ignored_at
                         .contains(&location_key(Some(c), path, rule, line))
                 }))
+    }
+}
+
+/// A finding's confidence: the rule's own (its `confidence`, else by tier: vendor high,
+/// analyzer and generic medium), lowered where the context says the literal is likely an
+/// illustration (tests, docs, examples, vendored code, comments): generic and analyzer
+/// findings to low, a vendor format without an offline check to medium. A vendor format that
+/// passed its check stays high anywhere: a real token in a test is still a leak.
+fn confidence(rule: &Rule, c: &Candidate, path: &str) -> Confidence {
+    let base = rule.confidence.unwrap_or(match rule.tier {
+        Tier::Vendor => Confidence::High,
+        Tier::Analyzer | Tier::Generic => Confidence::Medium,
+    });
+    let illustrative = c.in_comment || context::of_path(path).is_illustrative();
+    match (illustrative, rule.tier, rule.check) {
+        (false, _, _) => base,
+        (true, Tier::Vendor, Some(_)) => base,
+        (true, Tier::Vendor, None) => base.min(Confidence::Medium),
+        (true, _, _) => Confidence::Low,
     }
 }
 

@@ -100,6 +100,44 @@ pub struct Candidate {
     pub severity: Option<Severity>,
     /// An inline allow comment on the secret's first or last line.
     pub inline_allowed: bool,
+    /// The secret's line is a comment.
+    pub in_comment: bool,
+}
+
+/// How sure a finding is (SPEC.md): `high` for a distinctive format that passed its offline
+/// check (or a vendor prefix) anywhere; `medium` for structure-aware or strongly contextual
+/// literals in deployable code and config; `low` for the rest, including generic matches in
+/// tests, docs, examples and comments. `--confidence` sets the lowest shown.
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    Default,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    Low,
+    #[default]
+    Medium,
+    High,
+}
+
+impl Confidence {
+    pub fn name(self) -> &'static str {
+        match self {
+            Confidence::Low => "low",
+            Confidence::Medium => "medium",
+            Confidence::High => "high",
+        }
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -114,6 +152,7 @@ pub struct Finding {
     pub entropy: Option<f64>,
     pub commit: Option<Arc<CommitInfo>>,
     pub severity: Severity,
+    pub confidence: Confidence,
     /// The part of the source line around the start of the secret, for the human report.
     pub snippet: Snippet,
 }
@@ -166,6 +205,7 @@ impl Serialize for FindingJson<'_> {
         map.serialize_entry("secret", &f.secret.shown(self.reveal))?;
         map.serialize_entry("fingerprint", &f.fingerprint)?;
         map.serialize_entry("severity", &f.severity)?;
+        map.serialize_entry("confidence", &f.confidence)?;
         if let Some(key_path) = &f.key_path {
             map.serialize_entry("key_path", key_path)?;
         }

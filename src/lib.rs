@@ -12,6 +12,7 @@ pub mod blob;
 pub mod cli;
 mod commands;
 pub mod config;
+pub mod context;
 pub mod diag;
 pub mod emit;
 pub mod engine;

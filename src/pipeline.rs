@@ -17,7 +17,7 @@ use crate::blob::{BlobId, Origin, Skip, is_lfs_pointer, looks_binary, utf16_text
 use crate::diag::{Diag, Diagnostics};
 use crate::engine::EngineClass;
 use crate::filter::{FilterClass, Verdict};
-use crate::finding::{Candidate, Finding, Secret};
+use crate::finding::{Candidate, Confidence, Finding, Secret};
 use crate::progress::Progress;
 use crate::scan::Scanner;
 use crate::source::Sink;
@@ -214,8 +214,8 @@ impl<'s> Pipeline<'s> {
             let (fingerprint, finding) = match self.scanner.filter.judge(rules, c, origin) {
                 Verdict::Drop => continue,
                 Verdict::Suppress(fp) => (fp, None),
-                Verdict::Report(fp) => {
-                    let finding = finding(c, origin, &fp, rules);
+                Verdict::Report(fp, confidence) => {
+                    let finding = finding(c, origin, &fp, confidence, rules);
                     (fp, Some(finding))
                 }
             };
@@ -261,6 +261,7 @@ fn finding(
     c: &Candidate,
     origin: &Origin,
     fingerprint: &str,
+    confidence: Confidence,
     rules: &crate::rules::RuleSet,
 ) -> Finding {
     let rule = &rules.rules[c.rule];
@@ -275,6 +276,7 @@ fn finding(
         entropy: c.entropy,
         commit: origin.commit.clone(),
         severity: c.severity.unwrap_or(rule.severity),
+        confidence,
         snippet: c.snippet.clone(),
     }
 }

@@ -136,6 +136,10 @@ fn outcome(
     start: Instant,
 ) -> Outcome {
     let mut findings = collected.findings;
+    let lowest = (scanner.min_confidence).unwrap_or_default();
+    let before = findings.len();
+    findings.retain(|f| f.confidence >= lowest);
+    let below_confidence = (before - findings.len()) as u64;
     findings.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
     let mut diags = config_diags.take();
@@ -147,6 +151,7 @@ fn outcome(
         commits_scanned: Stats::get(&s.commits),
         findings: findings.len() as u64,
         suppressed: collected.suppressed,
+        below_confidence,
         skipped: Skipped {
             too_large: Stats::get(&s.too_large),
             binary: Stats::get(&s.binary),

@@ -7,6 +7,7 @@
 
 use std::ops::Range;
 
+use crate::context::is_comment_line;
 use crate::diag::Diag;
 use crate::engine::{Engine, EngineClass, Match};
 use crate::filter::{Filter, inline_allowed};
@@ -25,6 +26,8 @@ pub struct Scanner {
     pub engine: Engine,
     pub filter: Filter,
     pub max_file_size: u64,
+    /// `--confidence`, else the config's: findings below it are counted, not shown.
+    pub min_confidence: Option<crate::finding::Confidence>,
 }
 
 impl Scanner {
@@ -98,6 +101,7 @@ impl<'a> Locator<'a> {
     fn candidate(&mut self, m: Match, spans: &[Range<usize>]) -> Candidate {
         let location = self.locate(&m.span);
         let inline_allowed = self.allowed_on(location.line) || self.allowed_on(location.end_line);
+        let in_comment = is_comment_line(self.lines.line_bytes(self.bytes, location.line));
         Candidate {
             rule: m.rule,
             secret: Secret::new(m.secret),
@@ -107,6 +111,7 @@ impl<'a> Locator<'a> {
             entropy: m.entropy,
             severity: m.severity,
             inline_allowed,
+            in_comment,
         }
     }
 

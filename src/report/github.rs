@@ -87,6 +87,7 @@ mod tests {
             entropy: None,
             commit: None,
             severity: Severity::Warning,
+            confidence: Default::default(),
             snippet: Default::default(),
         };
         assert_eq!(

@@ -61,10 +61,11 @@ fn write_finding(
     };
     writeln!(
         out,
-        "{} {level} [{}] {}",
+        "{} {level} [{}] {} ({} confidence)",
         paint.wrap("1", &loc),
         f.rule_id,
-        f.description
+        f.description,
+        f.confidence.name()
     )?;
     if let Some(key_path) = &f.key_path {
         writeln!(out, "    key:    {key_path}")?;

@@ -40,6 +40,8 @@ pub struct Summary {
     pub commits_scanned: u64,
     pub findings: u64,
     pub suppressed: u64,
+    /// Findings below `--confidence`: not shown, not counted for the exit status.
+    pub below_confidence: u64,
     pub skipped: Skipped,
     pub elapsed_ms: u64,
 }

@@ -18,7 +18,7 @@ use serde_sarif::sarif::{
 };
 
 use super::Report;
-use crate::finding::{Finding, Severity};
+use crate::finding::{Confidence, Finding, Severity};
 use crate::rules::Rule;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -130,6 +130,11 @@ fn result(f: &Finding, rule_index: i64) -> SarifResult {
             Severity::Warning => ResultLevel::Warning,
         })
         .message(Message::from(message.as_str()))
+        .rank(match f.confidence {
+            Confidence::High => 90.0,
+            Confidence::Medium => 60.0,
+            Confidence::Low => 30.0,
+        })
         .locations(vec![location(f)])
         .partial_fingerprints(BTreeMap::from([(
             "primaryLocationLineHash".to_string(),
@@ -146,6 +151,8 @@ fn result(f: &Finding, rule_index: i64) -> SarifResult {
 /// Where a git finding came from, and the YAML key path: what a reviewer needs beside the line.
 fn result_properties(f: &Finding) -> BTreeMap<String, Value> {
     let mut map = BTreeMap::new();
+    map.insert("confidence".into(), json!(f.confidence.name()));
+    map.insert("severity".into(), json!(f.severity));
     if let Some(c) = &f.commit {
         map.insert("commit".into(), json!(c.id));
         map.insert("author".into(), json!(c.author));

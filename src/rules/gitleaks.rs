@@ -282,6 +282,7 @@ fn translate_rule(rule: &Table, warnings: &mut Vec<String>) -> Result<Option<Rul
         .collect();
     Ok(Some(RuleSyntax {
         tier: None,
+        confidence: None,
         description: rule
             .get("description")
             .and_then(Value::as_str)

@@ -53,6 +53,8 @@ pub struct Rule {
     pub why: Option<String>,
     pub severity: Severity,
     pub tier: Tier,
+    /// The confidence of its findings before context lowers it; by tier when not set.
+    pub confidence: Option<crate::finding::Confidence>,
     pub keywords: Vec<String>,
     pub entropy: Option<f64>,
     pub secret_group: Option<usize>,
@@ -223,6 +225,7 @@ pub fn compile_rule(syntax: RuleSyntax, source: &str, eager: bool) -> Result<Rul
             .collect(),
         severity: syntax.severity.unwrap_or_default(),
         tier,
+        confidence: syntax.confidence,
         source: source.to_string(),
         pattern,
         id: syntax.id,

@@ -22,6 +22,8 @@ pub enum RuleError {
 pub struct RuleSet {
     pub rules: Vec<Rule>,
     pub allowlist: Allowlist,
+    /// The config's `confidence`: the lowest shown unless `--confidence` says otherwise.
+    pub confidence: Option<crate::finding::Confidence>,
     index: HashMap<String, usize>,
 }
 
@@ -64,6 +66,7 @@ impl RuleSet {
             }
         }
         if let Some((name, file)) = config {
+            set.confidence = file.confidence;
             let disable = file
                 .extend
                 .as_ref()

@@ -16,6 +16,9 @@ pub struct RulesFile {
     pub allowlist: Option<AllowlistSyntax>,
     #[serde(default)]
     pub rules: Vec<RuleSyntax>,
+    /// The lowest confidence reported (`--confidence` overrides it).
+    #[serde(default)]
+    pub confidence: Option<crate::finding::Confidence>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,6 +80,10 @@ pub struct RuleSyntax {
     /// analyzer rules) or `generic`.
     #[serde(default)]
     pub tier: Option<super::Tier>,
+    /// The confidence of the rule's findings before context lowers it (default: `high` for
+    /// vendor rules, `medium` otherwise).
+    #[serde(default)]
+    pub confidence: Option<crate::finding::Confidence>,
     /// An offline check the captured secret must pass (see `rules::offline`).
     #[serde(default)]
     pub check: Option<String>,

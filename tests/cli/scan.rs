@@ -300,3 +300,73 @@ fn broken_yaml_is_a_warning_and_its_secrets_are_still_found() {
         .unwrap();
     assert!(!String::from_utf8_lossy(&quiet.stderr).contains("not valid YAML"));
 }
+
+/// Generic matches in tests, docs and comments are low confidence: hidden by default (and not
+/// counted for the exit status), shown with `--confidence low`. A vendor token is still shown
+/// in a test (a real key there is still a leak): medium without an offline check, high with
+/// one.
+#[test]
+fn confidence_follows_context() {
+    let mut g = Gen::new();
+    let password = format!("Xq7{}", g.alnum(12));
+    let key = g.stripe_live();
+    let tree = Tree::new();
+    tree.write("src/db.py", format!("password = \"{password}\"\n"));
+    tree.write("tests/test_db.py", format!("password = \"{password}\"\n"));
+    tree.write("src/settings.py", format!("# password = \"{password}\"\n"));
+    tree.write("tests/test_pay.py", format!("\nKEY = \"{key}\"\n"));
+
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    let shown: Vec<(String, String, u64, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let (rule, path, line) = (&f["rule_id"], &f["path"], &f["line"]);
+            (
+                rule.as_str().unwrap().to_string(),
+                path.as_str().unwrap().to_string(),
+                line.as_u64().unwrap(),
+                f["confidence"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let c = |r: &str, p: &str, l: u64, conf: &str| (r.into(), p.into(), l, conf.into());
+    assert_eq!(
+        shown,
+        vec![
+            c("generic-password", "src/db.py", 1, "medium"),
+            c("stripe-secret-key", "tests/test_pay.py", 2, "medium"),
+        ]
+    );
+    assert_eq!(report["summary"]["below_confidence"], 2);
+
+    let (code, report, _) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1);
+    let low: Vec<(String, String, u64)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["confidence"] == "low")
+        .map(|f| {
+            let path = f["path"].as_str().unwrap().to_string();
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                path,
+                f["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        low,
+        vec![
+            t("generic-password", "src/settings.py", 1),
+            t("generic-password", "tests/test_db.py", 1),
+        ]
+    );
+
+    let (code, report, _) = tree.json(&["scan", "--confidence", "high"]);
+    assert_eq!((code, report["summary"]["findings"].as_u64()), (0, Some(0)));
+    assert_eq!(report["summary"]["below_confidence"], 4);
+}

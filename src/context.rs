@@ -1,0 +1,130 @@
+//! Where a secret sits, beyond its rule: in a test, in documentation, in an example, in
+//! vendored code, in a comment. A generic `password = "…"` in a test suite is nearly always a
+//! dummy, and in a README nearly always an illustration; a token that passes its checksum is
+//! a leak wherever it is. The filter uses this to set each finding's confidence, never to
+//! drop it: `--confidence low` shows everything.
+
+/// What a path says about the code in it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct PathContext {
+    pub test: bool,
+    pub docs: bool,
+    pub example: bool,
+    pub vendored: bool,
+}
+
+impl PathContext {
+    /// Code whose literals are usually not real credentials.
+    pub fn is_illustrative(self) -> bool {
+        self.test || self.docs || self.example || self.vendored
+    }
+}
+
+const TEST_DIRS: &[&str] = &[
+    "test",
+    "tests",
+    "testing",
+    "__tests__",
+    "spec",
+    "specs",
+    "testdata",
+    "test_data",
+    "fixtures",
+    "fixture",
+    "__fixtures__",
+    "__mocks__",
+    "mocks",
+    "e2e",
+    "testsuite",
+    "t",
+];
+const DOCS_DIRS: &[&str] = &["docs", "doc", "documentation", "man", "site", "website"];
+const DOCS_EXTS: &[&str] = &[
+    "md", "markdown", "rst", "adoc", "asciidoc", "txt", "textile", "org",
+];
+const EXAMPLE_WORDS: &[&str] = &["example", "examples", "sample", "samples", "demo", "demos"];
+const VENDOR_DIRS: &[&str] = &[
+    "vendor",
+    "node_modules",
+    "third_party",
+    "third-party",
+    "bower_components",
+];
+
+pub fn of_path(path: &str) -> PathContext {
+    let lower = path.to_ascii_lowercase();
+    let mut parts: Vec<&str> = lower.split('/').collect();
+    let name = parts.pop().unwrap_or("");
+    let dirs = parts;
+    let stem = name.split('.').next().unwrap_or(name);
+    let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
+    let in_dir = |list: &[&str]| dirs.iter().any(|d| list.contains(d));
+    let test_name = stem.starts_with("test_")
+        || stem.ends_with("_test")
+        || stem.ends_with("_tests")
+        || stem.ends_with("_spec")
+        || stem == "conftest"
+        || name.contains(".test.")
+        || name.contains(".spec.")
+        || name.contains("_test.");
+    PathContext {
+        test: in_dir(TEST_DIRS) || test_name,
+        docs: in_dir(DOCS_DIRS) || DOCS_EXTS.contains(&ext) || stem == "readme" || stem == "notes",
+        example: dirs.iter().chain(std::iter::once(&name)).any(|d| {
+            EXAMPLE_WORDS
+                .iter()
+                .any(|w| d.split(['-', '_', '.']).any(|p| p == *w))
+        }),
+        vendored: in_dir(VENDOR_DIRS),
+    }
+}
+
+/// Whether a line is a comment in the common syntaxes (`#`, `//`, `--`, `;`, `/*`, `*`,
+/// `<!--`, `%`, `REM`): a secret there is commented-out configuration or an illustration.
+pub fn is_comment_line(line: &[u8]) -> bool {
+    let text = line.trim_ascii_start();
+    [
+        &b"#"[..],
+        b"//",
+        b"--",
+        b";",
+        b"/*",
+        b"* ",
+        b"<!--",
+        b"%",
+        b"REM ",
+        b"rem ",
+    ]
+    .iter()
+    .any(|m| text.starts_with(m))
+        && !text.starts_with(b"#!")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_classified() {
+        assert!(of_path("tests/unit/test_db.py").test);
+        assert!(of_path("pkg/db_test.go").test);
+        assert!(of_path("src/app.test.ts").test);
+        assert!(of_path("docs/install.md").docs);
+        assert!(of_path("README.rst").docs);
+        assert!(of_path("charts/app/templates/NOTES.txt").docs);
+        assert!(of_path("examples/basic/values.yaml").example);
+        assert!(of_path("config/settings.sample.py").example);
+        assert!(of_path("vendor/github.com/x/y.go").vendored);
+        let prod = of_path("src/billing/config.py");
+        assert!(!prod.is_illustrative());
+        assert!(!of_path("src/latest/contest.py").test);
+    }
+
+    #[test]
+    fn comments_are_recognised() {
+        assert!(is_comment_line(b"  # password: hunter2"));
+        assert!(is_comment_line(b"// const key = 'x'"));
+        assert!(!is_comment_line(b"#!/bin/sh"));
+        assert!(!is_comment_line(b"password: hunter2 # trailing"));
+    }
+}
