@@ -30,13 +30,22 @@ pub fn mask(text: &str) -> Option<Masked> {
     Some(Masked { text, masks })
 }
 
-/// The byte ranges of every `{{ … }}`; an unclosed one runs to the end of its line.
+/// The byte ranges of every `{{ … }}`; an unclosed one runs to the end of its line. Once a
+/// search for `}}` has failed, no later `{{` can be closed either, so the rest of the text is
+/// never searched again: one pass, however many `{{` are left open.
 fn actions(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut at = 0;
+    let mut unclosed = false;
     while let Some(open) = memchr::memmem::find(&bytes[at..], b"{{").map(|o| at + o) {
-        let end = match memchr::memmem::find(&bytes[open + 2..], b"}}") {
+        let close = if unclosed {
+            None
+        } else {
+            memchr::memmem::find(&bytes[open + 2..], b"}}")
+        };
+        unclosed = close.is_none();
+        let end = match close {
             Some(c) => open + 2 + c + 2,
             None => memchr::memchr(b'\n', &bytes[open..]).map_or(bytes.len(), |n| open + n),
         };

@@ -394,10 +394,10 @@ impl<'a> Walker<'a> {
     where
         'a: 's,
     {
-        let masked = self
-            .masks
-            .iter()
-            .any(|m| m.start < s.span.end && s.span.start < m.end);
+        // Masks are in order and do not overlap: the first one ending after the scalar's start
+        // is the only one that can overlap it.
+        let first = self.masks.partition_point(|m| m.end <= s.span.start);
+        let masked = self.masks.get(first).is_some_and(|m| m.start < s.span.end);
         if masked {
             Cow::Borrowed(&self.text[s.span.clone()])
         } else {
