@@ -142,11 +142,17 @@ pub fn analyze(path: &str, bytes: &[u8]) -> Analysis {
 
 fn dotenv(text: &str, out: &mut Vec<Hit>) {
     for pair in lines::env_pairs(text, 0..text.len()) {
-        push_pair(&pair, rule::DOTENV, out);
+        push_pair(&pair, rule::DOTENV, || bounded(pair.key).into_owned(), out);
     }
 }
 
-fn push_pair(pair: &lines::Pair, literal_rule: &'static str, out: &mut Vec<Hit>) {
+/// Judges a pair read line by line; its key path is rendered only if it is reported.
+fn push_pair(
+    pair: &lines::Pair,
+    literal_rule: &'static str,
+    key_path: impl FnOnce() -> String,
+    out: &mut Vec<Hit>,
+) {
     let Some(j) = judge::judge(pair.key, pair.value) else {
         return;
     };
@@ -160,9 +166,45 @@ fn push_pair(pair: &lines::Pair, literal_rule: &'static str, out: &mut Vec<Hit>)
         rule_id,
         span: pair.span.start + j.range.start..pair.span.start + j.range.end,
         secret: pair.value[j.range].to_string(),
-        key_path: Some(pair.key_path.clone()),
+        key_path: Some(key_path()),
         severity: j.weak.then_some(Severity::Warning),
     });
+}
+
+/// Longest key kept whole in a key path, in bytes. Hostile YAML can use a megabyte as a key;
+/// copied into the key path of every pair beneath it, it would cost gigabytes and fill the
+/// report. Past this a key is cut, marked with `…`.
+const MAX_SEGMENT: usize = 200;
+
+/// A key as it goes into a key path: whole, or its first [`MAX_SEGMENT`] bytes and `…`.
+fn bounded(key: &str) -> Cow<'_, str> {
+    if key.len() <= MAX_SEGMENT {
+        return Cow::Borrowed(key);
+    }
+    let mut cut = MAX_SEGMENT;
+    while !key.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Cow::Owned(format!("{}…", &key[..cut]))
+}
+
+/// Longest key path reported, in bytes: deep paths of long keys keep their start and end.
+const MAX_PATH: usize = 512;
+
+/// A key path cut to [`MAX_PATH`] bytes in its middle, marked with `…`.
+fn clip(path: String) -> String {
+    if path.len() <= MAX_PATH {
+        return path;
+    }
+    let mut head = MAX_PATH / 4;
+    while !path.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = path.len() - (MAX_PATH - head - '…'.len_utf8());
+    while !path.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{}…{}", &path[..head], &path[tail..])
 }
 
 fn yaml_file(path: &str, text: &str, analysis: &mut Analysis) {
@@ -192,14 +234,14 @@ fn yaml_file(path: &str, text: &str, analysis: &mut Analysis) {
 
 /// The fallback for YAML that does not parse.
 fn line_wise(text: &str, range: Range<usize>, out: &mut Vec<Hit>) {
-    for pair in lines::yaml_pairs(text, range) {
+    lines::yaml_pairs(text, range, |pair, path| {
         let rule_id = if pair.env {
             rule::ENV
-        } else if pair.key_path.contains("environment") {
+        } else if path.environment() {
             rule::COMPOSE
         } else {
             rule::LITERAL
         };
-        push_pair(&pair, rule_id, out);
-    }
+        push_pair(pair, rule_id, || path.render(), out);
+    });
 }

@@ -14,7 +14,7 @@ use super::inner::{connection_password, flag_secrets, tokens};
 use super::judge::{Judged, What, judge, judge_secret};
 use super::lines::config_pairs;
 use super::yaml::{Node, Scalar};
-use super::{Hit, rule};
+use super::{Hit, bounded, clip, rule};
 use crate::finding::Severity;
 
 /// Kinds whose content references secrets held elsewhere, or holds them encrypted.
@@ -128,7 +128,7 @@ impl<'a> Walker<'a> {
             if skip {
                 continue;
             }
-            self.path.push(Seg::Key(key.to_string()));
+            self.path.push(Seg::Key(bounded(key).into_owned()));
             if resource == Some("Secret") && matches!(key, "data" | "stringData") {
                 self.secret_data(value, key == "data");
             } else {
@@ -338,7 +338,7 @@ impl<'a> Walker<'a> {
             if plainly_not_secret(key) {
                 continue;
             }
-            self.path.push(Seg::Key(key.to_string()));
+            self.path.push(Seg::Key(bounded(key).into_owned()));
             let text = self.value_text(s).into_owned();
             let judged = if base64 {
                 judge_base64(key, &text)
@@ -358,7 +358,7 @@ impl<'a> Walker<'a> {
         for pair in config_pairs(text, s.span.clone()) {
             if let Some(j) = judge(pair.key, pair.value) {
                 let span = pair.span.start + j.range.start..pair.span.start + j.range.end;
-                let path = format!("{}.{}", self.key_path(), pair.key);
+                let path = clip(format!("{}.{}", self.key_path(), bounded(pair.key)));
                 let rule = rule_for(j.what, rule::EMBEDDED);
                 self.push(rule, span, &pair.value[j.range.clone()], path, j.weak);
             }
@@ -437,7 +437,7 @@ impl<'a> Walker<'a> {
                 Seg::Key(k) => out.push_str(&format!("[{k:?}]")),
             }
         }
-        out
+        clip(out)
     }
 }
 
