@@ -7,6 +7,7 @@
 
 mod classify;
 mod inner;
+mod json;
 mod judge;
 mod lines;
 mod scripts;
@@ -219,7 +220,17 @@ fn yaml_file(path: &str, text: &str, analysis: &mut Analysis) {
         kustomization: name.starts_with("kustomization."),
     };
     let mut walker = walk::Walker::new(text, masks, facts);
-    let result = yaml::parse(&parse_text, |doc| walker.document(&doc));
+    let result = match structure(&parse_text) {
+        Ok(root) => {
+            walker.document(&root);
+            Ok(())
+        }
+        Err(json::NotRead::TooBig(message)) => Err(yaml::Failure {
+            doc_start: 0,
+            message,
+        }),
+        Err(json::NotRead::NotJson) => yaml::parse(&parse_text, |doc| walker.document(&doc)),
+    };
     analysis.hits.append(&mut walker.hits);
     analysis.cleared.append(&mut walker.cleared);
     if let Err(failure) = result {
@@ -230,6 +241,15 @@ fn yaml_file(path: &str, text: &str, analysis: &mut Analysis) {
         ));
         line_wise(text, failure.doc_start..text.len(), &mut analysis.hits);
     }
+}
+
+/// The tree of a text that is JSON, read without the YAML scanner's buffering (see
+/// [`json`]); `NotJson` for anything else.
+fn structure(text: &str) -> Result<yaml::Node, json::NotRead> {
+    if !json::looks_like_json(text) {
+        return Err(json::NotRead::NotJson);
+    }
+    json::parse(text)
 }
 
 /// The fallback for YAML that does not parse.
