@@ -10,6 +10,8 @@ mod inner;
 mod json;
 mod judge;
 mod lines;
+#[cfg(test)]
+mod proptests;
 mod scripts;
 mod template;
 mod walk;
