@@ -9,6 +9,16 @@ use proptest::test_runner::Config;
 
 use super::{MAX_PATH, analyze, template};
 
+/// `n` cases from proptest's fixed seed. Failures are not written to a
+/// `proptest-regressions` folder: a case worth keeping becomes a named test.
+fn cases(n: u32) -> Config {
+    Config {
+        cases: n,
+        failure_persistence: None,
+        ..Config::default()
+    }
+}
+
 /// Pieces hostile and ordinary YAML, JSON, templates and `.env` files are made of.
 const PIECES: &[&str] = &[
     "\n",
@@ -241,7 +251,7 @@ fn templates() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(Config::with_cases(256))]
+    #![proptest_config(cases(256))]
 
     #[test]
     fn analysis_is_bounded((name, text) in inputs()) {
@@ -255,7 +265,7 @@ proptest! {
 }
 
 proptest! {
-    #![proptest_config(Config::with_cases(20_000))]
+    #![proptest_config(cases(20_000))]
 
     #[test]
     #[ignore = "long run of analysis_is_bounded"]
