@@ -231,7 +231,7 @@ fn yaml_file(path: &str, text: &str, analysis: &mut Analysis) {
             doc_start: 0,
             message,
         }),
-        Err(json::NotRead::NotJson) => yaml::parse(&parse_text, |doc| walker.document(&doc)),
+        Err(json::NotRead::NotJson) => yaml::parse(&parse_text, text, |doc| walker.document(&doc)),
     };
     analysis.hits.append(&mut walker.hits);
     analysis.cleared.append(&mut walker.cleared);

@@ -216,11 +216,13 @@ fn check_analysis(name: &str, text: &str) -> Result<(), TestCaseError> {
     );
     for hit in &analysis.hits {
         prop_assert!(hit.span.start <= hit.span.end && hit.span.end <= text.len());
+        prop_assert!(text.is_char_boundary(hit.span.start) && text.is_char_boundary(hit.span.end));
         let path = hit.key_path.as_deref().unwrap_or("");
         prop_assert!(path.len() <= MAX_PATH, "key path of {} bytes", path.len());
     }
     for range in &analysis.cleared {
         prop_assert!(range.start <= range.end && range.end <= text.len());
+        prop_assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
     }
     Ok(())
 }
@@ -233,6 +235,17 @@ fn check_mask(text: &str) -> Result<(), TestCaseError> {
     prop_assert_eq!(masked.text.len(), text.len());
     for (a, b) in masked.text.bytes().zip(text.bytes()) {
         prop_assert_eq!(a == b'\n', b == b'\n');
+    }
+    // Characters stay where they were, except on lines blanked whole.
+    for line in masked.text.split_inclusive('\n').scan(0, |at, l| {
+        *at += l.len();
+        Some(*at - l.len()..*at)
+    }) {
+        if !masked.text[line.clone()].trim().is_empty() {
+            for i in line {
+                prop_assert_eq!(masked.text.is_char_boundary(i), text.is_char_boundary(i));
+            }
+        }
     }
     let mut last = 0;
     for m in &masked.masks {
@@ -307,4 +320,16 @@ fn hostile_shapes_stay_bounded() {
     );
     let open = "- {{ x\n".repeat(100_000);
     assert!(check_mask(&open).is_ok());
+}
+
+/// Found by the long run: a template whose masked actions held multi-byte characters gave
+/// scalar spans inside a character of the template (the mask replaced bytes, not characters),
+/// and the walker panicked slicing the template there.
+#[test]
+fn masked_multibyte_characters_do_not_split_spans() {
+    let text = "{{- if .Values.enabled }}\napiVersion: v1\nkind: Co{{- if .Values.x }}!!str --set db.password=,\n!!str {{ .Values.pw | quote }}}}aaaA-aa_0apiVersion: v1}}\nkind: SecretsecretGenerator\u{10740}\u{2090}\u{13f8}\u{11fc0}a\u{105c0}A a{{- if .Values.x }}\rpassword  \": {{- if .Values.x }}nfigMap\ndata:\n  password: {{ .Values.pw | default \"Xq7vL2pwZ9\"---\n\u{10a50} \u{10ac0}a \u{16a0} }}\n  app.properties: |\n    spring.datasource.password=Qm4tZ8wk\n{{- end }}\n";
+    assert!(check_analysis("values.example.yaml", text).is_ok());
+    let text = "a: {{ \"é\" }}\nb: x{{ ¥\nc: {{ 𐀀 }}: d\n";
+    assert!(check_analysis("values.yaml", text).is_ok());
+    assert!(check_mask(text).is_ok());
 }

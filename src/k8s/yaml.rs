@@ -73,6 +73,8 @@ enum Frame {
 /// walked once in all, not once per scalar.
 pub struct Lines<'a> {
     text: &'a str,
+    /// The text the offsets are into: the template itself where `text` is its masked copy.
+    source: &'a str,
     starts: Vec<usize>,
     /// The last answer: (line index, character column, byte offset).
     cursor: Cell<(usize, usize, usize)>,
@@ -80,10 +82,16 @@ pub struct Lines<'a> {
 
 impl<'a> Lines<'a> {
     pub fn new(text: &'a str) -> Lines<'a> {
+        Lines::of_masked(text, text)
+    }
+
+    /// Lines of a masked template (`text`, of the same length as `source`).
+    pub fn of_masked(text: &'a str, source: &'a str) -> Lines<'a> {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Lines {
             text,
+            source,
             starts,
             cursor: Cell::new((0, 0, 0)),
         }
@@ -126,8 +134,10 @@ fn advance(text: &str, from: usize, chars: usize) -> usize {
 pub const LOOKAHEAD: usize = 1 << 20;
 
 /// Parses every document, handing each finished one to `on_doc` with its start offset.
-pub fn parse(text: &str, mut on_doc: impl FnMut(Node)) -> Result<(), Failure> {
-    let lines = Lines::new(text);
+/// `source` is the text the spans are into: `text` itself, or the template that `text` is the
+/// masked copy of.
+pub fn parse(text: &str, source: &str, mut on_doc: impl FnMut(Node)) -> Result<(), Failure> {
+    let lines = Lines::of_masked(text, source);
     let limit = Cell::new(end_of_window(text, 0));
     let cut = Cell::new(false);
     let mut parser = Parser::new(Window::new(text, &limit, &cut));
@@ -403,6 +413,14 @@ fn scalar(value: &str, style: ScalarStyle, span: Span, lines: &Lines) -> Node {
         }
         _ => {}
     }
+    // A masked template keeps its characters where they were, except on lines blanked whole
+    // (see `template`): a position there may fall inside a character of the template.
+    while !lines.source.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !lines.source.is_char_boundary(end) {
+        end += 1;
+    }
     Node::Scalar(Scalar {
         value: value.to_string(),
         span: start..end,
@@ -435,7 +453,7 @@ mod tests {
 
     fn docs(text: &str) -> Vec<Node> {
         let mut out = Vec::new();
-        parse(text, |n| out.push(n)).unwrap();
+        parse(text, text, |n| out.push(n)).unwrap();
         out
     }
 
@@ -492,9 +510,9 @@ mod tests {
         let text = "a: &x [1, 2]\nb: *x\n";
         assert!(matches!(docs(text)[0].get("b"), Some(Node::Other)));
         let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
-        let _ = parse(&deep, |_| {});
+        let _ = parse(&deep, &deep, |_| {});
         let deep_block: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
-        let _ = parse(&deep_block, |_| {});
+        let _ = parse(&deep_block, &deep_block, |_| {});
     }
 
     #[test]
