@@ -81,12 +81,9 @@ pub struct Lines<'a> {
 }
 
 impl<'a> Lines<'a> {
-    pub fn new(text: &'a str) -> Lines<'a> {
-        Lines::of_masked(text, text)
-    }
-
-    /// Lines of a masked template (`text`, of the same length as `source`).
-    pub fn of_masked(text: &'a str, source: &'a str) -> Lines<'a> {
+    /// Lines of `text`, whose offsets are into `source`: `text` itself, or the template it is
+    /// the masked copy of (of the same length).
+    pub fn new(text: &'a str, source: &'a str) -> Lines<'a> {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Lines {
@@ -137,7 +134,7 @@ pub const LOOKAHEAD: usize = 1 << 20;
 /// `source` is the text the spans are into: `text` itself, or the template that `text` is the
 /// masked copy of.
 pub fn parse(text: &str, source: &str, mut on_doc: impl FnMut(Node)) -> Result<(), Failure> {
-    let lines = Lines::of_masked(text, source);
+    let lines = Lines::new(text, source);
     let limit = Cell::new(end_of_window(text, 0));
     let cut = Cell::new(false);
     let mut parser = Parser::new(Window::new(text, &limit, &cut));
@@ -488,7 +485,7 @@ mod tests {
                 .nth(col)
                 .map_or(text.len(), |(i, _)| start + i)
         };
-        let lines = Lines::new(text);
+        let lines = Lines::new(text, text);
         let asks = [
             (1, 0),
             (1, 5),
