@@ -463,4 +463,102 @@ mod tests {
             .collect();
         assert_eq!(url, escaped);
     }
+
+    mod properties {
+        //! Hostile bytes never panic the decoder, and what it returns stays inside its bounds:
+        //! spans within the input, decoded text no longer than its run, the budget respected.
+        //! The `long_` variant runs the same property on many more cases (`--ignored`).
+
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngSeed};
+
+        /// `n` cases from a fixed seed (another with `PROPTEST_RNG_SEED=<u64>`). Failures are not
+        /// written to a `proptest-regressions` folder: a case worth keeping becomes a named test.
+        fn cases(n: u32) -> Config {
+            let config = Config::default();
+            let rng_seed = match config.rng_seed {
+                RngSeed::Random => RngSeed::Fixed(0x1eac_4041),
+                chosen => chosen,
+            };
+            Config {
+                cases: n,
+                rng_seed,
+                failure_persistence: None,
+                ..config
+            }
+        }
+
+        use super::super::*;
+
+        /// Runs of each encoding (of text and of binary), `%` escapes, `data:` prefixes,
+        /// padding and separators, in any order.
+        fn blob() -> impl Strategy<Value = Vec<u8>> {
+            let piece = prop_oneof![
+                "[ -~]{0,80}".prop_map(|t| STANDARD.encode(t).into_bytes()),
+                "[ -~]{0,80}".prop_map(|t| URL_SAFE.encode(t).trim_end_matches('=').into()),
+                prop::collection::vec(any::<u8>(), 0..120).prop_map(|b| STANDARD.encode(b).into()),
+                "[ -~]{0,60}".prop_map(|t| hex::encode(t).into_bytes()),
+                "[a-z%0-9A-F+=&]{0,80}".prop_map(String::into_bytes),
+                prop::sample::select(vec![
+                    "data:image/png;base64,",
+                    "data:text/plain;base64,",
+                    "=",
+                    "==",
+                    "%",
+                    "%4",
+                    "%zz",
+                    " ",
+                    "\n",
+                    "\"",
+                    "-",
+                    "_",
+                    "/",
+                    "+",
+                ])
+                .prop_map(|s| s.as_bytes().to_vec()),
+                prop::collection::vec(any::<u8>(), 0..40),
+            ];
+            prop::collection::vec(piece, 0..40).prop_map(|p| p.concat())
+        }
+
+        fn check(bytes: &[u8], budget: usize) -> Result<(), TestCaseError> {
+            let found = decode_all(bytes, &mut Budget(budget));
+            let mut total = 0;
+            for d in &found {
+                prop_assert!(d.span.start < d.span.end && d.span.end <= bytes.len());
+                prop_assert!(
+                    d.text.len() <= d.span.len(),
+                    "{} from {:?}",
+                    d.text.len(),
+                    d.span
+                );
+                prop_assert!(is_text(&d.text));
+                total += d.text.len();
+            }
+            prop_assert!(total <= budget);
+            prop_assert!(found.len() <= bytes.len() / MIN_URL * 3);
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(cases(256))]
+
+            #[test]
+            fn decoding_is_bounded(bytes in blob(), budget in 0..4096usize) {
+                check(&bytes, budget)?;
+                check(&bytes, Budget::PER_BLOB)?;
+            }
+        }
+
+        proptest! {
+            #![proptest_config(cases(20_000))]
+
+            #[test]
+            #[ignore = "long run of decoding_is_bounded"]
+            fn long_decoding_is_bounded(bytes in blob(), budget in 0..4096usize) {
+                check(&bytes, budget)?;
+                check(&bytes, Budget::PER_BLOB)?;
+            }
+        }
+    }
 }

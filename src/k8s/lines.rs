@@ -13,16 +13,67 @@ pub struct Pair<'a> {
     pub value: &'a str,
     /// Bytes of the value (inside quotes) in the whole text.
     pub span: Range<usize>,
-    pub key_path: String,
     /// Paired from `- name: KEY` and a following `value:`.
     pub env: bool,
 }
 
+/// One open key (or list item) above the current line. Each frame holds its own segment, cut
+/// to a bounded length, so a pair's path is shared with its parent's, never copied; it is
+/// rendered only for a pair that is reported.
 struct Frame {
     indent: usize,
     seg: String,
     item: bool,
     items: usize,
+    /// This frame or one above it is an `environment` key (a compose file's).
+    environment: bool,
+}
+
+/// The path of a pair from the line-wise reader: the open frames and the pair's own key.
+pub struct KeyPath<'s> {
+    frames: &'s [Frame],
+    key: Option<&'s str>,
+}
+
+/// Frames rendered at each end of a deeper path (indentation alone can nest thousands deep).
+const HEAD_FRAMES: usize = 8;
+const TAIL_FRAMES: usize = 24;
+
+impl KeyPath<'_> {
+    /// Whether the path passes through an `environment` key.
+    pub fn environment(&self) -> bool {
+        self.frames.last().is_some_and(|f| f.environment)
+            || self.key.is_some_and(|k| k.contains("environment"))
+    }
+
+    /// The dotted path, bounded (see [`super::clip`]).
+    pub fn render(&self) -> String {
+        let frames = self.frames;
+        let cut = frames.len() > HEAD_FRAMES + TAIL_FRAMES;
+        let (head, tail) = if cut {
+            (
+                &frames[..HEAD_FRAMES],
+                &frames[frames.len() - TAIL_FRAMES..],
+            )
+        } else {
+            (frames, &frames[..0])
+        };
+        let key = self.key.map(super::bounded);
+        let segs = head
+            .iter()
+            .map(|f| f.seg.as_str())
+            .chain(cut.then_some("…"))
+            .chain(tail.iter().map(|f| f.seg.as_str()))
+            .chain(key.as_deref());
+        let mut out = String::new();
+        for seg in segs {
+            if !seg.starts_with('[') && !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(seg);
+        }
+        super::clip(out)
+    }
 }
 
 /// Lines of `text[range]` with their byte offsets.
@@ -35,9 +86,12 @@ fn lines(text: &str, range: Range<usize>) -> impl Iterator<Item = (usize, &str)>
     })
 }
 
-/// YAML-ish pairs, with key paths from indentation.
-pub fn yaml_pairs(text: &str, range: Range<usize>) -> Vec<Pair<'_>> {
-    let mut out = Vec::new();
+/// YAML-ish pairs, each handed to `each` with its key path (from indentation) as it is read.
+pub fn yaml_pairs<'a>(
+    text: &'a str,
+    range: Range<usize>,
+    mut each: impl FnMut(&Pair<'a>, &KeyPath),
+) {
     let mut stack: Vec<Frame> = Vec::new();
     let mut pending: Option<(usize, &str)> = None;
     for (start, line) in lines(text, range) {
@@ -56,11 +110,14 @@ pub fn yaml_pairs(text: &str, range: Range<usize>) -> Vec<Pair<'_>> {
             indent += 2 + (item.len() - item.trim_start().len());
             rest = item.trim_start();
             if rest.starts_with('{') {
-                flow_entry(start + (line.len() - rest.len()), rest, &stack, &mut out);
+                let at = start + (line.len() - rest.len());
+                if let Some(pair) = flow_entry(at, rest) {
+                    each(&pair, &at_key(&stack, Some("value")));
+                }
                 continue;
             }
-            if let Some(pair) = list_env(rest, start + line.len() - rest.len(), &stack) {
-                out.push(pair);
+            if let Some(pair) = list_env(rest, start + line.len() - rest.len()) {
+                each(&pair, &at_key(&stack, None));
                 continue;
             }
         }
@@ -70,34 +127,39 @@ pub fn yaml_pairs(text: &str, range: Range<usize>) -> Vec<Pair<'_>> {
         while stack.last().is_some_and(|f| f.indent >= indent) {
             stack.pop();
         }
-        let key_path = path(&stack, Some(key));
         let value_start = start + line.len() - rest.len() + offset;
         if value.is_empty() {
+            let environment =
+                stack.last().is_some_and(|f| f.environment) || key.contains("environment");
             stack.push(Frame {
                 indent,
-                seg: key.to_string(),
+                seg: super::bounded(key).into_owned(),
                 item: false,
                 items: 0,
+                environment,
             });
             continue;
         }
         let env = key == "value" && pending.is_some_and(|(i, _)| i == indent);
-        let (key, key_path) = match (env, pending) {
-            (true, Some((_, name))) => (name, key_path),
-            _ => (key, key_path),
+        let judged_key = match (env, pending) {
+            (true, Some((_, name))) => name,
+            _ => key,
         };
         if key == "name" && !env {
             pending = Some((indent, value));
         }
-        out.push(Pair {
-            key,
+        let pair = Pair {
+            key: judged_key,
             value,
             span: value_start..value_start + value.len(),
-            key_path,
             env,
-        });
+        };
+        each(&pair, &at_key(&stack, Some(key)));
     }
-    out
+}
+
+fn at_key<'s>(stack: &'s [Frame], key: Option<&'s str>) -> KeyPath<'s> {
+    KeyPath { frames: stack, key }
 }
 
 fn open_item(stack: &mut Vec<Frame>, indent: usize) {
@@ -111,27 +173,18 @@ fn open_item(stack: &mut Vec<Frame>, indent: usize) {
         f.items += 1;
         f.items - 1
     });
+    let environment = stack.last().is_some_and(|f| f.environment);
     stack.push(Frame {
         indent,
         seg: format!("[{n}]"),
         item: true,
         items: 0,
+        environment,
     });
 }
 
-fn path(stack: &[Frame], key: Option<&str>) -> String {
-    let mut out = String::new();
-    for seg in stack.iter().map(|f| f.seg.as_str()).chain(key) {
-        if !seg.starts_with('[') && !out.is_empty() {
-            out.push('.');
-        }
-        out.push_str(seg);
-    }
-    out
-}
-
 /// `- {name: X, value: Y}` on one line.
-fn flow_entry<'a>(at: usize, rest: &'a str, stack: &[Frame], out: &mut Vec<Pair<'a>>) {
+fn flow_entry(at: usize, rest: &str) -> Option<Pair<'_>> {
     let inner = rest.trim_start_matches('{');
     let inner_at = at + (rest.len() - inner.len());
     let mut name = None;
@@ -151,20 +204,17 @@ fn flow_entry<'a>(at: usize, rest: &'a str, stack: &[Frame], out: &mut Vec<Pair<
         }
         offset += part.len() + 1;
     }
-    if let (Some(key), Some((value, span))) = (name, value) {
-        let key_path = path(stack, Some("value"));
-        out.push(Pair {
-            key,
-            value,
-            span,
-            key_path,
-            env: true,
-        });
-    }
+    let (key, (value, span)) = (name?, value?);
+    Some(Pair {
+        key,
+        value,
+        span,
+        env: true,
+    })
 }
 
 /// `- KEY=value` (a compose `environment:` list entry), quoted or not.
-fn list_env<'a>(rest: &'a str, at: usize, stack: &[Frame]) -> Option<Pair<'a>> {
+fn list_env(rest: &str, at: usize) -> Option<Pair<'_>> {
     let quote = usize::from(rest.starts_with(['"', '\'']));
     let inner = rest[quote..].trim_end_matches(['"', '\'']);
     let (key, value, offset) = key_value(inner, b'=')?;
@@ -172,12 +222,10 @@ fn list_env<'a>(rest: &'a str, at: usize, stack: &[Frame]) -> Option<Pair<'a>> {
         return None;
     }
     let start = at + quote + offset;
-    let key_path = path(stack, None);
     Some(Pair {
         key,
         value,
         span: start..start + value.len(),
-        key_path,
         env: false,
     })
 }
@@ -263,7 +311,6 @@ fn flat_pairs<'a>(
                 key,
                 value,
                 span: begin..begin + value.len(),
-                key_path: key.to_string(),
                 env: false,
             });
         }
@@ -275,13 +322,21 @@ fn flat_pairs<'a>(
 mod tests {
     use super::*;
 
+    fn read(text: &str) -> Vec<(Pair<'_>, String)> {
+        let mut out = Vec::new();
+        yaml_pairs(text, 0..text.len(), |p, path| {
+            out.push((p.clone(), path.render()))
+        });
+        out
+    }
+
     #[test]
     fn yaml_paths_and_env_entries() {
         let text = "spec:\n  env:\n    - name: DB_PASSWORD\n      value: \"pw1\"\n    - name: B\n      value: x # c\nauth:\n  password: pw2\n";
-        let pairs = yaml_pairs(text, 0..text.len());
+        let pairs = read(text);
         let got: Vec<_> = pairs
             .iter()
-            .map(|p| (p.key, p.value, p.key_path.as_str(), p.env))
+            .map(|(p, path)| (p.key, p.value, path.as_str(), p.env))
             .collect();
         assert_eq!(
             got,
@@ -293,20 +348,46 @@ mod tests {
                 ("password", "pw2", "auth.password", false),
             ]
         );
-        assert_eq!(&text[pairs[1].span.clone()], "pw1");
+        assert_eq!(&text[pairs[1].0.span.clone()], "pw1");
+    }
+
+    #[test]
+    fn long_keys_and_deep_nesting_give_bounded_paths() {
+        let long = "k".repeat(1_000_000);
+        let text = format!("{long}:\n  a: b\n  c: d\n");
+        let pairs = read(&text);
+        assert_eq!(pairs.len(), 2);
+        assert!(pairs.iter().all(|(_, path)| path.len() <= 512));
+        assert!(pairs[0].1.ends_with("k….a"), "{}", pairs[0].1);
+        let deep: String = (0..300)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        let text = format!("{deep}{}password: x\n", " ".repeat(300));
+        let pairs = read(&text);
+        assert_eq!(pairs.len(), 1);
+        assert!(pairs[0].1.starts_with("k0.k1."), "{}", pairs[0].1);
+        assert!(pairs[0].1.ends_with(".k299.password"), "{}", pairs[0].1);
     }
 
     #[test]
     fn flow_env_and_compose_list() {
         let text = "env:\n  - {name: API_TOKEN, value: tk1}\nenvironment:\n  - DB_PASS=pw3\n";
-        let pairs = yaml_pairs(text, 0..text.len());
+        let pairs = read(text);
         assert_eq!(
-            (pairs[0].key, &text[pairs[0].span.clone()]),
-            ("API_TOKEN", "tk1")
+            (
+                pairs[0].0.key,
+                &text[pairs[0].0.span.clone()],
+                pairs[0].1.as_str()
+            ),
+            ("API_TOKEN", "tk1", "env[0].value")
         );
         assert_eq!(
-            (pairs[1].key, &text[pairs[1].span.clone()]),
-            ("DB_PASS", "pw3")
+            (
+                pairs[1].0.key,
+                &text[pairs[1].0.span.clone()],
+                pairs[1].1.as_str()
+            ),
+            ("DB_PASS", "pw3", "environment[0]")
         );
     }
 

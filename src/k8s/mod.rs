@@ -7,8 +7,11 @@
 
 mod classify;
 mod inner;
+mod json;
 mod judge;
 mod lines;
+#[cfg(test)]
+mod proptests;
 mod scripts;
 mod template;
 mod walk;
@@ -174,11 +177,17 @@ pub fn analyze_as(profile: Profile, path: &str, bytes: &[u8]) -> Analysis {
 
 fn dotenv(text: &str, out: &mut Vec<Hit>) {
     for pair in lines::env_pairs(text, 0..text.len()) {
-        push_pair(&pair, rule::DOTENV, out);
+        push_pair(&pair, rule::DOTENV, || bounded(pair.key).into_owned(), out);
     }
 }
 
-fn push_pair(pair: &lines::Pair, literal_rule: &'static str, out: &mut Vec<Hit>) {
+/// Judges a pair read line by line; its key path is rendered only if it is reported.
+fn push_pair(
+    pair: &lines::Pair,
+    literal_rule: &'static str,
+    key_path: impl FnOnce() -> String,
+    out: &mut Vec<Hit>,
+) {
     let Some(j) = judge::judge(pair.key, pair.value) else {
         return;
     };
@@ -192,9 +201,45 @@ fn push_pair(pair: &lines::Pair, literal_rule: &'static str, out: &mut Vec<Hit>)
         rule_id,
         span: pair.span.start + j.range.start..pair.span.start + j.range.end,
         secret: pair.value[j.range].to_string(),
-        key_path: Some(pair.key_path.clone()),
+        key_path: Some(key_path()),
         severity: j.weak.then_some(Severity::Warning),
     });
+}
+
+/// Longest key kept whole in a key path, in bytes. Hostile YAML can use a megabyte as a key;
+/// copied into the key path of every pair beneath it, it would cost gigabytes and fill the
+/// report. Past this a key is cut, marked with `…`.
+const MAX_SEGMENT: usize = 200;
+
+/// A key as it goes into a key path: whole, or its first [`MAX_SEGMENT`] bytes and `…`.
+fn bounded(key: &str) -> Cow<'_, str> {
+    if key.len() <= MAX_SEGMENT {
+        return Cow::Borrowed(key);
+    }
+    let mut cut = MAX_SEGMENT;
+    while !key.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Cow::Owned(format!("{}…", &key[..cut]))
+}
+
+/// Longest key path reported, in bytes: deep paths of long keys keep their start and end.
+const MAX_PATH: usize = 512;
+
+/// A key path cut to [`MAX_PATH`] bytes in its middle, marked with `…`.
+fn clip(path: String) -> String {
+    if path.len() <= MAX_PATH {
+        return path;
+    }
+    let mut head = MAX_PATH / 4;
+    while !path.is_char_boundary(head) {
+        head -= 1;
+    }
+    let mut tail = path.len() - (MAX_PATH - head - '…'.len_utf8());
+    while !path.is_char_boundary(tail) {
+        tail += 1;
+    }
+    format!("{}…{}", &path[..head], &path[tail..])
 }
 
 fn yaml_file(path: &str, facts: walk::FileFacts, text: &str, analysis: &mut Analysis) {
@@ -204,7 +249,17 @@ fn yaml_file(path: &str, facts: walk::FileFacts, text: &str, analysis: &mut Anal
         None => (Cow::Borrowed(text), &[]),
     };
     let mut walker = walk::Walker::new(text, masks, facts);
-    let result = yaml::parse(&parse_text, |doc| walker.document(&doc));
+    let result = match structure(&parse_text) {
+        Ok(root) => {
+            walker.document(&root);
+            Ok(())
+        }
+        Err(json::NotRead::TooBig(message)) => Err(yaml::Failure {
+            doc_start: 0,
+            message,
+        }),
+        Err(json::NotRead::NotJson) => yaml::parse(&parse_text, text, |doc| walker.document(&doc)),
+    };
     analysis.hits.append(&mut walker.hits);
     analysis.cleared.append(&mut walker.cleared);
     if let Err(failure) = result {
@@ -217,18 +272,27 @@ fn yaml_file(path: &str, facts: walk::FileFacts, text: &str, analysis: &mut Anal
     }
 }
 
+/// The tree of a text that is JSON, read without the YAML scanner's buffering (see
+/// [`json`]); `NotJson` for anything else.
+fn structure(text: &str) -> Result<yaml::Node, json::NotRead> {
+    if !json::looks_like_json(text) {
+        return Err(json::NotRead::NotJson);
+    }
+    json::parse(text)
+}
+
 /// The fallback for YAML that does not parse.
 fn line_wise(text: &str, range: Range<usize>, out: &mut Vec<Hit>) {
-    for pair in lines::yaml_pairs(text, range) {
+    lines::yaml_pairs(text, range, |pair, path| {
         let rule_id = if pair.env {
             rule::ENV
-        } else if pair.key_path.contains("environment") {
+        } else if path.environment() {
             rule::COMPOSE
         } else {
             rule::LITERAL
         };
-        push_pair(&pair, rule_id, out);
-    }
+        push_pair(pair, rule_id, || path.render(), out);
+    });
 }
 
 /// Helm templates and helpers: expected not to parse as YAML, so their line-wise reading is

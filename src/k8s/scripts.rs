@@ -8,7 +8,7 @@ use std::ops::Range;
 use super::classify::{KeyClass, key_class, looks_like_name, plainly_not_secret};
 use super::inner::{flag_secrets, tokens};
 use super::judge::{judge, judge_secret};
-use super::{Hit, rule};
+use super::{Hit, bounded, rule};
 use crate::finding::Severity;
 
 const SET_FLAGS: &[&str] = &["--set-string", "--set", "--helm-set-string", "--helm-set"];
@@ -140,7 +140,7 @@ fn hit(
         rule_id,
         span,
         secret: secret.to_string(),
-        key_path: Some(key_path),
+        key_path: Some(bounded(&key_path).into_owned()),
         severity: weak.then_some(Severity::Warning),
     }
 }

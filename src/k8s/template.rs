@@ -17,26 +17,49 @@ pub struct Masked {
 pub fn mask(text: &str) -> Option<Masked> {
     memchr::memmem::find(text.as_bytes(), b"{{")?;
     let masks = actions(text);
-    let mut bytes = text.as_bytes().to_vec();
+    let mut masked = String::with_capacity(text.len());
+    let mut last = 0;
     for m in &masks {
-        for b in &mut bytes[m.clone()] {
-            if *b != b'\n' {
-                *b = b'_';
-            }
-        }
+        masked.push_str(&text[last..m.start]);
+        masked.extend(text[m.clone()].chars().map(filler));
+        last = m.end;
     }
+    masked.push_str(&text[last..]);
+    let mut bytes = masked.into_bytes();
     blank_action_lines(&mut bytes, text.as_bytes(), &masks);
     let text = String::from_utf8(bytes).ok()?;
     Some(Masked { text, masks })
 }
 
-/// The byte ranges of every `{{ … }}`; an unclosed one runs to the end of its line.
+/// What a character of an action becomes: a letter of the same length in UTF-8 (`_` for
+/// ASCII), so the masked text has its characters where the template has its own, and the
+/// parser's character columns give byte offsets that are character boundaries of both.
+fn filler(c: char) -> char {
+    match c.len_utf8() {
+        _ if c == '\n' => '\n',
+        1 => '_',
+        2 => 'é',
+        3 => '一',
+        _ => '𐀀',
+    }
+}
+
+/// The byte ranges of every `{{ … }}`; an unclosed one runs to the end of its line. Once a
+/// search for `}}` has failed, no later `{{` can be closed either, so the rest of the text is
+/// never searched again: one pass, however many `{{` are left open.
 fn actions(text: &str) -> Vec<Range<usize>> {
     let bytes = text.as_bytes();
     let mut out = Vec::new();
     let mut at = 0;
+    let mut unclosed = false;
     while let Some(open) = memchr::memmem::find(&bytes[at..], b"{{").map(|o| at + o) {
-        let end = match memchr::memmem::find(&bytes[open + 2..], b"}}") {
+        let close = if unclosed {
+            None
+        } else {
+            memchr::memmem::find(&bytes[open + 2..], b"}}")
+        };
+        unclosed = close.is_none();
+        let end = match close {
             Some(c) => open + 2 + c + 2,
             None => memchr::memchr(b'\n', &bytes[open..]).map_or(bytes.len(), |n| open + n),
         };

@@ -14,7 +14,7 @@ use super::inner::{connection_password, flag_secrets, tokens};
 use super::judge::{Judged, What, judge, judge_secret};
 use super::lines::config_pairs;
 use super::yaml::{Node, Scalar};
-use super::{Hit, rule};
+use super::{Hit, bounded, clip, rule};
 use crate::finding::Severity;
 
 /// Kinds whose content references secrets held elsewhere, or holds them encrypted.
@@ -129,7 +129,7 @@ impl<'a> Walker<'a> {
             if skip {
                 continue;
             }
-            self.path.push(Seg::Key(key.to_string()));
+            self.path.push(Seg::Key(bounded(key).into_owned()));
             if resource == Some("Secret") && matches!(key, "data" | "stringData") {
                 self.secret_data(value, key == "data");
             } else {
@@ -339,7 +339,7 @@ impl<'a> Walker<'a> {
             if plainly_not_secret(key) {
                 continue;
             }
-            self.path.push(Seg::Key(key.to_string()));
+            self.path.push(Seg::Key(bounded(key).into_owned()));
             let text = self.value_text(s).into_owned();
             let judged = if base64 {
                 judge_base64(key, &text)
@@ -359,7 +359,7 @@ impl<'a> Walker<'a> {
         for pair in config_pairs(text, s.span.clone()) {
             if let Some(j) = judge(pair.key, pair.value) {
                 let span = pair.span.start + j.range.start..pair.span.start + j.range.end;
-                let path = format!("{}.{}", self.key_path(), pair.key);
+                let path = clip(format!("{}.{}", self.key_path(), bounded(pair.key)));
                 let rule = rule_for(j.what, rule::EMBEDDED);
                 self.push(rule, span, &pair.value[j.range.clone()], path, j.weak);
             }
@@ -395,10 +395,10 @@ impl<'a> Walker<'a> {
     where
         'a: 's,
     {
-        let masked = self
-            .masks
-            .iter()
-            .any(|m| m.start < s.span.end && s.span.start < m.end);
+        // Masks are in order and do not overlap: the first one ending after the scalar's start
+        // is the only one that can overlap it.
+        let first = self.masks.partition_point(|m| m.end <= s.span.start);
+        let masked = self.masks.get(first).is_some_and(|m| m.start < s.span.end);
         if masked {
             Cow::Borrowed(&self.text[s.span.clone()])
         } else {
@@ -438,7 +438,7 @@ impl<'a> Walker<'a> {
                 Seg::Key(k) => out.push_str(&format!("[{k:?}]")),
             }
         }
-        out
+        clip(out)
     }
 }
 

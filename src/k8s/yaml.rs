@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::ops::Range;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, Span};
+use saphyr_parser::{Event, Input, Parser, ScalarStyle, Span};
 
 /// Deeper structure is not judged (real configuration is rarely deeper than 20).
 pub const MAX_DEPTH: usize = 64;
@@ -73,17 +73,22 @@ enum Frame {
 /// walked once in all, not once per scalar.
 pub struct Lines<'a> {
     text: &'a str,
+    /// The text the offsets are into: the template itself where `text` is its masked copy.
+    source: &'a str,
     starts: Vec<usize>,
     /// The last answer: (line index, character column, byte offset).
     cursor: Cell<(usize, usize, usize)>,
 }
 
 impl<'a> Lines<'a> {
-    pub fn new(text: &'a str) -> Lines<'a> {
+    /// Lines of `text`, whose offsets are into `source`: `text` itself, or the template it is
+    /// the masked copy of (of the same length).
+    pub fn new(text: &'a str, source: &'a str) -> Lines<'a> {
         let mut starts = vec![0];
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Lines {
             text,
+            source,
             starts,
             cursor: Cell::new((0, 0, 0)),
         }
@@ -118,20 +123,35 @@ fn advance(text: &str, from: usize, chars: usize) -> usize {
         .map_or(text.len(), |(i, _)| from + i)
 }
 
+/// How far the scanner may read past the point where it last produced an event, in bytes.
+/// The scanner buffers a whole flow collection that could be a key (a JSON file's root, the
+/// first item of a flow sequence) before producing anything, at over a hundred bytes of tokens
+/// per byte of input; a collection (or a scalar) longer than this is read line by line
+/// instead. JSON is parsed by [`super::json`], which buffers nothing.
+pub const LOOKAHEAD: usize = 1 << 20;
+
 /// Parses every document, handing each finished one to `on_doc` with its start offset.
-pub fn parse(text: &str, mut on_doc: impl FnMut(Node)) -> Result<(), Failure> {
-    let lines = Lines::new(text);
-    let mut parser = Parser::new_from_str(text);
+/// `source` is the text the spans are into: `text` itself, or the template that `text` is the
+/// masked copy of.
+pub fn parse(text: &str, source: &str, mut on_doc: impl FnMut(Node)) -> Result<(), Failure> {
+    let lines = Lines::new(text, source);
+    let limit = Cell::new(end_of_window(text, 0));
+    let cut = Cell::new(false);
+    let mut parser = Parser::new(Window::new(text, &limit, &cut));
     let mut builder = Builder::default();
     let mut doc_start = 0;
+    let too_long = || format!("more than {LOOKAHEAD} bytes of flow collection or scalar");
     while let Some(event) = parser.next_event() {
         let fail = |message: String| Failure { doc_start, message };
-        let (event, span) = event.map_err(|e| fail(e.to_string()))?;
+        let (event, span) =
+            event.map_err(|e| fail(if cut.get() { too_long() } else { e.to_string() }))?;
         match event {
             Event::DocumentStart(_) => {
                 doc_start = lines.offset(span.start.line(), 0);
                 builder = Builder::default();
             }
+            // The input ended at the window: what the parser read as the end is not.
+            _ if cut.get() => return Err(fail(too_long())),
             Event::DocumentEnd => {
                 if let Some(root) = builder.root.take() {
                     on_doc(root);
@@ -139,28 +159,191 @@ pub fn parse(text: &str, mut on_doc: impl FnMut(Node)) -> Result<(), Failure> {
             }
             event => builder.event(event, span, &lines).map_err(fail)?,
         }
+        // After the scalar's own offsets: the lines are walked forwards only.
+        let end = lines.offset(span.end.line(), span.end.col());
+        limit.set(limit.get().max(end_of_window(text, end)));
     }
     Ok(())
 }
 
+/// `from + LOOKAHEAD`, on a character boundary, at most the text's length.
+fn end_of_window(text: &str, from: usize) -> usize {
+    let mut end = from.saturating_add(LOOKAHEAD).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    end
+}
+
+/// The text as the scanner sees it: up to `limit`, which the caller moves on as events come.
+/// Reading past the limit reads the end of input, and sets `cut`.
+struct Window<'a> {
+    text: &'a str,
+    /// What is left to read, up to the limit when last looked at.
+    rest: Cell<&'a str>,
+    limit: &'a Cell<usize>,
+    cut: &'a Cell<bool>,
+    lookahead: usize,
+}
+
+impl<'a> Window<'a> {
+    fn new(text: &'a str, limit: &'a Cell<usize>, cut: &'a Cell<bool>) -> Window<'a> {
+        Window {
+            text,
+            rest: Cell::new(&text[..limit.get()]),
+            limit,
+            cut,
+            lookahead: 0,
+        }
+    }
+
+    /// What is left to read, grown to the current limit.
+    fn rest(&self) -> &'a str {
+        let rest = self.rest.get();
+        let end = self.end_of(rest);
+        let limit = self.limit.get();
+        if end >= limit {
+            return rest;
+        }
+        let grown = &self.text[end - rest.len()..limit];
+        self.rest.set(grown);
+        grown
+    }
+
+    /// Where `rest`, a tail of the text up to some point, ends in the text.
+    fn end_of(&self, rest: &str) -> usize {
+        rest.as_ptr() as usize - self.text.as_ptr() as usize + rest.len()
+    }
+
+    /// Records that the scanner wanted more than the window holds.
+    fn at_end(&self, rest: &str) {
+        if self.end_of(rest) < self.text.len() {
+            self.cut.set(true);
+        }
+    }
+}
+
+impl Input for Window<'_> {
+    fn lookahead(&mut self, count: usize) {
+        self.lookahead = self.lookahead.max(count);
+    }
+
+    fn buflen(&self) -> usize {
+        self.lookahead
+    }
+
+    fn bufmaxlen(&self) -> usize {
+        128
+    }
+
+    fn raw_read_ch(&mut self) -> char {
+        let rest = self.rest();
+        let mut chars = rest.chars();
+        match chars.next() {
+            Some(c) => {
+                self.rest.set(chars.as_str());
+                c
+            }
+            None => {
+                self.at_end(rest);
+                '\0'
+            }
+        }
+    }
+
+    fn raw_read_non_breakz_ch(&mut self) -> Option<char> {
+        let rest = self.rest();
+        let mut chars = rest.chars();
+        match chars.next() {
+            Some(c) if saphyr_parser::input::is_breakz(c) || c == '\u{FEFF}' => None,
+            Some(c) => {
+                self.rest.set(chars.as_str());
+                Some(c)
+            }
+            None => {
+                self.at_end(rest);
+                None
+            }
+        }
+    }
+
+    fn skip(&mut self) {
+        let _ = self.raw_read_ch();
+    }
+
+    fn skip_n(&mut self, count: usize) {
+        for _ in 0..count {
+            let _ = self.raw_read_ch();
+        }
+    }
+
+    fn peek(&self) -> char {
+        self.peek_nth(0)
+    }
+
+    fn peek_nth(&self, n: usize) -> char {
+        let rest = self.rest();
+        let found = rest.chars().nth(n);
+        if found.is_none() {
+            self.at_end(rest);
+        }
+        found.unwrap_or('\0')
+    }
+
+    fn peek_opt(&self) -> Option<char> {
+        let rest = self.rest();
+        let found = rest.chars().next();
+        if found.is_none() {
+            self.at_end(rest);
+        }
+        found
+    }
+}
+
+/// One step of building a tree, from a YAML event or a JSON token.
+pub enum Step {
+    Leaf(Node),
+    OpenMap,
+    OpenSeq,
+    Close,
+}
+
 #[derive(Default)]
-struct Builder {
+pub struct Builder {
     stack: Vec<Frame>,
-    root: Option<Node>,
+    pub root: Option<Node>,
     nodes: usize,
 }
 
 impl Builder {
     fn event(&mut self, event: Event, span: Span, lines: &Lines) -> Result<(), String> {
+        let step = match event {
+            Event::Scalar(value, style, _, _) => Step::Leaf(scalar(&value, style, span, lines)),
+            Event::Alias(_) => Step::Leaf(Node::Other),
+            Event::MappingStart(..) => Step::OpenMap,
+            Event::SequenceStart(..) => Step::OpenSeq,
+            Event::MappingEnd | Event::SequenceEnd => Step::Close,
+            _ => return self.count(),
+        };
+        self.step(step)
+    }
+
+    fn count(&mut self) -> Result<(), String> {
         self.nodes += 1;
         if self.nodes > MAX_NODES {
             return Err(format!("more than {MAX_NODES} nodes in one document"));
         }
+        Ok(())
+    }
+
+    /// Adds one step; structure deeper than [`MAX_DEPTH`] becomes [`Node::Other`].
+    pub fn step(&mut self, step: Step) -> Result<(), String> {
+        self.count()?;
         if let Some(Frame::Skip(depth)) = self.stack.last_mut() {
-            match event {
-                Event::MappingStart(..) | Event::SequenceStart(..) => *depth += 1,
-                Event::MappingEnd | Event::SequenceEnd => *depth -= 1,
-                _ => {}
+            match step {
+                Step::OpenMap | Step::OpenSeq => *depth += 1,
+                Step::Close => *depth -= 1,
+                Step::Leaf(_) => {}
             }
             if *depth == 0 {
                 self.stack.pop();
@@ -168,15 +351,18 @@ impl Builder {
             }
             return Ok(());
         }
-        match event {
-            Event::Scalar(value, style, _, _) => self.add(scalar(&value, style, span, lines)),
-            Event::Alias(_) => self.add(Node::Other),
-            Event::MappingStart(..) => self.open(Frame::Map(Vec::new(), None)),
-            Event::SequenceStart(..) => self.open(Frame::Seq(Vec::new())),
-            Event::MappingEnd | Event::SequenceEnd => self.close(),
-            _ => {}
+        match step {
+            Step::Leaf(node) => self.add(node),
+            Step::OpenMap => self.open(Frame::Map(Vec::new(), None)),
+            Step::OpenSeq => self.open(Frame::Seq(Vec::new())),
+            Step::Close => self.close(),
         }
         Ok(())
+    }
+
+    /// Whether the skipped-over structure is too deep to build: a leaf made now is dropped.
+    pub fn skipping(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Skip(_)))
     }
 
     fn open(&mut self, frame: Frame) {
@@ -224,6 +410,14 @@ fn scalar(value: &str, style: ScalarStyle, span: Span, lines: &Lines) -> Node {
         }
         _ => {}
     }
+    // A masked template keeps its characters where they were, except on lines blanked whole
+    // (see `template`): a position there may fall inside a character of the template.
+    while !lines.source.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !lines.source.is_char_boundary(end) {
+        end += 1;
+    }
     Node::Scalar(Scalar {
         value: value.to_string(),
         span: start..end,
@@ -233,7 +427,7 @@ fn scalar(value: &str, style: ScalarStyle, span: Span, lines: &Lines) -> Node {
 }
 
 /// Plain scalars that YAML 1.1 or 1.2 reads as null, booleans or numbers are not strings.
-fn is_plain_string(v: &str) -> bool {
+pub fn is_plain_string(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
     let keyword = matches!(
         lower.as_str(),
@@ -256,7 +450,7 @@ mod tests {
 
     fn docs(text: &str) -> Vec<Node> {
         let mut out = Vec::new();
-        parse(text, |n| out.push(n)).unwrap();
+        parse(text, text, |n| out.push(n)).unwrap();
         out
     }
 
@@ -291,7 +485,7 @@ mod tests {
                 .nth(col)
                 .map_or(text.len(), |(i, _)| start + i)
         };
-        let lines = Lines::new(text);
+        let lines = Lines::new(text, text);
         let asks = [
             (1, 0),
             (1, 5),
@@ -313,9 +507,9 @@ mod tests {
         let text = "a: &x [1, 2]\nb: *x\n";
         assert!(matches!(docs(text)[0].get("b"), Some(Node::Other)));
         let deep = format!("{}1{}", "[".repeat(200), "]".repeat(200));
-        let _ = parse(&deep, |_| {});
+        let _ = parse(&deep, &deep, |_| {});
         let deep_block: String = (0..300).map(|i| format!("{}k:\n", " ".repeat(i))).collect();
-        let _ = parse(&deep_block, |_| {});
+        let _ = parse(&deep_block, &deep_block, |_| {});
     }
 
     #[test]

@@ -435,4 +435,157 @@ paths = ['''vendor/''']
         assert!(ignore_entry("src/a.py:private-key:x", &known).is_err());
         assert!(ignore_entry("nonsense", &known).is_err());
     }
+
+    mod properties {
+        //! Random and mutated gitleaks configs never panic the translator, and a translation
+        //! holds no more rules than the config it came from. The `long_` variant runs the same
+        //! property on many more cases (`--ignored`).
+
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, RngSeed};
+
+        /// `n` cases from a fixed seed (another with `PROPTEST_RNG_SEED=<u64>`). Failures are not
+        /// written to a `proptest-regressions` folder: a case worth keeping becomes a named test.
+        fn cases(n: u32) -> Config {
+            let config = Config::default();
+            let rng_seed = match config.rng_seed {
+                RngSeed::Random => RngSeed::Fixed(0x1eac_4041),
+                chosen => chosen,
+            };
+            Config {
+                cases: n,
+                rng_seed,
+                failure_persistence: None,
+                ..config
+            }
+        }
+
+        use super::super::*;
+        use super::known;
+
+        const SEED: &str = r#"title = "acme"
+[extend]
+useDefault = true
+disabledRules = ["generic-api-key", "sidekiq-secret"]
+path = "base.toml"
+[[rules]]
+id = "acme-token"
+regex = '''acme_([a-z0-9]{32})'''
+secretGroup = 1
+entropy = 3
+keywords = ["acme_"]
+path = '''\.py$'''
+[[rules.allowlists]]
+condition = "AND"
+regexTarget = "line"
+regexes = ['''acme_0+''']
+paths = ['''test/''']
+commits = ["abc"]
+stopwords = ["sample"]
+[[allowlists]]
+targetRules = ["acme-token", "other"]
+stopwords = ["sample"]
+[allowlist]
+paths = ['''vendor/''']
+"#;
+
+        const PIECES: &[&str] = &[
+            "\n",
+            "[[rules]]\n",
+            "[[rules.allowlists]]\n",
+            "[[allowlists]]\n",
+            "[allowlist]\n",
+            "[extend]\n",
+            "[rules.allowlist]\n",
+            "id = ",
+            "regex = ",
+            "secretGroup = ",
+            "entropy = ",
+            "keywords = ",
+            "path = ",
+            "paths = ",
+            "regexes = ",
+            "stopwords = ",
+            "condition = ",
+            "regexTarget = ",
+            "targetRules = ",
+            "commits = ",
+            "useDefault = ",
+            "disabledRules = ",
+            "\"a\"",
+            "'(x)'",
+            "\"(\"",
+            "'[z-a]'",
+            "'(?P<n>a)'",
+            "'\\p{L}'",
+            "1",
+            "-1",
+            "99999999999",
+            "1e400",
+            "nan",
+            "true",
+            "[",
+            "]",
+            "{",
+            "}",
+            ",",
+            "\"AND\"",
+            "\"match\"",
+            "\"line\"",
+            "\"aws-access-key-id\"",
+            "\"generic-api-key\"",
+            "'''",
+            "#",
+            "=",
+        ];
+
+        fn config() -> impl Strategy<Value = String> {
+            let random =
+                prop::collection::vec(prop::sample::select(PIECES), 0..60).prop_map(|p| p.concat());
+            let inserts = prop::collection::vec((0.0..1.0f64, prop::sample::select(PIECES)), 0..6);
+            let deletes = prop::collection::vec((0.0..1.0f64, 0..30usize), 0..3);
+            let mutated = (inserts, deletes).prop_map(|(inserts, deletes)| {
+                // The seed and the pieces are ASCII: every offset is a character boundary.
+                let mut text = SEED.to_string();
+                for (at, n) in deletes {
+                    let start = (text.len() as f64 * at) as usize;
+                    let end = (start + n).min(text.len());
+                    text.replace_range(start..end, "");
+                }
+                for (at, piece) in inserts {
+                    text.insert_str((text.len() as f64 * at) as usize, piece);
+                }
+                text
+            });
+            prop_oneof![random, mutated]
+        }
+
+        fn check(text: &str) -> Result<(), TestCaseError> {
+            let _ = is_gitleaks("x.toml", text);
+            if let Ok(t) = translate(text, &known) {
+                let doc: Table = text.parse().expect("translate parsed it");
+                prop_assert!(t.file.rules.len() <= rules_of(&doc).len());
+            }
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(cases(256))]
+
+            #[test]
+            fn translation_never_panics(text in config()) {
+                check(&text)?;
+            }
+        }
+
+        proptest! {
+            #![proptest_config(cases(20_000))]
+
+            #[test]
+            #[ignore = "long run of translation_never_panics"]
+            fn long_translation_never_panics(text in config()) {
+                check(&text)?;
+            }
+        }
+    }
 }

@@ -1,0 +1,341 @@
+//! Property tests of the analyzer on hostile input: random and mutated YAML, JSON, `.env`,
+//! Helm templates and scripts must never panic, and what comes out must stay bounded by what
+//! went in (hits per word, key path length, a masked template's length). Deterministic by
+//! default (a fixed seed, see `cases`); the `long_` variants run the same properties on many
+//! more cases: `cargo test --bin leakhound -- --ignored long_`.
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, RngSeed};
+
+use super::{MAX_PATH, analyze, template};
+
+/// `n` cases from a fixed seed (another with `PROPTEST_RNG_SEED=<u64>`). Failures are not
+/// written to a `proptest-regressions` folder: a case worth keeping becomes a named test.
+fn cases(n: u32) -> Config {
+    let config = Config::default();
+    let rng_seed = match config.rng_seed {
+        RngSeed::Random => RngSeed::Fixed(0x1eac_4041),
+        chosen => chosen,
+    };
+    Config {
+        cases: n,
+        rng_seed,
+        failure_persistence: None,
+        ..config
+    }
+}
+
+/// Pieces hostile and ordinary YAML, JSON, templates and `.env` files are made of.
+const PIECES: &[&str] = &[
+    "\n",
+    "\n",
+    "\n",
+    "  ",
+    "    ",
+    "\t",
+    "- ",
+    ": ",
+    ":",
+    ",",
+    "=",
+    "#",
+    "\"",
+    "'",
+    "[",
+    "]",
+    "{",
+    "}",
+    "{{",
+    "}}",
+    "{{- if .Values.x }}",
+    "{{ .Values.pw | quote }}",
+    "{{ default \"pw\" .x }}",
+    "|",
+    "|-\n",
+    ">",
+    "&a ",
+    "*a",
+    "<<: *a",
+    "? ",
+    "---\n",
+    "...\n",
+    "%YAML 1.2\n",
+    "!!str ",
+    "password",
+    "DB_PASSWORD",
+    "token",
+    "secretKeyRef",
+    "existingSecret",
+    "name",
+    "value",
+    "env",
+    "environment",
+    "command",
+    "args",
+    "data",
+    "stringData",
+    "kind: Secret",
+    "apiVersion: v1",
+    "kind: Kustomization",
+    "secretGenerator",
+    "literals",
+    "services",
+    "image: x",
+    "sops",
+    "--set db.password=",
+    "--from-literal=password=",
+    "--password ",
+    "postgresql://app:",
+    "@db:5432/app",
+    "Password=",
+    "Xq7vL2pwZ9",
+    "changeme",
+    "hunter2x",
+    "ZGF0YQ==",
+    "é",
+    "…",
+    "\u{FEFF}",
+    "\r",
+    "\\",
+    "\\u00e9",
+    "0x1F",
+    "true",
+    "null",
+    "1.5e3",
+    "kkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkkk",
+];
+
+/// Files that hold what is worth mutating: each kind the analyzer reads.
+const SEEDS: &[&str] = &[
+    "apiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  password: Xq7vL2pwZ9\ndata:\n  token: WHE3dkwycHdaOQ==\n",
+    "spec:\n  containers:\n    - name: app\n      env:\n        - name: DB_PASSWORD\n          value: \"Xq7vL2pwZ9\"\n        - {name: API_TOKEN, value: tk1}\n      command: [\"redis-server\", \"--requirepass\", \"Qm4tZ8wk\"]\n      args:\n        - --password=Qm4tZ8wk\n",
+    "services:\n  db:\n    image: postgres\n    environment:\n      - POSTGRES_PASSWORD=Xq7vL2pwZ9\n      DB_URL: postgresql://app:Qm4tZ8wk@db/app\n",
+    "{\"auth\": {\"password\": \"Xq7vL2pwZ9\", \"users\": [{\"name\": \"a\", \"token\": \"Qm4tZ8wkXq\"}]}, \"n\": 1}\n",
+    "{{- if .Values.enabled }}\napiVersion: v1\nkind: ConfigMap\ndata:\n  password: {{ .Values.pw | default \"Xq7vL2pwZ9\" }}\n  app.properties: |\n    spring.datasource.password=Qm4tZ8wk\n{{- end }}\n",
+    "export DB_PASSWORD='Xq7vL2pwZ9'\n# c\nAPI_TOKEN=Qm4tZ8wk\nURL=postgresql://app:Qm4tZ8wk@db/app\n",
+    "helm upgrade app ./chart --set image.tag=1.2,db.password=Qw7rTz9k \\\n  --set-string auth.existingSecret=db-creds\nkubectl create secret generic db --from-literal=password='Qw7rTz9k'\n",
+    "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nsecretGenerator:\n  - name: db\n    literals:\n      - password=Xq7vL2pwZ9\n",
+];
+
+const NAMES: &[&str] = &[
+    "values.yaml",
+    "chart/templates/deploy.yaml",
+    "config.json",
+    "docker-compose.yml",
+    "kustomization.yaml",
+    ".env",
+    "prod.env",
+    "helpers.tpl",
+    "deploy.sh",
+    "Makefile",
+    "values.example.yaml",
+];
+
+fn pieces() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            4 => prop::sample::select(PIECES).prop_map(str::to_string),
+            1 => "[a-zA-Z0-9_.\\-]{1,12}",
+            1 => any::<String>().prop_map(|s| s.chars().take(8).collect()),
+        ],
+        0..120,
+    )
+    .prop_map(|p| p.concat())
+}
+
+/// One edit of a seed: insert a piece, delete a range, or repeat a range, at a fraction of
+/// the text's length (moved back to a character boundary).
+#[derive(Clone, Debug)]
+enum Edit {
+    Insert(f64, String),
+    Delete(f64, usize),
+    Repeat(f64, usize, usize),
+}
+
+fn edits() -> impl Strategy<Value = Vec<Edit>> {
+    let at = 0.0..1.0f64;
+    prop::collection::vec(
+        prop_oneof![
+            3 => (at.clone(), pieces()).prop_map(|(a, p)| Edit::Insert(a, p)),
+            1 => (at.clone(), 1..40usize).prop_map(|(a, n)| Edit::Delete(a, n)),
+            1 => (at, 1..60usize, 1..20usize).prop_map(|(a, n, k)| Edit::Repeat(a, n, k)),
+        ],
+        1..8,
+    )
+}
+
+fn boundary(text: &str, at: f64) -> usize {
+    let mut i = ((text.len() as f64) * at) as usize;
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn apply(seed: &str, edits: &[Edit]) -> String {
+    let mut text = seed.to_string();
+    for edit in edits {
+        match edit {
+            Edit::Insert(at, piece) => text.insert_str(boundary(&text, *at), piece),
+            Edit::Delete(at, n) => {
+                let start = boundary(&text, *at);
+                let end = boundary(
+                    &text,
+                    (start + n).min(text.len()) as f64 / text.len().max(1) as f64,
+                );
+                text.replace_range(start..end.max(start), "");
+            }
+            Edit::Repeat(at, n, k) => {
+                let start = boundary(&text, *at);
+                let mut end = (start + n).min(text.len());
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                let part = text[start..end].repeat(*k);
+                text.insert_str(end, &part);
+            }
+        }
+    }
+    text
+}
+
+fn inputs() -> impl Strategy<Value = (String, String)> {
+    let name = prop::sample::select(NAMES).prop_map(str::to_string);
+    let mutated = (prop::sample::select(SEEDS), edits()).prop_map(|(s, e)| apply(s, &e));
+    (name, prop_oneof![pieces(), mutated])
+}
+
+/// Words (runs between whitespace and commas): every hit needs one of its own.
+fn words(text: &str) -> usize {
+    text.split(|c: char| c.is_whitespace() || c == ',')
+        .filter(|w| !w.is_empty())
+        .count()
+}
+
+fn check_analysis(name: &str, text: &str) -> Result<(), TestCaseError> {
+    let analysis = analyze(name, text.as_bytes());
+    prop_assert!(
+        analysis.hits.len() <= 3 * (words(text) + 1),
+        "{} hits for {} words",
+        analysis.hits.len(),
+        words(text)
+    );
+    for hit in &analysis.hits {
+        prop_assert!(hit.span.start <= hit.span.end && hit.span.end <= text.len());
+        prop_assert!(text.is_char_boundary(hit.span.start) && text.is_char_boundary(hit.span.end));
+        let path = hit.key_path.as_deref().unwrap_or("");
+        prop_assert!(path.len() <= MAX_PATH, "key path of {} bytes", path.len());
+    }
+    for range in &analysis.cleared {
+        prop_assert!(range.start <= range.end && range.end <= text.len());
+        prop_assert!(text.is_char_boundary(range.start) && text.is_char_boundary(range.end));
+    }
+    Ok(())
+}
+
+fn check_mask(text: &str) -> Result<(), TestCaseError> {
+    let Some(masked) = template::mask(text) else {
+        prop_assert!(!text.contains("{{"));
+        return Ok(());
+    };
+    prop_assert_eq!(masked.text.len(), text.len());
+    for (a, b) in masked.text.bytes().zip(text.bytes()) {
+        prop_assert_eq!(a == b'\n', b == b'\n');
+    }
+    // Characters stay where they were, except on lines blanked whole.
+    for line in masked.text.split_inclusive('\n').scan(0, |at, l| {
+        *at += l.len();
+        Some(*at - l.len()..*at)
+    }) {
+        if !masked.text[line.clone()].trim().is_empty() {
+            for i in line {
+                prop_assert_eq!(masked.text.is_char_boundary(i), text.is_char_boundary(i));
+            }
+        }
+    }
+    let mut last = 0;
+    for m in &masked.masks {
+        prop_assert!(last <= m.start && m.start < m.end && m.end <= text.len());
+        prop_assert!(text[m.clone()].starts_with("{{"));
+        last = m.end;
+    }
+    Ok(())
+}
+
+fn templates() -> impl Strategy<Value = String> {
+    prop_oneof![
+        pieces(),
+        (prop::sample::select(SEEDS), edits()).prop_map(|(s, e)| apply(s, &e)),
+    ]
+}
+
+proptest! {
+    #![proptest_config(cases(256))]
+
+    #[test]
+    fn analysis_is_bounded((name, text) in inputs()) {
+        check_analysis(&name, &text)?;
+    }
+
+    #[test]
+    fn masking_keeps_length_and_lines(text in templates()) {
+        check_mask(&text)?;
+    }
+}
+
+proptest! {
+    #![proptest_config(cases(20_000))]
+
+    #[test]
+    #[ignore = "long run of analysis_is_bounded"]
+    fn long_analysis_is_bounded((name, text) in inputs()) {
+        check_analysis(&name, &text)?;
+    }
+
+    #[test]
+    #[ignore = "long run of masking_keeps_length_and_lines"]
+    fn long_masking_keeps_length_and_lines(text in templates()) {
+        check_mask(&text)?;
+    }
+}
+
+/// The hostile shapes of issue 11 at a size that shows a blow-up, not just a crash.
+#[test]
+fn hostile_shapes_stay_bounded() {
+    let key = "k".repeat(1 << 20);
+    let children: String = (0..200)
+        .map(|i| format!("  p{i}:\n    password: Zq8WnT{i}Ls2Vb6Hm\n"))
+        .collect();
+    let analysis = analyze("values.yaml", format!("{key}:\n{children}").as_bytes());
+    assert_eq!(analysis.hits.len(), 200);
+    assert!(
+        analysis
+            .hits
+            .iter()
+            .all(|h| h.key_path.as_ref().unwrap().len() <= MAX_PATH)
+    );
+    let json = format!("{{\"{key}\": {{\"password\": \"Zq8WnTLs2Vb6Hm\"}}}}");
+    let analysis = analyze("x.json", json.as_bytes());
+    assert_eq!(analysis.hits.len(), 1);
+    assert!(
+        analysis.hits[0]
+            .key_path
+            .as_ref()
+            .unwrap()
+            .ends_with("…\"].password")
+    );
+    let open = "- {{ x\n".repeat(100_000);
+    assert!(check_mask(&open).is_ok());
+}
+
+/// Found by the long run: a template whose masked actions held multi-byte characters gave
+/// scalar spans inside a character of the template (the mask replaced bytes, not characters),
+/// and the walker panicked slicing the template there.
+#[test]
+fn masked_multibyte_characters_do_not_split_spans() {
+    let text = "{{- if .Values.enabled }}\napiVersion: v1\nkind: Co{{- if .Values.x }}!!str --set db.password=,\n!!str {{ .Values.pw | quote }}}}aaaA-aa_0apiVersion: v1}}\nkind: SecretsecretGenerator\u{10740}\u{2090}\u{13f8}\u{11fc0}a\u{105c0}A a{{- if .Values.x }}\rpassword  \": {{- if .Values.x }}nfigMap\ndata:\n  password: {{ .Values.pw | default \"Xq7vL2pwZ9\"---\n\u{10a50} \u{10ac0}a \u{16a0} }}\n  app.properties: |\n    spring.datasource.password=Qm4tZ8wk\n{{- end }}\n";
+    assert!(check_analysis("values.example.yaml", text).is_ok());
+    let text = "a: {{ \"é\" }}\nb: x{{ ¥\nc: {{ 𐀀 }}: d\n";
+    assert!(check_analysis("values.yaml", text).is_ok());
+    assert!(check_mask(text).is_ok());
+}
