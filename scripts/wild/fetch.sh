@@ -122,7 +122,11 @@ while IFS= read -r line; do
   printf '%s\t%s\t%s\t%s\t%s\n' "$eco" "$name" "$version" "$want" "$(basename "$a")" >>"$NEWLOCK"
   rm -rf "$W/pkgs/$dir"
   if [ "$eco" = debian ]; then
-    (cd "$(dirname "$a")" && dpkg-source -x "$(basename "$a")" "$W/pkgs/$dir" >/dev/null)
+    # dpkg-source checks each archive against the .dsc and leaves links to the upstream
+    # tarball beside the target: unpack in the download folder, then move the tree.
+    rm -rf "$(dirname "$a")/src"
+    (cd "$(dirname "$a")" && dpkg-source -x "$(basename "$a")" src >/dev/null)
+    mv "$(dirname "$a")/src" "$W/pkgs/$dir"
   else
     unpack "$a" "$W/pkgs/$dir"
   fi

@@ -20,13 +20,17 @@ OUT=$W/findings.jsonl
 [ -x "$LH" ] || { echo "no leakhound binary at $LH (build it, or set LH)" >&2; exit 2; }
 [ -d "$W/pkgs" ] || { echo "no corpus in $W/pkgs: run scripts/wild/fetch.sh first" >&2; exit 2; }
 
+# --confidence is in the contract; a binary that predates it reports everything it finds.
+CONF=()
+if "$LH" scan --help 2>/dev/null | grep -q -- --confidence; then CONF=(--confidence "$CONFIDENCE"); fi
+
 mkdir -p "$W/reports"
 rm -f "$W/reports/"*.json
 start=$(date +%s)
 for dir in "$W"/pkgs/*/; do
   pkg=$(basename "$dir")
   rc=0
-  (cd "$dir" && "$LH" scan --no-redact --confidence "$CONFIDENCE" -q -f json \
+  (cd "$dir" && "$LH" scan --no-redact "${CONF[@]}" -q -f json \
     -o "$W/reports/$pkg.json" .) || rc=$?
   if [ $rc -gt 1 ]; then echo "$pkg: leakhound exited $rc" >&2; exit $rc; fi
 done
