@@ -37,6 +37,10 @@ const TEST_DIRS: &[&str] = &[
     "e2e",
     "testsuite",
     "t",
+    "bench",
+    "benches",
+    "benchmarks",
+    "suite",
 ];
 const DOCS_DIRS: &[&str] = &["docs", "doc", "documentation", "man", "site", "website"];
 const DOCS_EXTS: &[&str] = &[
@@ -59,6 +63,11 @@ pub fn of_path(path: &str) -> PathContext {
     let stem = name.split('.').next().unwrap_or(name);
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
     let in_dir = |list: &[&str]| dirs.iter().any(|d| list.contains(d));
+    // `aws-signing-test-suite`, `unit_tests`: a word of the folder's name.
+    let in_dir_words = |list: &[&str]| {
+        dirs.iter()
+            .any(|d| d.split(['-', '_', '.']).any(|w| list.contains(&w)))
+    };
     let test_name = stem.starts_with("test_")
         || stem.ends_with("_test")
         || stem.ends_with("_tests")
@@ -68,7 +77,7 @@ pub fn of_path(path: &str) -> PathContext {
         || name.contains(".spec.")
         || name.contains("_test.");
     PathContext {
-        test: in_dir(TEST_DIRS) || test_name,
+        test: in_dir_words(TEST_DIRS) || test_name,
         docs: in_dir(DOCS_DIRS) || DOCS_EXTS.contains(&ext) || stem == "readme" || stem == "notes",
         example: dirs.iter().chain(std::iter::once(&name)).any(|d| {
             EXAMPLE_WORDS
@@ -118,6 +127,7 @@ mod tests {
         let prod = of_path("src/billing/config.py");
         assert!(!prod.is_illustrative());
         assert!(!of_path("src/latest/contest.py").test);
+        assert!(of_path("aws-signing-test-suite/v4/context.json").test);
     }
 
     #[test]

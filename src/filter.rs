@@ -12,9 +12,9 @@ use std::sync::Mutex;
 use crate::blob::Origin;
 use crate::context;
 use crate::finding::{Candidate, Confidence, fingerprint};
-use crate::placeholder::{has_words, is_placeholder};
+use crate::placeholder::{has_words, is_placeholder, names_a_secret};
 use crate::rules::gitleaks::location_key;
-use crate::rules::{Rule, RuleSet, Tier};
+use crate::rules::{Check, Rule, RuleSet, Tier};
 
 /// Markers that, on the line of a match, tell us the user has looked and accepts it. The last
 /// two let users of gitleaks and detect-secrets migrate without touching their code.
@@ -118,7 +118,7 @@ impl Filter {
     /// structure it read; only the shared placeholder vocabulary applies to its findings.
     pub fn admits_content(&self, rules: &RuleSet, rule: &Rule, secret: &str) -> bool {
         let placeholder = match rule.tier {
-            Tier::Analyzer => has_words(secret),
+            Tier::Analyzer => has_words(secret) || names_a_secret(secret),
             _ => is_placeholder(secret),
         };
         !rules.allowlist.allows_secret(secret)
@@ -187,20 +187,20 @@ impl Filter {
 
 /// A finding's confidence: the rule's own (its `confidence`, else by tier: vendor high,
 /// analyzer and generic medium), lowered where the context says the literal is likely an
-/// illustration (tests, docs, examples, vendored code, comments): generic and analyzer
-/// findings to low, a vendor format without an offline check to medium. A vendor format that
-/// passed its check stays high anywhere: a real token in a test is still a leak.
+/// illustration (tests, docs, examples, vendored code, comments): high to medium, the rest to
+/// low. A format whose checksum passed stays as it is anywhere: a real token in a test is
+/// still a leak, and random text does not pass a checksum by chance.
 fn confidence(rule: &Rule, c: &Candidate, path: &str) -> Confidence {
     let base = rule.confidence.unwrap_or(match rule.tier {
         Tier::Vendor => Confidence::High,
         Tier::Analyzer | Tier::Generic => Confidence::Medium,
     });
     let illustrative = c.in_comment || context::of_path(path).is_illustrative();
-    match (illustrative, rule.tier, rule.check) {
-        (false, _, _) => base,
-        (true, Tier::Vendor, Some(_)) => base,
-        (true, Tier::Vendor, None) => base.min(Confidence::Medium),
-        (true, _, _) => Confidence::Low,
+    match (illustrative, base) {
+        (false, _) => base,
+        (true, _) if rule.check.is_some_and(Check::is_checksum) => base,
+        (true, Confidence::High) => Confidence::Medium,
+        (true, _) => Confidence::Low,
     }
 }
 

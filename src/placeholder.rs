@@ -122,7 +122,12 @@ pub fn is_placeholder(secret: &str) -> bool {
     if is_template(trimmed) || all_same_char(trimmed) || is_sequence(trimmed) {
         return true;
     }
-    if is_label(trimmed) || is_path(trimmed) || is_secret_name(trimmed) {
+    if is_label(trimmed)
+        || is_path(trimmed)
+        || is_secret_name(trimmed)
+        || names_a_secret(trimmed)
+        || is_dotted_name(trimmed)
+    {
         return true;
     }
     let lower = trimmed.to_ascii_lowercase();
@@ -161,6 +166,78 @@ fn has_placeholder_word(value: &str, lower: &str, word: &str) -> bool {
         let after = apart(bytes.get(i + word.len()));
         wordy || (before && after) || (run && before)
     })
+}
+
+/// Words that make an identifier the *name* of a secret.
+const SECRET_WORDS: &[&str] = &[
+    "secret",
+    "token",
+    "password",
+    "passwd",
+    "key",
+    "credential",
+    "auth",
+    "pass",
+];
+
+/// An identifier that names a secret instead of holding one: an enum label or a field name
+/// used as a value (`"CLIENT_HANDSHAKE_TRAFFIC_SECRET"`, `'automountServiceAccountToken'`,
+/// `ETCD_ROOT_PASSWORD`, `adminPassword`). Letters only, in SCREAMING_SNAKE_CASE or camelCase
+/// with at least two words, one of them a secret word. Real passwords have digits or symbols,
+/// or are not shaped like identifiers.
+pub fn names_a_secret(v: &str) -> bool {
+    let ident = v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+    if !ident || v.len() < 6 || !v.as_bytes()[0].is_ascii_alphabetic() {
+        return false;
+    }
+    let digits = v.bytes().any(|b| b.is_ascii_digit());
+    let words: Vec<String> = if v.contains('_') {
+        if v.bytes().any(|b| b.is_ascii_lowercase()) && v.bytes().any(|b| b.is_ascii_uppercase()) {
+            return false;
+        }
+        v.split('_')
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
+            .collect()
+    } else {
+        camel_words(v)
+    };
+    // With digits (`V1ServiceAccountToken`), only a longer name is surely one.
+    let enough = if digits { 3 } else { 2 };
+    words.len() >= enough && words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+}
+
+/// A dotted lower-case name (`.models.v1_secret`, `gen_ai.usage.input_tokens`): a module,
+/// a metric or a config key used as a value, not a secret.
+pub fn is_dotted_name(v: &str) -> bool {
+    let body = v.strip_prefix('.').unwrap_or(v);
+    let parts: Vec<&str> = body.split('.').collect();
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            p.as_bytes()
+                .first()
+                .is_some_and(|b| b.is_ascii_lowercase() || *b == b'_')
+                && p.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
+}
+
+/// `automountServiceAccountToken` → automount, service, account, token. A value with no
+/// lower-case letter after an upper-case one is one word.
+fn camel_words(v: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    for c in v.chars() {
+        if c.is_ascii_uppercase() && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        current.push(c.to_ascii_lowercase());
+    }
+    words.push(current);
+    if words.iter().any(|w| w.len() == 1) {
+        return vec![v.to_ascii_lowercase()];
+    }
+    words
 }
 
 fn is_known_public(v: &str) -> bool {
@@ -299,6 +376,38 @@ mod tests {
         ] {
             assert!(is_placeholder(v), "{v} should be a placeholder");
         }
+    }
+
+    #[test]
+    fn identifiers_that_name_a_secret_are_not_secrets() {
+        for v in [
+            "CLIENT_HANDSHAKE_TRAFFIC_SECRET",
+            "automountServiceAccountToken",
+            "ETCD_ROOT_PASSWORD",
+            "adminPassword",
+            "INVALID_PASSWORD",
+            "V1ServiceAccountTokenProjection",
+        ] {
+            assert!(names_a_secret(v), "{v} names a secret");
+        }
+        for v in [
+            "hunter2",
+            "Tr0ub4dor&3",
+            "correcthorse",
+            "SuperSecret1",
+            "PASSWORD",
+            "AKIAXYZTOKEN",
+        ] {
+            assert!(!names_a_secret(v), "{v} could be a secret");
+        }
+    }
+
+    #[test]
+    fn dotted_names_are_not_secrets() {
+        assert!(is_dotted_name(".models.v1_secret"));
+        assert!(is_dotted_name("gen_ai.response.time_to_first_token"));
+        assert!(!is_dotted_name("Tr0ub4dor.3x"));
+        assert!(!is_dotted_name("hunter2"));
     }
 
     #[test]

@@ -116,8 +116,18 @@ pub struct Profile {
 /// The profile of a path, or `None` when the analyzer does not read such files.
 pub fn profile(path: &str) -> Option<Profile> {
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    if not_deployment_config(path, &name) {
+        return None;
+    }
+    // CI workflows are read for their command lines (`helm --set`, `kubectl
+    // --from-literal`), not judged key by key: `secrets: inherit` is not a secret.
+    let kind = if is_ci_workflow(path, &name) {
+        FileKind::Script
+    } else {
+        file_kind(path)?
+    };
     Some(Profile {
-        kind: file_kind(path)?,
+        kind,
         example: is_example(path),
         translation: is_translation(path),
         facts: walk::FileFacts {
@@ -125,6 +135,38 @@ pub fn profile(path: &str) -> Option<Profile> {
             kustomization: name.starts_with("kustomization."),
         },
     })
+}
+
+/// YAML and JSON that is not deployment configuration: CI workflows (`secrets: inherit`,
+/// `id-token: write`), lockfiles and package manifests (`"js-tokens": "^4.0.0"`), changelogs,
+/// API descriptions. The regex rules still read them; the analyzer, which judges keys by
+/// name, would only misread them.
+fn not_deployment_config(path: &str, name: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let in_dir = |d: &str| lower.starts_with(d) || lower.contains(&format!("/{d}"));
+    (in_dir(".github/") && !is_ci_workflow(path, name))
+        || in_dir("changelogs/")
+        || name == "package.json"
+        || name == "composer.json"
+        || name == "tsconfig.json"
+        || name.contains("lock.")
+        || name.ends_with("-lock.json")
+        || name.starts_with("changelog")
+        || name.starts_with(".pre-commit")
+        || name.starts_with("openapi")
+        || name.starts_with("swagger")
+}
+
+fn is_ci_workflow(path: &str, name: &str) -> bool {
+    let lower = path.to_ascii_lowercase();
+    let yaml = name.ends_with(".yml") || name.ends_with(".yaml");
+    yaml && (lower.starts_with(".github/workflows/")
+        || lower.contains("/.github/workflows/")
+        || lower.starts_with(".circleci/")
+        || lower.contains("/.circleci/")
+        || name == ".gitlab-ci.yml"
+        || name == "azure-pipelines.yml"
+        || name == "bitbucket-pipelines.yml")
 }
 
 /// Translations hold the *word* "password" in every language, never one.

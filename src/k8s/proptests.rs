@@ -314,7 +314,9 @@ fn hostile_shapes_stay_bounded() {
             .iter()
             .all(|h| h.key_path.as_ref().unwrap().len() <= MAX_PATH)
     );
-    let json = format!("{{\"{key}\": {{\"password\": \"Zq8WnTLs2Vb6Hm\"}}}}");
+    let json = format!(
+        "{{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"{key}\": {{\"password\": \"Zq8WnTLs2Vb6Hm\"}}}}"
+    );
     let analysis = analyze("x.json", json.as_bytes());
     assert_eq!(analysis.hits.len(), 1);
     assert!(

@@ -40,6 +40,13 @@ impl Check {
             .map_or("", |(_, n)| n)
     }
 
+    /// A checksum that random text passes by chance once in millions (GitHub's CRC32, bech32),
+    /// unlike a structural check (a JWT's shape, a PEM body) that any sample or test value
+    /// passes: only a checksum keeps a finding at high confidence in tests and docs.
+    pub fn is_checksum(self) -> bool {
+        matches!(self, Check::Base62Crc32 | Check::Bech32)
+    }
+
     /// Whether `secret` passes this check.
     pub fn passes(self, secret: &str) -> bool {
         match self {
