@@ -21,6 +21,9 @@ pub enum Diag {
     /// are expected not to parse: they are listed only with `-v`; the others are summed up in
     /// one line unless `-v` lists them.
     Unparsed { template: bool, text: String },
+    /// A blob with more encoded text than the decoding budget: counted in the summary, named
+    /// with `-v`.
+    PartlyDecoded(String),
 }
 
 #[derive(Default, Debug)]

@@ -198,8 +198,10 @@ impl Emitter {
                     unparsed += usize::from(!template);
                     continue;
                 }
-                Diag::Note(text) if v.verbose && !v.quiet => format!("note: {text}"),
-                Diag::Note(_) => continue,
+                Diag::Note(text) | Diag::PartlyDecoded(text) if v.verbose && !v.quiet => {
+                    format!("note: {text}")
+                }
+                Diag::Note(_) | Diag::PartlyDecoded(_) => continue,
             };
             let _ = writeln!(err, "leakhound: {}", self.line(&text));
         }

@@ -144,6 +144,9 @@ fn outcome(
     findings.dedup_by(|a, b| a.fingerprint == b.fingerprint && a.location == b.location);
     let mut diags = config_diags.take();
     diags.extend(collected.diags);
+    let partly_decoded = (diags.iter())
+        .filter(|d| matches!(d, Diag::PartlyDecoded(_)))
+        .count() as u64;
     let s = &collected.stats;
     let summary = Summary {
         files_scanned: Stats::get(&s.files),
@@ -152,6 +155,7 @@ fn outcome(
         findings: findings.len() as u64,
         suppressed: collected.suppressed,
         below_confidence,
+        partly_decoded,
         skipped: Skipped {
             too_large: Stats::get(&s.too_large),
             binary: Stats::get(&s.binary),

@@ -44,7 +44,12 @@ impl Scanner {
         let mut warnings = Vec::new();
         let mut matches = self.engine.scan_class(class, path, bytes, &mut warnings);
         let template = crate::k8s::is_template_path(path);
-        diags.extend((warnings.into_iter()).map(|text| Diag::Unparsed { template, text }));
+        diags.extend((warnings.into_iter()).map(|text| {
+            match text.strip_prefix(crate::engine::DECODE_BUDGET_MARK) {
+                Some(text) => Diag::PartlyDecoded(text.to_string()),
+                None => Diag::Unparsed { template, text },
+            }
+        }));
         matches.retain(|m| {
             self.filter
                 .admits_content(rules, &rules.rules[m.rule], &m.secret)

@@ -28,7 +28,11 @@ const MIN_PRINTABLE: f64 = 0.95;
 /// Decoded bytes one blob may produce, across every depth. Keeps memory bounded however many
 /// runs a huge file holds.
 #[derive(Debug)]
-pub struct Budget(usize);
+pub struct Budget {
+    left: usize,
+    /// A decoded run was dropped because the budget was spent: said, never silent.
+    refused: bool,
+}
 
 impl Default for Budget {
     fn default() -> Budget {
@@ -40,14 +44,27 @@ impl Budget {
     pub const PER_BLOB: usize = 4 << 20;
 
     pub fn new() -> Budget {
-        Budget(Budget::PER_BLOB)
+        Budget::of(Budget::PER_BLOB)
+    }
+
+    pub fn of(left: usize) -> Budget {
+        Budget {
+            left,
+            refused: false,
+        }
+    }
+
+    /// Whether some decoded text was not scanned because the budget ran out.
+    pub fn refused(&self) -> bool {
+        self.refused
     }
 
     fn take(&mut self, n: usize) -> bool {
-        if n > self.0 {
+        if n > self.left {
+            self.refused = true;
             return false;
         }
-        self.0 -= n;
+        self.left -= n;
         true
     }
 }
@@ -406,7 +423,7 @@ mod tests {
     fn budget_bounds_the_decoded_bytes() {
         let line = STANDARD.encode("secret_token = 'abcdefghijklmnopqrstuvwx'");
         let text = format!("{line}\n").repeat(10);
-        let mut budget = Budget(3 * 45);
+        let mut budget = Budget::of(3 * 45);
         assert_eq!(decode_all(text.as_bytes(), &mut budget).len(), 3);
     }
 
@@ -522,7 +539,7 @@ mod tests {
         }
 
         fn check(bytes: &[u8], budget: usize) -> Result<(), TestCaseError> {
-            let found = decode_all(bytes, &mut Budget(budget));
+            let found = decode_all(bytes, &mut Budget::of(budget));
             let mut total = 0;
             for d in &found {
                 prop_assert!(d.span.start < d.span.end && d.span.end <= bytes.len());

@@ -20,6 +20,10 @@ use prefilter::Prefilter;
 /// layer is not (nobody nests deeper by accident, and each layer costs a pass).
 const MAX_DECODE_DEPTH: usize = 2;
 
+/// Starts the warning for a blob whose encoded runs were not all decoded, so the scan stage
+/// can tell it from an analyzer's parse warning.
+pub const DECODE_BUDGET_MARK: &str = "decode-budget: ";
+
 /// A candidate secret: which rule, where in the blob (byte offsets of the secret itself), and
 /// what the rule or analyzer learned about it.
 #[derive(Clone, Debug)]
@@ -106,7 +110,15 @@ impl Engine {
         if let Some(profile) = class.analyzer {
             cleared = self.run_kubernetes(profile, path, bytes, &mut found, warnings);
         }
-        self.run_decoded(class, bytes, 1, &mut Budget::new(), &mut found);
+        let mut budget = Budget::new();
+        self.run_decoded(class, bytes, 1, &mut budget, &mut found);
+        if budget.refused() {
+            warnings.push(format!(
+                "{}{path}: more encoded text than the {} MiB decoding budget; the rest was not decoded",
+                DECODE_BUDGET_MARK,
+                Budget::PER_BLOB >> 20
+            ));
+        }
         drop_cleared(&self.rules, &cleared, &mut found);
         dedupe(&self.rules, found)
     }

@@ -42,6 +42,8 @@ pub struct Summary {
     pub suppressed: u64,
     /// Findings below `--confidence`: not shown, not counted for the exit status.
     pub below_confidence: u64,
+    /// Files with more encoded text (base64, hex, percent) than the decoding budget.
+    pub partly_decoded: u64,
     pub skipped: Skipped,
     pub elapsed_ms: u64,
 }

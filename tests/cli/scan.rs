@@ -370,3 +370,25 @@ fn confidence_follows_context() {
     assert_eq!((code, report["summary"]["findings"].as_u64()), (0, Some(0)));
     assert_eq!(report["summary"]["below_confidence"], 4);
 }
+
+/// Regression (redteam M9): when a file holds more encoded text than the decoding budget, the
+/// rest is not decoded; that is counted and, with `-v`, the file is named.
+#[test]
+fn decode_budget_exhaustion_is_counted_and_named() {
+    use base64::Engine as _;
+    let mut g = Gen::new();
+    let line = |g: &mut Gen| {
+        let text = format!("note {} nothing secret here at all", g.alnum(40));
+        base64::engine::general_purpose::STANDARD.encode(text)
+    };
+    let body: Vec<String> = (0..70_000).map(|_| line(&mut g)).collect();
+    let tree = Tree::new();
+    tree.write("blobs.txt", body.join("\n"));
+    let (code, report, stderr) = tree.json(&["scan", "-v"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(report["summary"]["partly_decoded"], 1);
+    assert!(
+        stderr.contains("blobs.txt: more encoded text than the 4 MiB decoding budget"),
+        "{stderr}"
+    );
+}
