@@ -23,6 +23,8 @@ pub mod k8s;
 pub mod pipeline;
 pub mod placeholder;
 pub mod progress;
+#[cfg(test)]
+mod proptest_cases;
 pub mod report;
 pub mod rules;
 pub mod run;
