@@ -16,6 +16,7 @@ pub mod context;
 pub mod diag;
 pub mod emit;
 pub mod engine;
+pub mod entropy;
 pub mod examples;
 pub mod filter;
 pub mod finding;
@@ -30,6 +31,7 @@ pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod source;
+pub mod stats;
 
 use cli::{Cli, Command};
 use emit::{EXIT_ERROR, escape_controls};

@@ -10,7 +10,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
 use crate::blob::{BlobId, Origin, Skip, is_lfs_pointer, looks_binary, utf16_text};
@@ -21,29 +21,7 @@ use crate::finding::{Candidate, Confidence, Finding, Secret};
 use crate::progress::Progress;
 use crate::scan::Scanner;
 use crate::source::Sink;
-
-/// Counters for the summary. Relaxed atomics: they are only read after the scan.
-#[derive(Default, Debug)]
-pub struct Stats {
-    pub files: AtomicU64,
-    pub bytes: AtomicU64,
-    pub commits: AtomicU64,
-    pub too_large: AtomicU64,
-    pub binary: AtomicU64,
-    pub unreadable: AtomicU64,
-    pub not_regular: AtomicU64,
-    pub lfs_pointers: AtomicU64,
-}
-
-impl Stats {
-    pub fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Relaxed);
-    }
-
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Relaxed)
-    }
-}
+pub use crate::stats::Stats;
 
 /// How appearances become findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

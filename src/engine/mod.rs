@@ -5,7 +5,6 @@
 //! Encoded runs (base64, hex, percent) that decode to text are scanned again, depth-limited.
 
 pub mod decode;
-pub mod entropy;
 pub mod prefilter;
 
 use std::ops::Range;
@@ -183,7 +182,9 @@ impl Engine {
     /// rule has a floor) for a secret that passes, `None` for one that fails. Allowlists and
     /// placeholders are the filter's.
     fn admits(&self, rule: &Rule, secret: &str) -> Option<Option<f64>> {
-        let entropy = rule.entropy.map(|_| entropy::shannon(secret.as_bytes()));
+        let entropy = rule
+            .entropy
+            .map(|_| crate::entropy::shannon(secret.as_bytes()));
         if let (Some(floor), Some(e)) = (rule.entropy, entropy)
             && e < floor
         {

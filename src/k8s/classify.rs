@@ -77,6 +77,10 @@ const SECRET_HOLDERS: &[&str] = &[
 /// Words after which `key` means "a key value" rather than "the name of a key".
 const KEY_HOLDERS: &[&str] = &[
     "api",
+    "fernet",
+    "set",
+    "cookie",
+    "token",
     "access",
     "secret",
     "private",
@@ -114,8 +118,14 @@ const KEY_HOLDERS: &[&str] = &[
 /// Whole words that hold a secret.
 const HOLDER_WORDS: &[&str] = &[
     "password",
+    "passwords",
     "passwd",
+    "passwds",
     "pwd",
+    "pwds",
+    "pw",
+    "bindpw",
+    "rootpw",
     "pass",
     "passphrase",
     "passcode",
@@ -239,8 +249,27 @@ pub fn key_class(key: &str) -> KeyClass {
         }
         "secret" | "secrets" | "credential" | "credentials" | "creds" => KeyClass::Ambiguous,
         "key" | "keys" if prev.is_some_and(|p| KEY_HOLDERS.contains(&p)) => KeyClass::Holder,
+        // Rails `secret_key_base`, Erlang/RabbitMQ `erlangCookie`.
+        "base" if prev == Some("key") && w.iter().any(|x| x == "secret") => KeyClass::Holder,
+        "cookie" if prev.is_some_and(|p| matches!(p, "erlang" | "rabbitmq" | "node")) => {
+            KeyClass::Holder
+        }
         _ => KeyClass::Plain,
     }
+}
+
+/// A key named `…Key` whose prefix does not say what it holds (`replicaKey`, `dataKey`):
+/// key material when its value looks random, a key's *name* otherwise.
+pub fn is_other_key(key: &str) -> bool {
+    let w = words(key);
+    matches!(w.last().map(String::as_str), Some("key"))
+        && w.len() > 1
+        && !w.iter().any(|x| {
+            matches!(
+                x.as_str(),
+                "public" | "name" | "ref" | "id" | "file" | "path"
+            )
+        })
 }
 
 fn is_connection(w: &[String]) -> bool {
@@ -594,6 +623,27 @@ mod tests {
         }
         assert_eq!(key_class("extraEnvVarsSecret"), KeyClass::Ambiguous);
         assert_eq!(key_class("credentials"), KeyClass::Ambiguous);
+        for holder in [
+            "passwords",
+            "bindpw",
+            "rootpw",
+            "pw",
+            "fernetKey",
+            "replicaSetKey",
+            "masterKey",
+            "encryptionKey",
+            "cookieSecret",
+            "erlangCookie",
+            "jwtSecret",
+            "hmacKey",
+            "signingKey",
+            "secretKeyBase",
+            "secret_key_base",
+            "sessionSecret",
+            "sharedKey",
+        ] {
+            assert_eq!(key_class(holder), KeyClass::Holder, "{holder}");
+        }
         assert_eq!(key_class("connectionString"), KeyClass::Connection);
         assert_eq!(key_class("SENTRY_DSN"), KeyClass::Connection);
     }

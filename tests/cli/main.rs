@@ -10,6 +10,7 @@ mod install;
 mod integrations;
 mod k8s;
 mod large;
+mod layout;
 mod parity;
 mod provenance;
 mod sarif;
