@@ -5,6 +5,7 @@ mod common;
 mod corpus;
 mod git;
 mod gitleaks;
+mod hostile;
 mod install;
 mod integrations;
 mod k8s;
