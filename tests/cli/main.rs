@@ -5,6 +5,7 @@ mod common;
 mod corpus;
 mod git;
 mod gitleaks;
+mod hostile;
 mod hostile_k8s;
 mod install;
 mod integrations;
