@@ -520,7 +520,10 @@ fn helm_vocabulary_in_full() {
             format!("oauth2proxy:\n  cookieSecret: {}\n", lit()),
         ),
         // Key material by its look: long enough that random text always clears the entropy bar.
-        ("dataKey", format!("vault:\n  dataKey: {}{}\n", lit(), lit())),
+        (
+            "dataKey",
+            format!("vault:\n  dataKey: {}{}\n", lit(), lit()),
+        ),
         (
             "flow",
             format!("auth: {{\"user\": \"svc\", \"password\": \"{}\"}}\n", lit()),

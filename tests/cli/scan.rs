@@ -128,7 +128,8 @@ fn missing_path_exits_2_with_message() {
 fn binary_and_large_files_are_skipped_and_counted() {
     let mut g = Gen::new();
     let tree = Tree::new();
-    let mut random: Vec<u8> = (0..65536).map(|_| fastrand::u8(..)).collect();
+    let mut rng = rng();
+    let mut random: Vec<u8> = (0..65536).map(|_| rng.u8(..)).collect();
     random[10] = 0;
     random.extend(format!("key={}", g.stripe_live()).as_bytes());
     tree.write("blob.bin", &random);
@@ -265,10 +266,10 @@ counter_examples = ["acme_example"]
 #[test]
 fn random_binary_input_never_crashes() {
     let tree = Tree::new();
+    let mut rng = rng();
     for i in 0..20 {
-        let bytes: Vec<u8> = (0..fastrand::usize(1..20000))
-            .map(|_| fastrand::u8(1..))
-            .collect();
+        let len = rng.usize(1..20000);
+        let bytes: Vec<u8> = (0..len).map(|_| rng.u8(1..)).collect();
         tree.write(&format!("noise{i}.dat"), bytes);
     }
     let out = tree.cmd(&["scan", "--format", "json"]).output().unwrap();
