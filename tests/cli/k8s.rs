@@ -381,7 +381,7 @@ fn corpus_recall_and_precision_per_category() {
     let out = leakhound()
         .arg("scan")
         .arg(root.join("cases"))
-        .args(["--format", "json"])
+        .args(["--format", "json", "--confidence", "low"])
         .output()
         .unwrap();
     let (_, report, stderr) = parse(out);
@@ -400,14 +400,18 @@ fn corpus_recall_and_precision_per_category() {
     }
     let mut problems = Vec::new();
     let mut hit = std::collections::HashSet::new();
-    let mut rules_at: BTreeMap<(&str, u64), Vec<&str>> = BTreeMap::new();
+    let mut rules_at: BTreeMap<(&str, u64), Vec<String>> = BTreeMap::new();
     for f in report["findings"].as_array().unwrap() {
         let (path, line, rule) = (
             f["path"].as_str().unwrap(),
             f["line"].as_u64().unwrap(),
             f["rule_id"].as_str().unwrap(),
         );
-        rules_at.entry((path, line)).or_default().push(rule);
+        let shown = match f["confidence"].as_str() {
+            Some("low") => format!("{rule}(low)"),
+            _ => rule.to_string(),
+        };
+        rules_at.entry((path, line)).or_default().push(shown);
         let category = file_category
             .get(path)
             .copied()

@@ -13,6 +13,7 @@ mod k8s;
 mod large;
 mod layout;
 mod parity;
+mod precision;
 mod provenance;
 mod sarif;
 mod scan;
