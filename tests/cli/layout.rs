@@ -95,3 +95,20 @@ fn sources_reports_and_commands_keep_their_place() {
         assert!(!names.contains("commands"), "{module} imports commands/");
     }
 }
+
+/// The README's table of rules by provider is generated from `rules/*.toml`
+/// (`scripts/rules_table.py`): adding a rule without regenerating it fails here.
+#[test]
+fn readme_rules_table_is_generated_from_the_rule_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = std::process::Command::new("python3")
+        .arg(root.join("scripts/rules_table.py"))
+        .arg("--check")
+        .output()
+        .expect("python3 runs (the tests need it; see README)");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
