@@ -111,13 +111,31 @@ impl<'s> Pipeline<'s> {
                 Best::Suppressed(_) => suppressed += 1,
             }
         }
+        let mut secrets = results.secrets;
+        secrets.extend(Self::secrets_in_commits(&self.scanner.engine, &findings));
         Collected {
             stats: self.stats,
             findings,
             suppressed,
-            secrets: results.secrets,
+            secrets,
             diags: self.diag.take(),
         }
+    }
+
+    /// Secrets in the author, email or summary of the commits findings name: reports print
+    /// those, so what the rules find there is masked like any secret the scan met.
+    fn secrets_in_commits(engine: &crate::engine::Engine, findings: &[Finding]) -> Vec<Secret> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for commit in findings.iter().filter_map(|f| f.commit.as_deref()) {
+            if !seen.insert(commit.id.as_str()) {
+                continue;
+            }
+            let text = format!("{}\n{}\n{}\n", commit.author, commit.email, commit.summary);
+            let found = engine.scan("commit-message", text.as_bytes());
+            out.extend(found.into_iter().map(|m| Secret::new(m.secret)));
+        }
+        out
     }
 
     fn notes(&self) {

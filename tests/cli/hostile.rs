@@ -1835,3 +1835,30 @@ fn random_base64_is_not_a_crates_io_token() {
     let rules: Vec<_> = triples(&report).into_iter().map(|(r, _, _)| r).collect();
     assert!(!rules.contains(&"crates-io-token".to_string()), "{rules:?}");
 }
+
+/// Redteam R5, second shape: a token that is only in the commit's author name and summary
+/// (not in any file) is still masked wherever the commit is printed: the commit text of every
+/// reported finding is scanned too.
+#[test]
+fn secret_only_in_commit_metadata_is_masked() {
+    let mut s = Secrets::new(1201);
+    let (key, token) = (s.akia(), s.ghp());
+    let repo = Repo::new();
+    repo.write("k.txt", format!("aws = {key}\n"));
+    repo.commit_as(
+        &format!("add {token}"),
+        &format!("dev {token}"),
+        "dev@example.com",
+    );
+    for format in ["human", "json", "sarif", "github"] {
+        let out = repo.tree.cmd(&["git", "-f", format]).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{format}");
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(!text.contains(&token), "{format}: full token in {text}");
+        assert!(
+            !text.contains(&token[4..20]),
+            "{format}: 16 characters of the token"
+        );
+    }
+}
