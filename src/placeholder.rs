@@ -121,7 +121,8 @@ pub fn is_placeholder(secret: &str) -> bool {
     if trimmed.is_empty() || secret.contains("EXAMPLE") || is_known_public(trimmed) {
         return true;
     }
-    if is_template(trimmed) || all_same_char(trimmed) || is_sequence(trimmed) {
+    if is_template(trimmed) || all_same_char(trimmed) || is_sequence(trimmed) || is_masked(trimmed)
+    {
         return true;
     }
     if is_label(trimmed)
@@ -350,6 +351,22 @@ fn is_format_slot(v: &str) -> bool {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '!' | '[' | ']'));
     braced || matches!(v, "%s" | "%v" | "%d" | "%q" | "?")
+}
+
+/// `XXXXXXXX…`, `********`: eight or more masking characters in a row, as in a key pasted
+/// with its body replaced. Random text has no such run (and `A` runs, common in DER, do not
+/// count).
+fn is_masked(v: &str) -> bool {
+    let mut run = 0;
+    let mut last = 0u8;
+    for b in v.bytes() {
+        run = if b == last { run + 1 } else { 1 };
+        last = b;
+        if run >= 8 && matches!(b, b'x' | b'X' | b'*' | b'#') {
+            return true;
+        }
+    }
+    false
 }
 
 fn all_same_char(v: &str) -> bool {

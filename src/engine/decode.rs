@@ -59,6 +59,11 @@ impl Budget {
         self.refused
     }
 
+    /// Takes `n` bytes for joined string literals (see `engine::join`).
+    pub fn take_joined(&mut self, n: usize) -> bool {
+        self.take(n)
+    }
+
     fn take(&mut self, n: usize) -> bool {
         if n > self.left {
             self.refused = true;

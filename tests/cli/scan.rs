@@ -393,3 +393,27 @@ fn decode_budget_exhaustion_is_counted_and_named() {
         "{stderr}"
     );
 }
+
+/// Issue 13 item 4: a key split into adjacent or `+`-joined string literals is found, at the
+/// start of the expression, and masked whole in the snippet.
+#[test]
+fn string_literals_joined_in_code_are_scanned_together() {
+    let mut g = Gen::new();
+    let key = g.stripe_live();
+    let (head, tail) = key.split_at(12);
+    let tree = Tree::new();
+    tree.write("pay.js", format!("\nconst k = \"{head}\" + \"{tail}\";\n"));
+    tree.write("pay.py", format!("K = (\n    '{head}'\n    '{tail}'\n)\n"));
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("stripe-secret-key", "pay.js", 2),
+            t("stripe-secret-key", "pay.py", 2),
+        ]
+    );
+    let human = tree.cmd(&["scan"]).output().unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(!text.contains(tail), "{text}");
+}
