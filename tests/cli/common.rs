@@ -237,3 +237,20 @@ impl Repo {
         self.tree.json(args)
     }
 }
+
+/// `(rule, path, line, key_path)` of every finding.
+pub fn with_paths(report: &Value) -> Vec<(String, String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["key_path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
+}
