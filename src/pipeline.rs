@@ -13,7 +13,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
-use crate::blob::{BlobId, Origin, Skip, is_lfs_pointer, looks_binary, utf16_text};
+use crate::blob::{BlobId, Origin, Skip, is_lfs_pointer, keystore, looks_binary, utf16_text};
 use crate::diag::{Diag, Diagnostics};
 use crate::engine::EngineClass;
 use crate::filter::{FilterClass, Verdict};
@@ -180,7 +180,7 @@ impl<'s> Pipeline<'s> {
             Some(Skip::TooLarge(bytes.len() as u64))
         } else if is_lfs_pointer(bytes) {
             Some(Skip::LfsPointer)
-        } else if looks_binary(bytes) {
+        } else if looks_binary(bytes) && keystore::sniff(bytes).is_none() {
             Some(Skip::Binary)
         } else {
             None

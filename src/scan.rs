@@ -7,6 +7,9 @@
 
 use std::ops::Range;
 
+use sha2::{Digest, Sha256};
+
+use crate::blob::keystore;
 use crate::context::is_comment_line;
 use crate::diag::Diag;
 use crate::engine::{Engine, EngineClass, Match};
@@ -40,6 +43,9 @@ impl Scanner {
         bytes: &[u8],
         diags: &mut Vec<Diag>,
     ) -> Vec<Candidate> {
+        if let Some(kind) = keystore::sniff(bytes) {
+            return self.keystore(kind, bytes).into_iter().collect();
+        }
         let rules = self.engine.rules();
         let mut warnings = Vec::new();
         let mut matches = self.engine.scan_class(class, path, bytes, &mut warnings);
@@ -70,6 +76,40 @@ impl Scanner {
             .into_iter()
             .map(|m| locator.candidate(m, &spans))
             .collect()
+    }
+}
+
+impl Scanner {
+    /// A binary key store or DER key as one candidate at the top of the file. Its secret is
+    /// a digest of the file (what fingerprints and `--no-redact` show; the bytes are binary),
+    /// its snippet says what the file is.
+    fn keystore(&self, kind: keystore::Kind, bytes: &[u8]) -> Option<Candidate> {
+        let rules = self.engine.rules();
+        let rule = rules.position(kind.rule_id())?;
+        let secret = hex::encode(&Sha256::digest(bytes)[..16]);
+        if !(self.filter).admits_content(rules, &rules.rules[rule], &secret) {
+            return None;
+        }
+        let location = Location {
+            line: 1,
+            column: 1,
+            end_line: 1,
+            end_column: 1,
+        };
+        Some(Candidate {
+            rule,
+            secret: Secret::new(secret),
+            location,
+            snippet: Snippet {
+                text: kind.describe(bytes.len()),
+                secrets: Vec::new(),
+            },
+            key_path: None,
+            entropy: None,
+            severity: None,
+            inline_allowed: false,
+            in_comment: false,
+        })
     }
 }
 

@@ -1,15 +1,18 @@
 //! `rules explain`: what a rule finds, why it matters, and how to fix a finding, in the
 //! *What it does / Why is this bad / How to fix* order ruff uses for its rules.
 
-use super::{Pattern, Rule};
+use super::{Analyzer, Pattern, Rule};
 
 /// The text `leakhound rules explain ID` prints.
 pub fn explain(rule: &Rule) -> String {
     let mut text = format!("{}\n  {}\n\n", rule.id, rule.description);
     let finds = match &rule.pattern {
         Pattern::Regex { source, .. } => format!("a match of the regex\n    {source}"),
-        Pattern::Analyzer(_) => {
+        Pattern::Analyzer(Analyzer::Kubernetes) => {
             "values the Kubernetes/Helm analyzer judges by key and structure".into()
+        }
+        Pattern::Analyzer(Analyzer::Keystore) => {
+            "binary files whose structure is a key store or private key (not decrypted)".into()
         }
     };
     text += &format!("What it finds:\n  {finds}\n");

@@ -199,6 +199,7 @@ fn allowlist(table: &Table, owner: &str, warnings: &mut Vec<String>) -> Option<A
         paths: strings(table, "paths"),
         regexes: strings(table, "regexes"),
         stopwords: strings(table, "stopwords"),
+        values: Vec::new(),
     };
     if !strings(table, "commits").is_empty() {
         warnings.push(format!(

@@ -22,6 +22,8 @@ use syntax::{AllowlistSyntax, RuleSyntax};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Analyzer {
     Kubernetes,
+    /// Binary key stores and DER private keys (`crate::blob::keystore`).
+    Keystore,
 }
 
 /// How specific a rule is. Where matches overlap, the higher tier wins (a vendor token over
@@ -121,6 +123,9 @@ pub struct Allowlist {
     pub paths: Option<RegexSet>,
     pub regexes: Option<RegexSet>,
     pub stopwords: Vec<String>,
+    /// Exact values: published examples (`AKIAIOSFODNN7EXAMPLE`, the Azurite key), written
+    /// as they are instead of as escaped, anchored regexes.
+    pub values: Vec<String>,
 }
 
 impl Allowlist {
@@ -133,6 +138,7 @@ impl Allowlist {
                 .iter()
                 .map(|s| s.to_ascii_lowercase())
                 .collect(),
+            values: syntax.values.clone(),
         })
     }
 
@@ -143,6 +149,9 @@ impl Allowlist {
     }
 
     pub fn allows_secret(&self, secret: &str) -> bool {
+        if self.values.iter().any(|v| v == secret) {
+            return true;
+        }
         if self
             .regexes
             .as_ref()
@@ -175,6 +184,7 @@ pub fn compile_rule(syntax: RuleSyntax, source: &str, eager: bool) -> Result<Rul
             }
         }
         (None, Some(name)) if name == "kubernetes" => Pattern::Analyzer(Analyzer::Kubernetes),
+        (None, Some(name)) if name == "keystore" => Pattern::Analyzer(Analyzer::Keystore),
         (None, Some(name)) => return Err(format!("unknown analyzer {name:?}")),
         (Some(_), Some(_)) => {
             return Err("a rule has either `regex` or `analyzer`, not both".into());

@@ -147,7 +147,11 @@ impl RuleSet {
 
 /// A global allowlist can come from the built-ins and from the config: keep both.
 fn merge_allowlist(into: &mut Allowlist, new: Allowlist, syntax: &super::syntax::AllowlistSyntax) {
-    if into.paths.is_none() && into.regexes.is_none() && into.stopwords.is_empty() {
+    if into.paths.is_none()
+        && into.regexes.is_none()
+        && into.stopwords.is_empty()
+        && into.values.is_empty()
+    {
         *into = new;
         return;
     }
@@ -159,4 +163,5 @@ fn merge_allowlist(into: &mut Allowlist, new: Allowlist, syntax: &super::syntax:
     into.paths = join(&into.paths, &syntax.paths);
     into.regexes = join(&into.regexes, &syntax.regexes);
     into.stopwords.extend(new.stopwords);
+    into.values.extend(new.values);
 }

@@ -44,6 +44,9 @@ pub struct AllowlistSyntax {
     pub regexes: Vec<String>,
     #[serde(default)]
     pub stopwords: Vec<String>,
+    /// Exact secrets that are not secrets: the examples a provider publishes in its docs.
+    #[serde(default)]
+    pub values: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use ignore::{WalkBuilder, WalkState};
 
 use super::Sink;
-use crate::blob::{Origin, Skip, looks_binary, utf16_text};
+use crate::blob::{Origin, Skip, keystore, looks_binary, utf16_text};
 
 pub struct FileSource {
     pub roots: Vec<PathBuf>,
@@ -255,7 +255,8 @@ fn read_capped(path: &Path, max: u64) -> std::io::Result<Content> {
     let mut file = std::fs::File::open(path)?;
     let mut bytes = Vec::new();
     (&mut file).take(8192).read_to_end(&mut bytes)?;
-    if looks_binary(&bytes) && utf16_text(&bytes).is_none() {
+    // Key stores are binary but read whole: the scanner reports them.
+    if looks_binary(&bytes) && utf16_text(&bytes).is_none() && !keystore::maybe(&bytes) {
         return Ok(Content::Binary);
     }
     file.take(max.saturating_add(1).saturating_sub(bytes.len() as u64))

@@ -10,6 +10,7 @@ mod hostile_k8s;
 mod install;
 mod integrations;
 mod k8s;
+mod keystores;
 mod large;
 mod layout;
 mod parity;

@@ -417,3 +417,30 @@ fn string_literals_joined_in_code_are_scanned_together() {
     let text = String::from_utf8_lossy(&human.stdout);
     assert!(!text.contains(tail), "{text}");
 }
+
+/// `[allowlist] values` drops exactly the listed secrets (a provider's published example), in
+/// the config as in a rule; a value that merely contains one is still reported.
+#[test]
+fn allowlist_values_drop_exact_secrets_only() {
+    let mut g = Gen::new();
+    let (published, other) = (g.stripe_live(), g.stripe_live());
+    let longer = format!("{published}Zq");
+    let tree = Tree::new();
+    tree.write(
+        ".leakhound.toml",
+        format!("[allowlist]\nvalues = [\"{published}\"]\n"),
+    );
+    tree.write(
+        "app/.env",
+        format!("DOCS_KEY={published}\nLIVE_KEY={other}\nLONG_KEY={longer}\n"),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("stripe-secret-key", "app/.env", 2),
+            t("stripe-secret-key", "app/.env", 3),
+        ]
+    );
+}
