@@ -92,6 +92,14 @@ pub fn of_path(path: &str) -> PathContext {
 /// `<!--`, `%`, `REM`): a secret there is commented-out configuration or an illustration.
 pub fn is_comment_line(line: &[u8]) -> bool {
     let text = line.trim_ascii_start();
+    // `/* note */ "password": …` is code after a closed comment.
+    for (open, close) in [(&b"/*"[..], &b"*/"[..]), (b"<!--", b"-->")] {
+        if let Some(rest) = text.strip_prefix(open)
+            && let Some(at) = memchr::memmem::find(rest, close)
+        {
+            return rest[at + close.len()..].trim_ascii().is_empty();
+        }
+    }
     [
         &b"#"[..],
         b"//",
@@ -136,5 +144,7 @@ mod tests {
         assert!(is_comment_line(b"// const key = 'x'"));
         assert!(!is_comment_line(b"#!/bin/sh"));
         assert!(!is_comment_line(b"password: hunter2 # trailing"));
+        assert!(!is_comment_line(b"  /* block */ \"password\": \"x\""));
+        assert!(is_comment_line(b"/* password = x */"));
     }
 }

@@ -151,6 +151,30 @@ impl Emitter {
         findings.into_iter().map(|f| self.finding(f)).collect()
     }
 
+    /// Findings for a terminal or a CI log (the human report, annotations): every string
+    /// with control characters escaped, so a file name cannot move the cursor or put a
+    /// workflow command (`::`) at the start of a line. JSON and SARIF escape by their own rules.
+    pub fn for_log(findings: Vec<Finding>) -> Vec<Finding> {
+        findings
+            .into_iter()
+            .map(|mut f| {
+                f.path = escape_controls(&f.path);
+                f.description = escape_controls(&f.description);
+                f.rule_id = escape_controls(&f.rule_id);
+                f.key_path = f.key_path.as_deref().map(escape_controls);
+                f.snippet.text = escape_controls(&f.snippet.text);
+                if let Some(c) = &f.commit {
+                    let mut c = (**c).clone();
+                    c.summary = escape_controls(&c.summary);
+                    c.author = escape_controls(&c.author);
+                    c.email = escape_controls(&c.email);
+                    f.commit = Some(std::sync::Arc::new(c));
+                }
+                f
+            })
+            .collect()
+    }
+
     /// The same finding, fully redacted whatever `--no-redact` says: for SARIF, which is
     /// uploaded and kept.
     pub fn always_redacted(&self, findings: &[Finding], secrets: Vec<Secret>) -> Vec<Finding> {

@@ -58,8 +58,9 @@ pub struct FilterClass {
 #[derive(Default)]
 pub struct Filter {
     ignored: HashSet<String>,
-    /// leakhound's own files at the scan root (the config, whose rule examples match by
-    /// design, and the ignore files): never findings.
+    /// leakhound's own files at the scan root. They are scanned like any file (a secret
+    /// committed in the config is still committed), except that the config's own rule
+    /// examples, which match by design, are not findings there.
     own_files: Vec<String>,
     /// Accepted locations from `.gitleaksignore`: `path:rule:line`, `commit:path:rule:line`.
     ignored_at: HashSet<String>,
@@ -126,10 +127,18 @@ impl Filter {
             && !placeholder
     }
 
-    /// Paths never reported: allowlisted globally, or leakhound's own files at the root. A
-    /// tree scan does not read them at all.
+    /// Paths never reported: allowlisted globally. A tree scan does not read them at all.
     pub fn skips_path(&self, rules: &RuleSet, path: &str) -> bool {
-        rules.allowlist.allows_path(path) || self.own_files.iter().any(|f| f == path)
+        rules.allowlist.allows_path(path)
+    }
+
+    /// A rule's example or counter-example in leakhound's own config, where it is written on
+    /// purpose to test the rule.
+    fn is_own_example(&self, rules: &RuleSet, path: &str, secret: &str) -> bool {
+        self.own_files.iter().any(|f| f == path)
+            && (rules.rules.iter())
+                .flat_map(|r| r.examples.iter().chain(&r.counter_examples))
+                .any(|e| e.contains(secret))
     }
 
     pub fn class_of(&self, rules: &RuleSet, path: &str) -> FilterClass {
@@ -148,7 +157,10 @@ impl Filter {
     pub fn judge(&self, rules: &RuleSet, c: &Candidate, origin: &Origin) -> Verdict {
         let rule = &rules.rules[c.rule];
         let path = &*origin.path;
-        if self.skips_path(rules, path) || rule.allowlist.allows_path(path) {
+        if self.skips_path(rules, path)
+            || rule.allowlist.allows_path(path)
+            || self.is_own_example(rules, path, c.secret.expose())
+        {
             return Verdict::Drop;
         }
         let (first, last) = (c.location.line, c.location.end_line);

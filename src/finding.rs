@@ -168,7 +168,16 @@ pub struct Snippet {
 
 /// `<rule_id>:<path>:<first 16 hex chars of sha256(secret)>`: independent of the line, so a
 /// baseline survives unrelated edits and `scan` and `git` agree.
+///
+/// A path that holds the secret itself (`keys/AKIA….txt`) holds it redacted here: fingerprints
+/// are written to baseline files and logs.
 pub fn fingerprint(rule_id: &str, path: &str, secret: &Secret) -> String {
+    let value = secret.expose();
+    let path = if value.len() >= 4 && path.contains(value) {
+        std::borrow::Cow::Owned(path.replace(value, &secret.redacted()))
+    } else {
+        std::borrow::Cow::Borrowed(path)
+    };
     format!("{rule_id}:{path}:{}", secret.hash16())
 }
 

@@ -16,6 +16,7 @@ pub mod context;
 pub mod diag;
 pub mod emit;
 pub mod engine;
+pub mod entropy;
 pub mod examples;
 pub mod filter;
 pub mod finding;
@@ -23,11 +24,14 @@ pub mod k8s;
 pub mod pipeline;
 pub mod placeholder;
 pub mod progress;
+#[cfg(test)]
+mod proptest_cases;
 pub mod report;
 pub mod rules;
 pub mod run;
 pub mod scan;
 pub mod source;
+pub mod stats;
 
 use cli::{Cli, Command};
 use emit::{EXIT_ERROR, escape_controls};

@@ -10,7 +10,7 @@
 
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
 use crate::blob::{BlobId, Origin, Skip, is_lfs_pointer, looks_binary, utf16_text};
@@ -21,29 +21,7 @@ use crate::finding::{Candidate, Confidence, Finding, Secret};
 use crate::progress::Progress;
 use crate::scan::Scanner;
 use crate::source::Sink;
-
-/// Counters for the summary. Relaxed atomics: they are only read after the scan.
-#[derive(Default, Debug)]
-pub struct Stats {
-    pub files: AtomicU64,
-    pub bytes: AtomicU64,
-    pub commits: AtomicU64,
-    pub too_large: AtomicU64,
-    pub binary: AtomicU64,
-    pub unreadable: AtomicU64,
-    pub not_regular: AtomicU64,
-    pub lfs_pointers: AtomicU64,
-}
-
-impl Stats {
-    pub fn add(counter: &AtomicU64, n: u64) {
-        counter.fetch_add(n, Relaxed);
-    }
-
-    pub fn get(counter: &AtomicU64) -> u64 {
-        counter.load(Relaxed)
-    }
-}
+pub use crate::stats::Stats;
 
 /// How appearances become findings.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -133,13 +111,31 @@ impl<'s> Pipeline<'s> {
                 Best::Suppressed(_) => suppressed += 1,
             }
         }
+        let mut secrets = results.secrets;
+        secrets.extend(Self::secrets_in_commits(&self.scanner.engine, &findings));
         Collected {
             stats: self.stats,
             findings,
             suppressed,
-            secrets: results.secrets,
+            secrets,
             diags: self.diag.take(),
         }
+    }
+
+    /// Secrets in the author, email or summary of the commits findings name: reports print
+    /// those, so what the rules find there is masked like any secret the scan met.
+    fn secrets_in_commits(engine: &crate::engine::Engine, findings: &[Finding]) -> Vec<Secret> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for commit in findings.iter().filter_map(|f| f.commit.as_deref()) {
+            if !seen.insert(commit.id.as_str()) {
+                continue;
+            }
+            let text = format!("{}\n{}\n{}\n", commit.author, commit.email, commit.summary);
+            let found = engine.scan("commit-message", text.as_bytes());
+            out.extend(found.into_iter().map(|m| Secret::new(m.secret)));
+        }
+        out
     }
 
     fn notes(&self) {

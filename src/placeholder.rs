@@ -6,6 +6,8 @@
 
 /// Substrings (lowercase) of values that cannot be real secrets.
 const PLACEHOLDER_WORDS: &[&str] = &[
+    "missing",
+    "undefined",
     "replace_with",
     "replace-with",
     "set-me",
@@ -119,7 +121,8 @@ pub fn is_placeholder(secret: &str) -> bool {
     if trimmed.is_empty() || secret.contains("EXAMPLE") || is_known_public(trimmed) {
         return true;
     }
-    if is_template(trimmed) || all_same_char(trimmed) || is_sequence(trimmed) {
+    if is_template(trimmed) || all_same_char(trimmed) || is_sequence(trimmed) || is_masked(trimmed)
+    {
         return true;
     }
     if is_label(trimmed)
@@ -127,6 +130,7 @@ pub fn is_placeholder(secret: &str) -> bool {
         || is_secret_name(trimmed)
         || names_a_secret(trimmed)
         || is_dotted_name(trimmed)
+        || is_password_hash(trimmed)
     {
         return true;
     }
@@ -168,6 +172,36 @@ fn has_placeholder_word(value: &str, lower: &str, word: &str) -> bool {
     })
 }
 
+/// A password *hash*, which a config holds so that the password itself need not be there:
+/// bcrypt (`$2b$12$…`), crypt (`$1$`, `$5$`, `$6$`, `$apr1$`, `$y$`), Argon2, Django's
+/// `pbkdf2_sha256$…`, Jupyter's `sha1:salt:hash`, LDAP `{SSHA}…`, and htpasswd lines
+/// (`user:$apr1$…`).
+pub fn is_password_hash(v: &str) -> bool {
+    let v = match v.split_once(':') {
+        Some((user, hash)) if !user.is_empty() && hash.starts_with('$') => hash,
+        _ => v,
+    };
+    let crypt = [
+        "$2a$", "$2b$", "$2y$", "$1$", "$5$", "$6$", "$apr1$", "$y$", "$argon2",
+    ];
+    let hex = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_hexdigit());
+    crypt.iter().any(|p| v.starts_with(p))
+        || [
+            "pbkdf2_sha256$",
+            "pbkdf2_sha1$",
+            "argon2$",
+            "bcrypt$",
+            "scrypt$",
+        ]
+        .iter()
+        .any(|p| v.starts_with(p))
+        || ["{SSHA}", "{SHA}", "{SSHA512}", "{CRYPT}", "{PBKDF2}"]
+            .iter()
+            .any(|p| v.starts_with(p))
+        || matches!(v.split(':').collect::<Vec<_>>()[..],
+            [alg, salt, digest] if matches!(alg, "sha1" | "sha256" | "sha512" | "argon2") && hex(salt) && hex(digest) && digest.len() >= 32)
+}
+
 /// Words that make an identifier the *name* of a secret.
 const SECRET_WORDS: &[&str] = &[
     "secret",
@@ -195,15 +229,24 @@ pub fn names_a_secret(v: &str) -> bool {
         if v.bytes().any(|b| b.is_ascii_lowercase()) && v.bytes().any(|b| b.is_ascii_uppercase()) {
             return false;
         }
-        v.split('_')
-            .filter(|w| !w.is_empty())
-            .map(str::to_ascii_lowercase)
+        // `CLIENT_PASSWORD1`: a numbered name is still a name.
+        (v.split('_').filter(|w| !w.is_empty()))
+            .map(|w| {
+                w.trim_end_matches(|c: char| c.is_ascii_digit())
+                    .to_ascii_lowercase()
+            })
             .collect()
     } else {
         camel_words(v)
     };
     // With digits (`V1ServiceAccountToken`), only a longer name is surely one.
-    let enough = if digits { 3 } else { 2 };
+    let snake_numbered = v.contains('_')
+        && v.split('_').all(|w| {
+            w.trim_end_matches(|c: char| c.is_ascii_digit())
+                .bytes()
+                .all(|b| b.is_ascii_alphabetic())
+        });
+    let enough = if digits && !snake_numbered { 3 } else { 2 };
     words.len() >= enough && words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
 }
 
@@ -310,6 +353,22 @@ fn is_format_slot(v: &str) -> bool {
     braced || matches!(v, "%s" | "%v" | "%d" | "%q" | "?")
 }
 
+/// `XXXXXXXX…`, `********`: eight or more masking characters in a row, as in a key pasted
+/// with its body replaced. Random text has no such run (and `A` runs, common in DER, do not
+/// count).
+fn is_masked(v: &str) -> bool {
+    let mut run = 0;
+    let mut last = 0u8;
+    for b in v.bytes() {
+        run = if b == last { run + 1 } else { 1 };
+        last = b;
+        if run >= 8 && matches!(b, b'x' | b'X' | b'*' | b'#') {
+            return true;
+        }
+    }
+    false
+}
+
 fn all_same_char(v: &str) -> bool {
     let mut chars = v.chars();
     let first = chars.next();
@@ -387,6 +446,7 @@ mod tests {
             "adminPassword",
             "INVALID_PASSWORD",
             "V1ServiceAccountTokenProjection",
+            "CLIENT_PASSWORD1",
         ] {
             assert!(names_a_secret(v), "{v} names a secret");
         }
@@ -400,6 +460,21 @@ mod tests {
         ] {
             assert!(!names_a_secret(v), "{v} could be a secret");
         }
+    }
+
+    #[test]
+    fn password_hashes_are_not_passwords() {
+        for v in [
+            "sha1:1b2c3d4e5f60:9b5d2e8f4c1a7b3e6d0f2a8c4e1b7d3f9a5c2e8b",
+            "$2y$10$abcdefghijklmnopqrstuuJ4b0sCzvB6w3xUeQ1kY2mN5oP7rS9tV",
+            "admin:$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/",
+            "pbkdf2_sha256$260000$salt$hash",
+            "{SSHA}W6ph5Mm5Pz8GgiULbPgzG37mj9g=",
+        ] {
+            assert!(is_password_hash(v), "{v}");
+        }
+        assert!(!is_password_hash("hunter2:hunter2"));
+        assert!(!is_password_hash("sha1:notahash"));
     }
 
     #[test]

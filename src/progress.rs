@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::pipeline::Stats;
+use crate::stats::Stats;
 
 /// How often `-v` prints a progress line when standard error is not a terminal.
 const LINE_EVERY: Duration = Duration::from_secs(2);

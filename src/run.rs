@@ -215,7 +215,9 @@ pub fn write_report(
 ) -> Result<()> {
     let findings = match format {
         Format::Sarif => emitter.always_redacted(&outcome.findings, outcome.secrets.clone()),
-        _ => emitter.findings(outcome.findings.clone()),
+        // Annotations escape by the Actions rules (`%0A`), which keeps the file name exact.
+        Format::Json | Format::Github => emitter.findings(outcome.findings.clone()),
+        Format::Human => Emitter::for_log(emitter.findings(outcome.findings.clone())),
     };
     let report = Report {
         findings: &findings,

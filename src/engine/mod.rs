@@ -5,7 +5,7 @@
 //! Encoded runs (base64, hex, percent) that decode to text are scanned again, depth-limited.
 
 pub mod decode;
-pub mod entropy;
+mod join;
 pub mod prefilter;
 
 use std::ops::Range;
@@ -44,6 +44,8 @@ pub struct Match {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct EngineClass {
     analyzer: Option<k8s::Profile>,
+    /// Source code, where split string literals are joined (see `join`).
+    code: bool,
     /// Indexes of the path-restricted rules whose `paths` match.
     restricted: Vec<u32>,
 }
@@ -78,6 +80,7 @@ impl Engine {
     pub fn class_of(&self, path: &str) -> EngineClass {
         EngineClass {
             analyzer: self.kubernetes.then(|| k8s::profile(path)).flatten(),
+            code: join::is_code(path),
             restricted: (self.restricted.iter())
                 .filter(|&&i| self.rules.rules[i].applies_to(path))
                 .map(|&i| i as u32)
@@ -143,7 +146,11 @@ impl Engine {
         budget: &mut Budget,
         out: &mut Vec<Match>,
     ) {
-        for decoded in decode::decode_all(bytes, budget) {
+        let mut runs = decode::decode_all(bytes, budget);
+        if depth == 1 && class.code {
+            runs.extend(join::joined(bytes, budget));
+        }
+        for decoded in runs {
             let mut inner = Vec::new();
             if self.prefilter.has_keyword(&decoded.text) {
                 self.run_rules(class, &decoded.text, &mut inner);
@@ -183,7 +190,9 @@ impl Engine {
     /// rule has a floor) for a secret that passes, `None` for one that fails. Allowlists and
     /// placeholders are the filter's.
     fn admits(&self, rule: &Rule, secret: &str) -> Option<Option<f64>> {
-        let entropy = rule.entropy.map(|_| entropy::shannon(secret.as_bytes()));
+        let entropy = rule
+            .entropy
+            .map(|_| crate::entropy::shannon(secret.as_bytes()));
         if let (Some(floor), Some(e)) = (rule.entropy, entropy)
             && e < floor
         {

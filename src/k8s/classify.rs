@@ -77,6 +77,10 @@ const SECRET_HOLDERS: &[&str] = &[
 /// Words after which `key` means "a key value" rather than "the name of a key".
 const KEY_HOLDERS: &[&str] = &[
     "api",
+    "fernet",
+    "set",
+    "cookie",
+    "token",
     "access",
     "secret",
     "private",
@@ -114,8 +118,14 @@ const KEY_HOLDERS: &[&str] = &[
 /// Whole words that hold a secret.
 const HOLDER_WORDS: &[&str] = &[
     "password",
+    "passwords",
     "passwd",
+    "passwds",
     "pwd",
+    "pwds",
+    "pw",
+    "bindpw",
+    "rootpw",
     "pass",
     "passphrase",
     "passcode",
@@ -232,6 +242,15 @@ pub fn key_class(key: &str) -> KeyClass {
         return KeyClass::Plain;
     };
     let prev = w.len().checked_sub(2).map(|i| w[i].as_str());
+    // `passwordSecretKey`: the key *within* a Secret where the password is.
+    let names_a_key = last == "key"
+        && prev == Some("secret")
+        && w[..w.len() - 2]
+            .iter()
+            .any(|x| HOLDER_WORDS.contains(&x.as_str()));
+    if names_a_key {
+        return KeyClass::Plain;
+    }
     match last {
         _ if HOLDER_WORDS.contains(&last) => KeyClass::Holder,
         "secret" | "secrets" if prev.is_some_and(|p| SECRET_HOLDERS.contains(&p)) => {
@@ -239,8 +258,27 @@ pub fn key_class(key: &str) -> KeyClass {
         }
         "secret" | "secrets" | "credential" | "credentials" | "creds" => KeyClass::Ambiguous,
         "key" | "keys" if prev.is_some_and(|p| KEY_HOLDERS.contains(&p)) => KeyClass::Holder,
+        // Rails `secret_key_base`, Erlang/RabbitMQ `erlangCookie`.
+        "base" if prev == Some("key") && w.iter().any(|x| x == "secret") => KeyClass::Holder,
+        "cookie" if prev.is_some_and(|p| matches!(p, "erlang" | "rabbitmq" | "node")) => {
+            KeyClass::Holder
+        }
         _ => KeyClass::Plain,
     }
+}
+
+/// A key named `…Key` whose prefix does not say what it holds (`replicaKey`, `dataKey`):
+/// key material when its value looks random, a key's *name* otherwise.
+pub fn is_other_key(key: &str) -> bool {
+    let w = words(key);
+    matches!(w.last().map(String::as_str), Some("key"))
+        && w.len() > 1
+        && !w.iter().any(|x| {
+            matches!(
+                x.as_str(),
+                "public" | "name" | "ref" | "id" | "file" | "path"
+            )
+        })
 }
 
 fn is_connection(w: &[String]) -> bool {
@@ -256,6 +294,14 @@ fn is_connection(w: &[String]) -> bool {
 /// A value shaped like a Kubernetes resource or file name (`my-app-tls`, `db_password`), which
 /// an ambiguous key (`tlsSecret`, `credentials`) names rather than holds.
 pub fn looks_like_name(v: &str) -> bool {
+    // `myTlsSecret`, `DbCredentials`: a resource named in camel case, letters only.
+    let camel = v.len() <= 63
+        && v.bytes().all(|b| b.is_ascii_alphabetic())
+        && v.bytes().any(|b| b.is_ascii_uppercase())
+        && v.bytes().any(|b| b.is_ascii_lowercase());
+    if camel && crate::placeholder::names_a_secret(v) {
+        return true;
+    }
     let ok = !v.is_empty()
         && v.len() <= 253
         && v.bytes()
@@ -373,13 +419,47 @@ pub fn value_class(value: &str) -> ValueClass {
     if let Some(fallback) = fallback(value) {
         return fallback;
     }
-    if is_reference(v) || is_placeholder(v) || is_label(v) || v.contains(char::is_whitespace) {
+    if is_reference(v)
+        || is_placeholder(v)
+        || is_label(v)
+        || is_file_name(v)
+        || crate::placeholder::is_password_hash(v)
+        || v.contains(char::is_whitespace)
+    {
         return ValueClass::Safe;
     }
     if is_weak(v) {
         return ValueClass::Weak;
     }
     ValueClass::Literal
+}
+
+/// `$kms_keys:prod`, `$secrets.db`, `$vault[db]`: a variable looked up by a config system.
+fn is_variable_lookup(v: &str) -> bool {
+    let Some(rest) = v.strip_prefix('$') else {
+        return false;
+    };
+    let name = rest
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
+        .count();
+    name > 0 && matches!(rest.as_bytes().get(name), Some(b':' | b'.' | b'['))
+}
+
+/// `private.key`, `tls.crt`, `sa.json`: the file a secret is in, which a chart mounts.
+fn is_file_name(v: &str) -> bool {
+    const EXTENSIONS: &[&str] = &[
+        "key", "pem", "crt", "cer", "der", "p12", "pfx", "jks", "keystore", "json", "txt", "asc",
+        "gpg", "pub", "ppk",
+    ];
+    v.rsplit_once('.').is_some_and(|(stem, ext)| {
+        EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+            && !stem.is_empty()
+            && stem.len() <= 64
+            && stem
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    })
 }
 
 /// A weak default: one of the well-known values, or one of them followed by digits
@@ -402,6 +482,7 @@ pub fn is_reference(v: &str) -> bool {
             && v[1..]
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+        || is_variable_lookup(v)
         || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
         || REFERENCE_PREFIXES.iter().any(|p| v.starts_with(p))
         || v.contains("/secrets/")
@@ -479,6 +560,19 @@ fn shell_default(value: &str) -> Option<Range<usize>> {
         .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
         .count();
     let rest = &inner[name_len..];
+    // `${mysql-root-password}`: the name of a secret in kebab case (Spring, Bitnami
+    // templates), not the variable `mysql` with the default `root-password`.
+    let kebab = |t: &str| {
+        t.split('-').count() > 1
+            && t.split('-').all(|w| {
+                !w.is_empty()
+                    && w.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+            })
+    };
+    if rest.starts_with('-') && !rest.starts_with(":-") && kebab(inner) {
+        return None;
+    }
     let skip = if rest.starts_with(":-") {
         2
     } else if rest.starts_with('-') {
@@ -594,6 +688,27 @@ mod tests {
         }
         assert_eq!(key_class("extraEnvVarsSecret"), KeyClass::Ambiguous);
         assert_eq!(key_class("credentials"), KeyClass::Ambiguous);
+        for holder in [
+            "passwords",
+            "bindpw",
+            "rootpw",
+            "pw",
+            "fernetKey",
+            "replicaSetKey",
+            "masterKey",
+            "encryptionKey",
+            "cookieSecret",
+            "erlangCookie",
+            "jwtSecret",
+            "hmacKey",
+            "signingKey",
+            "secretKeyBase",
+            "secret_key_base",
+            "sessionSecret",
+            "sharedKey",
+        ] {
+            assert_eq!(key_class(holder), KeyClass::Holder, "{holder}");
+        }
         assert_eq!(key_class("connectionString"), KeyClass::Connection);
         assert_eq!(key_class("SENTRY_DSN"), KeyClass::Connection);
     }

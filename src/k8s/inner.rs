@@ -93,6 +93,15 @@ pub fn flag_secrets(tokens: &[Token]) -> Vec<FlagSecret> {
             continue;
         };
         let flag = flag.trim_start_matches('-');
+        // `-p"$MYSQL_ROOT_PASSWORD"`: a value attached to a short flag, here a variable; the
+        // next word (`shutdown`) is not the flag's.
+        let name_end = flag.find('=').unwrap_or(flag.len());
+        if !flag[..name_end]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+        {
+            continue;
+        }
         let flag = match flag.strip_prefix('D') {
             Some(prop) if !tok.text.starts_with("--") => prop,
             _ => flag,
@@ -101,7 +110,7 @@ pub fn flag_secrets(tokens: &[Token]) -> Vec<FlagSecret> {
             Some((name, value)) => Some((name, tok.item, tok.range.end - value.len(), value)),
             None => tokens
                 .get(i + 1)
-                .filter(|n| !n.text.starts_with('-'))
+                .filter(|n| !n.text.starts_with('-') && n.text != "\\")
                 .map(|n| (flag, n.item, n.range.start, n.text)),
         };
         if let Some((name, item, at, text)) = value
@@ -121,6 +130,11 @@ fn judge_flag(name: &str, item: usize, at: usize, text: &str) -> Option<FlagSecr
     }
     let quote = usize::from(text.starts_with(['"', '\'']));
     let value = text[quote..].trim_end_matches(['"', '\'']);
+    // `--token=ping`, `--token 0`, `--password \`: a word, a number or a line continuation,
+    // not a credential.
+    if value.len() < 6 || value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
     if class == KeyClass::Ambiguous && looks_like_name(value) {
         return None;
     }

@@ -4,7 +4,9 @@
 
 use std::ops::Range;
 
-use super::classify::{KeyClass, ValueClass, key_class, looks_like_name, value_class, words};
+use super::classify::{
+    KeyClass, ValueClass, is_other_key, key_class, looks_like_name, value_class, words,
+};
 use super::inner::{connection_password, flag_secrets, tokens};
 
 /// What kind of secret a pair holds.
@@ -38,6 +40,16 @@ fn is_options(key: &str) -> bool {
     )
 }
 
+/// Key material, judged by its look: 16+ characters of base64/hex with the entropy of random
+/// bytes, and no spaces.
+fn looks_random(v: &str) -> bool {
+    v.len() >= 16
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+/=_-".contains(&b))
+        && v.bytes().any(|b| b.is_ascii_digit())
+        && crate::entropy::shannon(v.as_bytes()) >= 3.5
+}
+
 /// Judges one pair. `None` when the value holds no secret.
 pub fn judge(key: &str, value: &str) -> Option<Judged> {
     if let Some((range, class)) = connection_password(value) {
@@ -46,6 +58,7 @@ pub fn judge(key: &str, value: &str) -> Option<Judged> {
     let class = key_class(key);
     match class {
         KeyClass::Plain if is_options(key) => flags(value),
+        KeyClass::Plain if is_other_key(key) && looks_random(value.trim()) => literal(value),
         KeyClass::Plain | KeyClass::Connection => None,
         KeyClass::Ambiguous if looks_like_name(value.trim()) => None,
         KeyClass::Holder | KeyClass::Ambiguous => literal(value),

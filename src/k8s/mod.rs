@@ -70,6 +70,11 @@ enum FileKind {
 }
 
 fn file_kind(path: &str) -> Option<FileKind> {
+    // Standard input has no name; what is piped in is most often a values file or a
+    // manifest (`helm template … | leakhound scan -`). Text that is not YAML is read line by line.
+    if path == "-" {
+        return Some(FileKind::Yaml);
+    }
     let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
     let ext = name.rsplit_once('.').map_or("", |(_, e)| e);
     if name == ".env" || name.starts_with(".env.") || ext == "env" {
@@ -320,7 +325,53 @@ fn structure(text: &str) -> Result<yaml::Node, json::NotRead> {
     if !json::looks_like_json(text) {
         return Err(json::NotRead::NotJson);
     }
-    json::parse(text)
+    match blank_comments(text) {
+        Some(plain) => json::parse(&plain),
+        None => json::parse(text),
+    }
+}
+
+/// JSON with comments (`appsettings.json`, `tsconfig.json`, VS Code settings): `//` and
+/// `/* */` comments outside strings replaced by spaces, so positions stay where they were and
+/// comment text never becomes a key. `None` when there is no comment.
+fn blank_comments(text: &str) -> Option<String> {
+    if !text.contains("//") && !text.contains("/*") {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let mut out = bytes.to_vec();
+    let (mut i, mut in_string, mut found) = (0, false, false);
+    while i < bytes.len() {
+        match (in_string, bytes[i], bytes.get(i + 1)) {
+            (true, b'\\', _) => i += 1,
+            (_, b'"', _) => in_string = !in_string,
+            (false, b'/', Some(b'/')) => {
+                found = true;
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    out[i] = b' ';
+                    i += 1;
+                }
+                continue;
+            }
+            (false, b'/', Some(b'*')) => {
+                found = true;
+                let end = text[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |e| i + 2 + e + 2);
+                for b in &mut out[i..end] {
+                    if *b != b'\n' {
+                        *b = b' ';
+                    }
+                }
+                i = end;
+                continue;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    // Only ASCII bytes outside strings were replaced, so the text is still UTF-8.
+    found.then(|| String::from_utf8(out).expect("comments blanked byte for byte"))
 }
 
 /// The fallback for YAML that does not parse.

@@ -2,28 +2,13 @@
 //! Helm templates and scripts must never panic, and what comes out must stay bounded by what
 //! went in (hits per word, key path length, a masked template's length). Deterministic by
 //! default (a fixed seed, see `cases`); the `long_` variants run the same properties on many
-//! more cases: `cargo test --bin leakhound -- --ignored long_`.
+//! more cases: `cargo test --lib -- --ignored long_`.
 
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 
 use super::{MAX_PATH, analyze, template};
 
-/// `n` cases from a fixed seed (another with `PROPTEST_RNG_SEED=<u64>`). Failures are not
-/// written to a `proptest-regressions` folder: a case worth keeping becomes a named test.
-fn cases(n: u32) -> Config {
-    let config = Config::default();
-    let rng_seed = match config.rng_seed {
-        RngSeed::Random => RngSeed::Fixed(0x1eac_4041),
-        chosen => chosen,
-    };
-    Config {
-        cases: n,
-        rng_seed,
-        failure_persistence: None,
-        ..config
-    }
-}
+use crate::proptest_cases::cases;
 
 /// Pieces hostile and ordinary YAML, JSON, templates and `.env` files are made of.
 const PIECES: &[&str] = &[

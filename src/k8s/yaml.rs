@@ -14,7 +14,7 @@ pub const MAX_DEPTH: usize = 64;
 /// Per document; a larger one is read line by line instead.
 pub const MAX_NODES: usize = 1_000_000;
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Scalar {
     pub value: String,
     /// Bytes of the value in the source: inside the quotes, without a block scalar's header
@@ -313,13 +313,37 @@ pub struct Builder {
     stack: Vec<Frame>,
     pub root: Option<Node>,
     nodes: usize,
+    /// Short anchored scalars (`&pw hunter2`), so that `password: *pw` is judged with the
+    /// anchor's value and reported where the anchor is. Collections are never expanded.
+    anchors: std::collections::HashMap<usize, Scalar>,
+    expanded: usize,
 }
+
+/// The longest anchored scalar an alias is read as, and how many aliases a document may
+/// expand: a value used under a secret-named key is short, and expansion must stay bounded.
+const MAX_ANCHORED: usize = 1024;
+const MAX_EXPANDED: usize = 10_000;
 
 impl Builder {
     fn event(&mut self, event: Event, span: Span, lines: &Lines) -> Result<(), String> {
         let step = match event {
-            Event::Scalar(value, style, _, _) => Step::Leaf(scalar(&value, style, span, lines)),
-            Event::Alias(_) => Step::Leaf(Node::Other),
+            Event::Scalar(value, style, anchor, _) => {
+                let node = scalar(&value, style, span, lines);
+                if let Node::Scalar(anchored) = &node
+                    && anchor > 0
+                    && value.len() <= MAX_ANCHORED
+                {
+                    self.anchors.insert(anchor, anchored.clone());
+                }
+                Step::Leaf(node)
+            }
+            Event::Alias(id) => match self.anchors.get(&id) {
+                Some(anchored) if self.expanded < MAX_EXPANDED => {
+                    self.expanded += 1;
+                    Step::Leaf(Node::Scalar(anchored.clone()))
+                }
+                _ => Step::Leaf(Node::Other),
+            },
             Event::MappingStart(..) => Step::OpenMap,
             Event::SequenceStart(..) => Step::OpenSeq,
             Event::MappingEnd | Event::SequenceEnd => Step::Close,

@@ -442,23 +442,8 @@ paths = ['''vendor/''']
         //! property on many more cases (`--ignored`).
 
         use proptest::prelude::*;
-        use proptest::test_runner::{Config, RngSeed};
 
-        /// `n` cases from a fixed seed (another with `PROPTEST_RNG_SEED=<u64>`). Failures are not
-        /// written to a `proptest-regressions` folder: a case worth keeping becomes a named test.
-        fn cases(n: u32) -> Config {
-            let config = Config::default();
-            let rng_seed = match config.rng_seed {
-                RngSeed::Random => RngSeed::Fixed(0x1eac_4041),
-                chosen => chosen,
-            };
-            Config {
-                cases: n,
-                rng_seed,
-                failure_persistence: None,
-                ..config
-            }
-        }
+        use crate::proptest_cases::cases;
 
         use super::super::*;
         use super::known;

@@ -19,7 +19,8 @@ pub struct FileSource {
 
 impl FileSource {
     pub fn run(&self, sink: &impl Sink) {
-        for root in &self.roots {
+        for root in self.distinct_roots() {
+            let root = &root;
             if root.as_os_str() == "-" {
                 scan_stdin(sink);
             } else if root.is_dir() {
@@ -136,6 +137,29 @@ fn error_path(err: &ignore::Error) -> Option<&Path> {
         ignore::Error::Loop { child, .. } => Some(child),
         ignore::Error::Partial(errs) => errs.iter().find_map(error_path),
         _ => None,
+    }
+}
+
+impl FileSource {
+    /// The roots, without those inside a directory root given too (`scan d d/a.txt` scans
+    /// `d/a.txt` once) or given twice.
+    fn distinct_roots(&self) -> Vec<PathBuf> {
+        let canonical: Vec<Option<PathBuf>> =
+            self.roots.iter().map(|r| r.canonicalize().ok()).collect();
+        let mut kept = Vec::new();
+        for (i, root) in self.roots.iter().enumerate() {
+            let inside_other = canonical[i].as_ref().is_some_and(|me| {
+                canonical.iter().enumerate().any(|(j, other)| {
+                    other.as_ref().is_some_and(|o| {
+                        (j < i && o == me) || (o != me && o.is_dir() && me.starts_with(o))
+                    })
+                })
+            });
+            if !inside_other {
+                kept.push(root.clone());
+            }
+        }
+        kept
     }
 }
 

@@ -54,6 +54,20 @@ impl Tree {
     }
 }
 
+/// The seed of every test's randomness: `LEAKHOUND_TEST_SEED`, else a fixed one, so a failure
+/// replays exactly. Tests that draw from it print nothing unless they fail.
+pub fn seed() -> u64 {
+    std::env::var("LEAKHOUND_TEST_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x1ea4_0b0d)
+}
+
+/// A random generator from [`seed`].
+pub fn rng() -> fastrand::Rng {
+    fastrand::Rng::with_seed(seed())
+}
+
 pub fn leakhound() -> Command {
     let mut cmd = Command::cargo_bin("leakhound").unwrap();
     cmd.env_remove("GITHUB_ACTIONS").env("NO_COLOR", "1");
@@ -97,9 +111,7 @@ pub const ALNUM: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz012
 
 impl Gen {
     pub fn new() -> Gen {
-        Gen {
-            rng: fastrand::Rng::new(),
-        }
+        Gen { rng: rng() }
     }
 
     pub fn chars(&mut self, n: usize, alphabet: &str) -> String {
@@ -224,4 +236,21 @@ impl Repo {
     pub fn json(&self, args: &[&str]) -> (i32, Value, String) {
         self.tree.json(args)
     }
+}
+
+/// `(rule, path, line, key_path)` of every finding.
+pub fn with_paths(report: &Value) -> Vec<(String, String, u64, String)> {
+    report["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| {
+            (
+                f["rule_id"].as_str().unwrap().to_string(),
+                f["path"].as_str().unwrap().to_string(),
+                f["line"].as_u64().unwrap(),
+                f["key_path"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect()
 }

@@ -49,23 +49,6 @@ fn scan_limited(tree: &Tree, paths: &[&str]) -> (i32, Value, String) {
     parse(out)
 }
 
-/// `(rule, path, line, key_path)` of every finding.
-fn with_paths(report: &Value) -> Vec<(String, String, u64, String)> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["key_path"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
-}
-
 /// `[[1,2,3,4,5,6,7,8],…]` with `rows` rows: 18 bytes and 10 nodes a row.
 fn rows(rows: usize) -> String {
     let mut out = "[[1,2,3,4,5,6,7,8]".to_string();

@@ -11,9 +11,10 @@ use crate::common::*;
 
 /// `count` lines of 76 base64 characters, cycling through a few hundred random ones.
 fn base64_lines(count: usize) -> String {
+    let mut rng = rng();
     let lines: Vec<String> = (0..512)
         .map(|_| {
-            let bytes: Vec<u8> = (0..57).map(|_| fastrand::u8(..)).collect();
+            let bytes: Vec<u8> = (0..57).map(|_| rng.u8(..)).collect();
             base64::engine::general_purpose::STANDARD.encode(bytes)
         })
         .collect();

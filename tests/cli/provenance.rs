@@ -272,7 +272,7 @@ fn repo_allowing_testdata() -> (Repo, String) {
 /// `src/`. The copy is a new finding wherever it is looked at.
 #[test]
 fn a_copy_out_of_an_allowlisted_folder_is_reported_at_the_copy_by_the_full_audit() {
-    let mut rng = fastrand::Rng::new();
+    let mut rng = rng();
     let token = ghp_token(&mut rng);
     let (repo, base) = repo_allowing_testdata();
     let content = format!("# recorded response\ntoken = {token}\n");
@@ -311,7 +311,7 @@ pub(crate) fn deployment(password: &str) -> String {
 /// the rename.
 #[test]
 fn a_rename_into_a_kubernetes_manifest_is_judged_by_the_analyzer_in_the_full_audit() {
-    let mut rng = fastrand::Rng::new();
+    let mut rng = rng();
     let password = token_literal(&mut rng, 14);
     let content = deployment(&password);
     let repo = Repo::new();
@@ -341,11 +341,13 @@ fn a_rename_into_a_kubernetes_manifest_is_judged_by_the_analyzer_in_the_full_aud
     );
 }
 
-/// 1c: a blob first seen as the root `.leakhound.toml` (leakhound's own file, never a
-/// finding there) and later copied to `notes/config.toml`, where it is an ordinary file.
+/// 1c: a blob first seen as the root `.leakhound.toml` and later copied to
+/// `notes/config.toml`. leakhound's own config is scanned like any file (only its rules'
+/// examples are not findings there), so the audit reports the secret where it first
+/// appeared; the copy, the same bytes under a path of the same kind, adds nothing.
 #[test]
-fn a_copy_of_the_root_config_is_reported_at_the_copy_by_the_full_audit() {
-    let mut rng = fastrand::Rng::new();
+fn a_secret_in_the_root_config_and_its_copy_is_reported_by_the_full_audit() {
+    let mut rng = rng();
     let token = ghp_token(&mut rng);
     let config = format!("# team settings\n[extend]\ndefault = true\n# ci token: {token}\n");
     let repo = Repo::new();
@@ -360,11 +362,21 @@ fn a_copy_of_the_root_config_is_reported_at_the_copy_by_the_full_audit() {
     assert_reports(
         dir,
         &["scan"],
-        &[want("github-pat", path, line, None, &token)],
+        &[
+            want("github-pat", ".leakhound.toml", line, None, &token),
+            want("github-pat", path, line, None, &token),
+        ],
     );
     let at_copy = [want("github-pat", path, line, Some(&copy), &token)];
     assert_reports(dir, &["git", "--range", &format!("{base}..HEAD")], &at_copy);
-    assert_reports(dir, &["git"], &at_copy);
+    let at_root = [want(
+        "github-pat",
+        ".leakhound.toml",
+        line,
+        Some(&base),
+        &token,
+    )];
+    assert_reports(dir, &["git"], &at_root);
 }
 
 /// 2: `.gitleaksignore` entries `commit:path:rule:line` (gitleaks ids, one of them
@@ -372,7 +384,7 @@ fn a_copy_of_the_root_config_is_reported_at_the_copy_by_the_full_audit() {
 /// not listed, stays a finding.
 #[test]
 fn gitleaksignore_commit_entries_suppress_in_the_full_audit_as_in_a_range() {
-    let mut rng = fastrand::Rng::new();
+    let mut rng = rng();
     let (accepted, key_id, other) = (
         ghp_token(&mut rng),
         aws_key_id(&mut rng),
@@ -442,7 +454,7 @@ fn values_with_words(rng: &mut fastrand::Rng) -> (String, Vec<(String, u64)>) {
 /// 3: `scan` reports all three.
 #[test]
 fn k8s_values_that_contain_tbd_todo_or_xxxx_inside_a_token_are_reported_by_scan() {
-    let mut rng = fastrand::Rng::new();
+    let mut rng = rng();
     let (content, passwords) = values_with_words(&mut rng);
     let tree = Tree::new();
     tree.write("values.yaml", &content);
@@ -456,7 +468,7 @@ fn k8s_values_that_contain_tbd_todo_or_xxxx_inside_a_token_are_reported_by_scan(
 /// 3: the full audit reports all three, at the commit that added them.
 #[test]
 fn k8s_values_that_contain_tbd_todo_or_xxxx_inside_a_token_are_reported_by_the_full_audit() {
-    let mut rng = fastrand::Rng::new();
+    let mut rng = rng();
     let (content, passwords) = values_with_words(&mut rng);
     let repo = Repo::new();
     repo.write("values.yaml", &content);

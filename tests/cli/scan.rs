@@ -128,7 +128,8 @@ fn missing_path_exits_2_with_message() {
 fn binary_and_large_files_are_skipped_and_counted() {
     let mut g = Gen::new();
     let tree = Tree::new();
-    let mut random: Vec<u8> = (0..65536).map(|_| fastrand::u8(..)).collect();
+    let mut rng = rng();
+    let mut random: Vec<u8> = (0..65536).map(|_| rng.u8(..)).collect();
     random[10] = 0;
     random.extend(format!("key={}", g.stripe_live()).as_bytes());
     tree.write("blob.bin", &random);
@@ -265,10 +266,10 @@ counter_examples = ["acme_example"]
 #[test]
 fn random_binary_input_never_crashes() {
     let tree = Tree::new();
+    let mut rng = rng();
     for i in 0..20 {
-        let bytes: Vec<u8> = (0..fastrand::usize(1..20000))
-            .map(|_| fastrand::u8(1..))
-            .collect();
+        let len = rng.usize(1..20000);
+        let bytes: Vec<u8> = (0..len).map(|_| rng.u8(1..)).collect();
         tree.write(&format!("noise{i}.dat"), bytes);
     }
     let out = tree.cmd(&["scan", "--format", "json"]).output().unwrap();
@@ -391,4 +392,28 @@ fn decode_budget_exhaustion_is_counted_and_named() {
         stderr.contains("blobs.txt: more encoded text than the 4 MiB decoding budget"),
         "{stderr}"
     );
+}
+
+/// Issue 13 item 4: a key split into adjacent or `+`-joined string literals is found, at the
+/// start of the expression, and masked whole in the snippet.
+#[test]
+fn string_literals_joined_in_code_are_scanned_together() {
+    let mut g = Gen::new();
+    let key = g.stripe_live();
+    let (head, tail) = key.split_at(12);
+    let tree = Tree::new();
+    tree.write("pay.js", format!("\nconst k = \"{head}\" + \"{tail}\";\n"));
+    tree.write("pay.py", format!("K = (\n    '{head}'\n    '{tail}'\n)\n"));
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("stripe-secret-key", "pay.js", 2),
+            t("stripe-secret-key", "pay.py", 2),
+        ]
+    );
+    let human = tree.cmd(&["scan"]).output().unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(!text.contains(tail), "{text}");
 }

@@ -1,0 +1,19 @@
+//! The one proptest configuration every property test uses: `n` cases from a fixed seed
+//! (another with `PROPTEST_RNG_SEED=<u64>`), so CI runs are repeatable. Failures are not written
+//! to a `proptest-regressions` folder: a case worth keeping becomes a named test.
+
+use proptest::test_runner::{Config, RngSeed};
+
+pub fn cases(n: u32) -> Config {
+    let config = Config::default();
+    let rng_seed = match config.rng_seed {
+        RngSeed::Random => RngSeed::Fixed(0x1eac_4041),
+        chosen => chosen,
+    };
+    Config {
+        cases: n,
+        rng_seed,
+        failure_persistence: None,
+        ..config
+    }
+}

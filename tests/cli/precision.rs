@@ -1,0 +1,93 @@
+//! Issue 12's false-alarm shapes, in our own synthetic words: none of them may fire at the
+//! default confidence. Each was met, in this shape, in third-party code (see
+//! `scripts/wild/`); the real secrets beside them must still be found.
+
+use crate::common::*;
+
+/// One file per shape: (path, content).
+fn shapes() -> Vec<(&'static str, String)> {
+    vec![
+        // 1. Test fixtures.
+        ("t/lib-credential.sh", "check_credential <<-EOF\npassword=askpass-password\nEOF\n".into()),
+        ("tests/test_auth.py", "def test_login():\n    login(password=\"spanish-inquisition\")\n".into()),
+        ("tests/expected/plan.yaml", "db:\n  password: Tx9fixture77\n".into()),
+        // 2. Docs and commented-out examples.
+        ("docs/install.md", "helm install x --set externalDatabase.password=mypassword\n".into()),
+        ("charts/app/templates/NOTES.txt", "Log in with password: Zk4notesPw9\n".into()),
+        ("charts/app/values.yaml", "db:\n  # password: \"p@55w0rd\"\n  existingSecret: db-creds\n".into()),
+        // 3. References taken for values.
+        (
+            "charts/ref/values.yaml",
+            "auth:\n  passwordSecretKey: \"postgresql-password\"\n  tlsSecret: myTlsSecret\n  privateKey: private.key\n  encryption_key: $kms_keys:prod\n  rootPassword: ${mysql-root-password}\n".into(),
+        ),
+        // 4. Placeholders and variable names as values. (`CHANGE_ME` in a deployable values
+        // file is a weak default, a warning by the policy; in a file meant to be copied and
+        // filled in it is an instruction.)
+        (
+            "charts/ph/values.yaml",
+            "x:\n  apiKey: '{{ default \"MISSING\" .Values.x.apiKey }}'\n  etcdPassword: ETCD_ROOT_PASSWORD\n  clientPassword: CLIENT_PASSWORD1\n  pwd: adminPassword\n".into(),
+        ),
+        ("charts/ph/values.example.yaml", "oauth:\n  client_secret: CHANGE_ME\n".into()),
+        // 5. An elided private key in a README.
+        ("README.md", "```\n-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA...\n...\n-----END RSA PRIVATE KEY-----\n```\n".into()),
+        // 6. YAML and JSON that are not Kubernetes.
+        (".github/workflows/ci.yml", "jobs:\n  b:\n    secrets: inherit\n    permissions:\n      id-token: write\n".into()),
+        ("package-lock.json", "{\"packages\": {\"node_modules/js-tokens\": {\"version\": \"4.0.0\"}}, \"dependencies\": {\"js-tokens\": \"^4.0.0\"}}\n".into()),
+        // 7. Expressions taken for literals.
+        (
+            "app/settings.py",
+            "DB_PASSWORD = ENV['DB_PASSWORD']\nsecret = env('SENTRY_SECRET_KEY')\npassword = os.environ[\"PG_PASSWORD\"]\n".into(),
+        ),
+        // 8. Words, not credentials.
+        (
+            "app/words.py",
+            "INVALID_PASSWORD = \"invalid_password\"\nnum_tokens = 512\ncredentials = \"local\"\nTIME_TO_FIRST_TOKEN = \"gen_ai.response.time_to_first_token\"\n".into(),
+        ),
+        ("bin/ipc.sh", "run --token=ping\nrun --token 0\n".into()),
+        // 9. Wrong values extracted.
+        (
+            "bin/stop.sh",
+            "mysqladmin -p\"$MYSQL_ROOT_PASSWORD\" shutdown\ngpg --export-secret-keys \\\n  --armor\n".into(),
+        ),
+        ("app/cfg.json", "{\"credentials\": {\n  \"user\": \"svc\"\n}}\n".into()),
+        // 10. Password hashes.
+        (
+            "charts/hash/values.yaml",
+            "jupyter:\n  password: \"sha1:1b2c3d4e5f60:9b5d2e8f4c1a7b3e6d0f2a8c4e1b7d3f9a5c2e8b\"\ningress:\n  htpasswd: \"admin:$2y$10$abcdefghijklmnopqrstuuJ4b0sCzvB6w3xUeQ1kY2mN5oP7rS9tV\"\n".into(),
+        ),
+    ]
+}
+
+#[test]
+fn false_alarm_shapes_do_not_fire_at_default_confidence() {
+    let tree = Tree::new();
+    for (path, text) in shapes() {
+        tree.write(path, text);
+    }
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(
+        (code, triples(&report)),
+        (0, vec![]),
+        "{stderr}\n{report:#}"
+    );
+}
+
+/// The same tree with a real secret in deployable config: still found, and only it.
+#[test]
+fn a_real_secret_beside_the_shapes_is_found() {
+    let mut g = Gen::new();
+    let tree = Tree::new();
+    for (path, text) in shapes() {
+        tree.write(path, text);
+    }
+    tree.write(
+        "charts/real/values.yaml",
+        format!("postgresql:\n  auth:\n    password: Qv{}8\n", g.alnum(12)),
+    );
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![t("k8s-literal-secret", "charts/real/values.yaml", 3)]
+    );
+}
