@@ -867,12 +867,960 @@ def password_code():
     f.must_not("placeholder", "user.set_password(form.cleaned_data['password'])")
 
 
+
+# ---------------------------------------------------------------------------------------
+# One case per provider rule: the secret is drawn at random from the shape of the rule's
+# capture group (the documented shape of the token: prefix, alphabet, length), and placed the
+# way people write it, rotating through .env files, YAML, JSON, code constants, CI files and
+# compose files. Checksummed formats get a valid checksum.
+
+from re import _constants as SRE, _parser as sre_parse  # noqa: E402
+
+SAFE = ALNUM + "-_.~!*"
+
+
+def _class(items):
+    out, negate = [], False
+    for op, av in items:
+        if op is SRE.NEGATE:
+            negate = True
+        elif op is SRE.LITERAL:
+            out.append(chr(av))
+        elif op is SRE.RANGE:
+            out.extend(chr(c) for c in range(av[0], av[1] + 1))
+        elif op is SRE.CATEGORY:
+            out.extend({SRE.CATEGORY_DIGIT: DIGITS, SRE.CATEGORY_WORD: ALNUM + "_", SRE.CATEGORY_SPACE: " "}.get(av, ""))
+    if negate:
+        return [c for c in SAFE if c not in out]
+    return sorted(set(out))
+
+
+def _emit(items):
+    out = []
+    for op, av in items:
+        if op is SRE.LITERAL:
+            out.append(chr(av))
+        elif op is SRE.NOT_LITERAL:
+            out.append(rng.choice([c for c in ALNUM if ord(c) != av]))
+        elif op is SRE.ANY:
+            out.append(rng.choice(ALNUM))
+        elif op is SRE.IN:
+            cls = _class(av)
+            out.append(rng.choice([c for c in cls if c != "%"] or cls))
+        elif op is SRE.CATEGORY:
+            out.append(rng.choice(_class([(op, av)])))
+        elif op in (SRE.MAX_REPEAT, SRE.MIN_REPEAT):
+            lo, hi, sub = av
+            hi = lo + 12 if hi == SRE.MAXREPEAT else min(hi, lo + 20)
+            for _ in range(rng.randint(lo, hi)):
+                out.extend(_emit(sub))
+        elif op is SRE.SUBPATTERN:
+            out.extend(_emit(av[-1]))
+        elif op is SRE.BRANCH:
+            out.extend(_emit(rng.choice(av[1])))
+    return out
+
+
+def entropy(s):
+    from math import log2
+    return -sum(s.count(c) / len(s) * log2(s.count(c) / len(s)) for c in set(s))
+
+
+def b64json_token(prefix):
+    claims = {"u": chars(12, LOWER), "k": chars(16), "a": rng.randint(10**5, 10**6)}
+    if prefix == "ops_":
+        claims.update({"signInAddress": "acme.1password.com", "email": chars(10, LOWER) + "@1passwordserviceaccounts.com", "srpX": chars(64, HEX), "muk": {"k": chars(43, B64URL), "kid": "mp"}})
+        return prefix + base64.b64encode(json.dumps(claims).encode()).decode().rstrip("=")
+    if prefix == "sntrys_":
+        claims = {"iat": rng.randint(1700000000, 1760000000), "url": "https://sentry.io", "region_url": "https://us.sentry.io", "org": "acme"}
+        return prefix + base64.b64encode(json.dumps(claims).encode()).decode() + "_" + chars(43, B64)
+    return SECRETS["mapbox-secret-token"]()
+
+
+def from_shape(shape, floor=0.0):
+    if shape.startswith("@crc:"):
+        return crc_token(shape[5:])
+    if shape == "@jwt":
+        return jwt()
+    if shape == "@age":
+        return age_key()
+    if shape.startswith("@b64json:"):
+        return b64json_token(shape[9:].replace("\\", ""))
+    tree = sre_parse.parse(shape)
+    for _ in range(200):
+        s = "".join(_emit(tree))
+        if entropy(s) >= floor + 0.2:
+            return s
+    return s
+
+
+BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+
+
+def age_key():
+    """An age X25519 identity with a valid bech32 checksum (BIP-173)."""
+    def polymod(values):
+        gen = [0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3]
+        chk = 1
+        for v in values:
+            top = chk >> 25
+            chk = (chk & 0x1FFFFFF) << 5 ^ v
+            for i in range(5):
+                chk ^= gen[i] if (top >> i) & 1 else 0
+        return chk
+    hrp = "age-secret-key-"
+    bits = "".join(f"{b:08b}" for b in rng.randbytes(32)) + "0000"
+    data = [int(bits[i:i + 5], 2) for i in range(0, 260, 5)]
+    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
+    mod = polymod(expanded + data + [0] * 6) ^ 1
+    checksum = [(mod >> 5 * (5 - i)) & 31 for i in range(6)]
+    return (hrp + "1" + "".join(BECH32[d] for d in data + checksum)).upper()
+
+
+def provider_name(rule_id):
+    return rule_id.split("-")[0]
+
+
+def kv_formats():
+    """(file, header, line template with KEY and VALUE, footer, key transform)."""
+    return [
+        new(".env.production").line("# production environment, loaded by systemd EnvironmentFile=\nNODE_ENV=production"),
+        new("deploy/k8s/vendor-credentials.yaml").line("apiVersion: v1\nkind: Secret\nmetadata:\n  name: vendor-credentials\n  namespace: billing\ntype: Opaque\nstringData:"),
+        new("config/vendors.json").line("{"),
+        new("app/integrations/credentials.py").line('"""Vendor credentials (TODO: move to the secret manager)."""\n'),
+        new("web/src/vendors.ts").line("// Vendor keys used by the server-side handlers.\n"),
+        new(".github/workflows/nightly.yml").line("name: nightly\non:\n  schedule:\n    - cron: '0 3 * * *'\njobs:\n  sync:\n    runs-on: ubuntu-latest\n    steps:\n      - uses: actions/checkout@v4\n      - run: ./scripts/sync.sh\n        env:"),
+        new("docker-compose.prod.yml").line("services:\n  worker:\n    image: ghcr.io/acme/worker:2.4.1\n    environment:"),
+        new("scripts/ci-env.sh").line("#!/usr/bin/env bash\n# CI bootstrap: credentials for the integration jobs\nset -euo pipefail\n"),
+        new("config/integrations.toml").line("# integrations.toml: read by acme-sync at start\n[vendors]"),
+        new("config/application-prod.properties").line("# Spring profile: prod\nserver.port=8443\nazure.cosmos.endpoint=https://acme-orders.documents.azure.com:443/"),
+    ]
+
+
+KV_LINES = [
+    lambda k, v: f"{k}={v}",
+    lambda k, v: f'  {k}: "{v}"',
+    lambda k, v: f'  "{k.lower()}": "{v}",',
+    lambda k, v: f'{k} = "{v}"',
+    lambda k, v: f"export const {k} = '{v}';",
+    lambda k, v: f"          {k}: {v}",
+    lambda k, v: f"      - {k}={v}",
+    lambda k, v: f'export {k}="{v}"',
+    lambda k, v: f'{k.lower()} = "{v}"',
+    lambda k, v: f"{k.lower().replace('_', '.')}={v}",
+]
+
+# What the same files hold where the value is not there: references, placeholders, redactions.
+LOOKALIKE_LINES = [
+    lambda k, v: f"{k}=${{{k}}}",
+    lambda k, v: f"{k}=<your-{k.lower().replace('_', '-')}>",
+    lambda k, v: f'{k}="{v[:6]}************************"',
+    lambda k, v: f'{k} = os.environ["{k}"]',
+    lambda k, v: f"  {k}: {{{{ .Values.{k.lower()} | quote }}}}",
+    lambda k, v: f"{k}=",
+    lambda k, v: f'{k.lower()} = "REPLACE_ME"',
+    lambda k, v: f"      {k}: ${{{{ secrets.{k} }}}}",
+    lambda k, v: f"{k}=op://Engineering/{k.lower()}/credential",
+    lambda k, v: f"const {k.lower()} = process.env.{k};",
+    lambda k, v: f"{k}={v[:8]}...",
+    lambda k, v: f"# {k}=your-{k.lower().replace('_', '-')}-here",
+]
+
+
+def providers():
+    files = kv_formats()
+    sample = new(".env.sample").line("# Copy to .env and fill in the values from the vault.")
+    docs = new("docs/configuration.md").line("# Configuration\n\nEvery integration reads its credentials from the environment:\n\n```sh")
+    # Where each kind of look-alike line (LOOKALIKE_LINES, same order) is written.
+    examples = [
+        sample, sample, docs,
+        new("app/integrations/settings.py").line("import os\n"),
+        new("charts/vendors/templates/secret.yaml").line("apiVersion: v1\nkind: Secret\nmetadata:\n  name: {{ .Release.Name }}-vendors\nstringData:"),
+        sample,
+        new("config/vendors.example.toml").line("# copy to vendors.toml"),
+        new(".github/workflows/deploy.yml").line("name: deploy\non: workflow_dispatch\njobs:\n  deploy:\n    runs-on: ubuntu-latest\n    steps:\n      - run: ./scripts/deploy.sh\n        env:"),
+        new(".env.tpl").line("# 1Password template: op inject -i .env.tpl -o .env"),
+        new("web/src/env.ts").line("// server-side environment"),
+        docs, sample,
+    ]
+    templated = {
+        "shell": new("scripts/ops/vendor-calls.sh").line("#!/usr/bin/env bash\n# one-off calls made during the migration (kept for reference)\nset -e\n"),
+        "config": new("config/connections.conf").line("# connection settings, one per line"),
+        "code": new("app/integrations/clients.py").line("import os\n"),
+        "http": new("docs/requests.http").line("### calls recorded while debugging the integrations\nGET https://api.acme-internal.com/v1/status"),
+        "json": new("config/clients.jsonc").line("// client settings exported from the old admin console"),
+    }
+    for i, (rule, key, shape, pre, post, floor) in enumerate(PROVIDERS):
+        value = from_shape(shape, floor)
+        kind = rule
+        if key:
+            f = files[i % len(files)]
+            f.case("must", kind, KV_LINES[i % len(files)](key, value), value, rule)
+            ex = examples[i % len(LOOKALIKE_LINES)]
+            line = LOOKALIKE_LINES[i % len(LOOKALIKE_LINES)](key, value)
+            ex.case("must-not", "placeholder", line, line.strip())
+        else:
+            text = pre + value + post
+            first = text.lstrip()[:1]
+            where = "http" if text.startswith("Authorization:") else "json" if first in "{\"" else "shell" if text.lstrip().startswith(("curl", "docker", "git ", "dotnet", "kubeadm", "RUN", "echo", "pip", "source", "PASS")) else (
+                "code" if ("(" in pre or "const " in pre) else "config")
+            templated[where].case("must", kind, text, value, rule)
+    files[2].line('  "version": 2\n}')
+    docs.line("```")
+
+
+
+PROVIDERS = [
+    # (rule id, key name or None, shape of the secret (the rule's capture group), text before, text after, entropy floor)
+    ('onepassword-service-account-token', 'OP_SERVICE_ACCOUNT_TOKEN', '@b64json:ops_', None, None, 0),
+    ('onepassword-secret-key', 'secret_key', 'A3-[A-Z0-9]{6}-(?:[A-Z0-9]{11}|[A-Z0-9]{6}-[A-Z0-9]{5})-[A-Z0-9]{5}-[A-Z0-9]{5}-[A-Z0-9]{5}', None, None, 3.5),
+    ('adyen-api-key', 'ADYEN_API_KEY', 'AQE[A-Za-z0-9+/=._-]{80,}', None, None, 4.0),
+    ('age-secret-key', None, '@age', '', '', 0),
+    ('airtable-pat', 'AIRTABLE_TOKEN', 'pat[A-Za-z0-9]{14}\\.[a-f0-9]{64}', None, None, 0),
+    ('aiven-service-password', None, 'AVNS_[A-Za-z0-9_-]{19}', 'DATABASE_URL=postgres://avnadmin:', '@pg-acme-prod.a.aivencloud.com:21314/defaultdb?sslmode=require', 3.5),
+    ('aiven-personal-token', 'AIVEN_TOKEN', 'AVNU_[A-Za-z0-9+/]{300,420}={0,2}', None, None, 4.5),
+    ('algolia-admin-key', 'ALGOLIA_ADMIN_KEY', '[a-f0-9]{32}', None, None, 0),
+    ('alibaba-access-key-id', 'ALIBABA_CLOUD_ACCESS_KEY_ID', 'LTAI[A-Za-z0-9]{12,20}', None, None, 3.5),
+    ('alibaba-access-key-secret', 'ALIBABA_CLOUD_ACCESS_KEY_SECRET', '[A-Za-z0-9]{30}', None, None, 4.0),
+    ('anthropic-api-key', 'ANTHROPIC_API_KEY', 'sk-ant-api03-[A-Za-z0-9_-]{93}AA', None, None, 0),
+    ('anthropic-admin-key', 'ANTHROPIC_ADMIN_KEY', 'sk-ant-admin01-[A-Za-z0-9_-]{93}AA', None, None, 0),
+    ('asana-pat', 'ASANA_TOKEN', '[012]/\\d{12,20}(?:/\\d{12,20})?:[a-f0-9]{32}', None, None, 0),
+    ('assemblyai-api-key', 'ASSEMBLYAI_API_KEY', '[a-f0-9]{32}', None, None, 3.3),
+    ('atlassian-api-token', 'JIRA_API_TOKEN', 'ATATT3[A-Za-z0-9_=-]{150,}', None, None, 4.0),
+    ('atlassian-api-token-legacy', 'JIRA_API_TOKEN', '[A-Za-z0-9]{24}', None, None, 3.8),
+    ('auth0-client-secret', 'AUTH0_CLIENT_SECRET', '[A-Za-z0-9_-]{64}', None, None, 4.0),
+    ('aws-access-key-id', 'aws_access_key_id', '(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}', None, None, 0),
+    ('aws-secret-access-key', 'aws_secret_access_key', '[A-Za-z0-9/+]{40}', None, None, 4.0),
+    ('aws-session-token', 'aws_session_token', '[A-Za-z0-9/+=]{100,}', None, None, 4.5),
+    ('amazon-mws-auth-token', 'MWS_AUTH_TOKEN', 'amzn\\.mws\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('aws-bedrock-api-key', 'AWS_BEARER_TOKEN_BEDROCK', 'ABSKQmVkcm9ja0FQSUtleS[A-Za-z0-9+/]{40,300}={0,2}', None, None, 4.0),
+    ('azure-storage-account-key', None, '[A-Za-z0-9+/]{86}==', 'DefaultEndpointsProtocol=https;AccountName=acmeprod;AccountKey=', ';EndpointSuffix=core.windows.net', 4.5),
+    ('azure-sas-token', None, '[A-Za-z0-9%+/]{40,100}(?:=|%3D){0,2}', 'https://acme.blob.core.windows.net/backups?sv=2022-11-02&ss=bfqt&srt=sco&sp=rwdlacupiytfx&se=2031-01-01T00:00:00Z&st=2024-01-01T00:00:00Z&spr=https&sig=', '', 4.0),
+    ('azure-service-bus-key', None, '[A-Za-z0-9+/]{43}=', 'Endpoint=sb://acme.servicebus.windows.net/;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=', '', 4.0),
+    ('azure-ad-client-secret', 'AZURE_CLIENT_SECRET', '[A-Za-z0-9_~.]{3}\\dQ~[A-Za-z0-9_~.-]{31,34}', None, None, 3.5),
+    ('azure-devops-pat', 'AZURE_DEVOPS_PAT', '[a-z2-7]{52}|[A-Za-z0-9]{52}JQQJ9\\d[A-Za-z0-9]AZDO[A-Za-z0-9]{4}', None, None, 3.5),
+    ('azure-storage-identifiable-key', 'blob_credential', '[A-Za-z0-9+/]{76}\\+ASt[A-Za-z0-9+/]{5}[AQgw]==', None, None, 4.0),
+    ('azure-cosmosdb-identifiable-key', None, '[A-Za-z0-9+/]{76}ACDb[A-Za-z0-9+/]{5}[AQgw]==', 'const cosmosAuth = "', '";', 4.0),
+    ('azure-cosmosdb-key', 'masterKey', '[A-Za-z0-9+/]{86}==', None, None, 4.5),
+    ('azure-service-bus-identifiable-key', 'bus_key', '[A-Za-z0-9+/]{33}\\+ASb[A-P][A-Za-z0-9+/]{5}=', None, None, 4.0),
+    ('azure-event-hubs-identifiable-key', 'hub_key', '[A-Za-z0-9+/]{33}\\+AEh[A-P][A-Za-z0-9+/]{5}=', None, None, 4.0),
+    ('azure-relay-identifiable-key', 'relay_key', '[A-Za-z0-9+/]{33}\\+ARm[A-P][A-Za-z0-9+/]{5}=', None, None, 4.0),
+    ('azure-iot-identifiable-key', None, '[A-Za-z0-9+/]{33}AIoT[A-P][A-Za-z0-9+/]{5}=', '"primaryKey": "', '"', 4.0),
+    ('azure-event-grid-identifiable-key', 'aeg-sas-key', '[A-Za-z0-9+/]{33}AZEG[A-P][A-Za-z0-9+/]{5}=', None, None, 4.0),
+    ('azure-batch-identifiable-key', 'batch_shared_key', '[A-Za-z0-9+/]{76}\\+ABa[A-Za-z0-9+/]{5}[AQgw]==', None, None, 4.0),
+    ('azure-ml-classic-identifiable-key', 'ml_api_key', '[A-Za-z0-9+/]{76}\\+AMC[A-Za-z0-9+/]{5}[AQgw]==', None, None, 4.0),
+    ('azure-apim-identifiable-key', 'Ocp-Apim-Key', '[A-Za-z0-9+/]{76}APIM[A-Za-z0-9+/]{5}[AQgw]==', None, None, 4.0),
+    ('azure-cache-redis-identifiable-key', 'redis_password', '[A-Za-z0-9+/]{33}AzCa[A-P][A-Za-z0-9+/]{5}=', None, None, 4.0),
+    ('azure-container-registry-identifiable-key', None, '[A-Za-z0-9+/]{42}\\+ACR[A-D][A-Za-z0-9+/]{5}', 'docker login acme.azurecr.io -u acme -p ', '', 4.0),
+    ('azure-function-identifiable-key', 'x-functions-key', '[A-Za-z0-9_-]{44}AzFu[A-Za-z0-9_-]{5}[AQgw]==', None, None, 4.0),
+    ('azure-search-identifiable-key', None, '[A-Za-z0-9]{42}AzSe[A-D][A-Za-z0-9]{5}', '"api-key": "', '"', 4.0),
+    ('azure-annotated-security-key', 'AZURE_OPENAI_API_KEY', '[A-Za-z0-9]{52}JQQJ9[9DH][A-Za-z0-9][A-L][A-Za-z0-9]{16}[A-Za-z][A-Za-z0-9]{7}(?:[A-Za-z0-9]{2}==)?', None, None, 4.0),
+    ('azure-iot-device-connection-string', None, '[A-Za-z0-9+/]{43}=', 'DEVICE_CONNECTION_STRING="HostName=acme-hub.azure-devices.net;DeviceId=sensor-042;SharedAccessKey=', '"', 4.0),
+    ('azure-messaging-sas-token', None, '[A-Za-z0-9%+/]{40,100}(?:=|%3[Dd]){0,2}', 'Authorization: SharedAccessSignature sr=https%3A%2F%2Facme.servicebus.windows.net%2Forders&sig=', '&se=1893456000&skn=RootManageSharedAccessKey', 4.0),
+    ('azure-function-key-url', None, '[A-Za-z0-9_%/+=-]{40,120}', 'ALERT_HOOK=https://acme-jobs.azurewebsites.net/api/KemuBcrdlsb8?code=', '', 4.0),
+    ('azure-function-key-header', None, '[A-Za-z0-9_/+=-]{40,100}', 'curl -H "x-functions-key: ', '" https://acme-jobs.azurewebsites.net/api/sync', 4.0),
+    ('azure-app-configuration-connection-string', None, '[A-Za-z0-9+/]{40,90}={0,2}', 'APPCONFIG_CONNECTION_STRING="Endpoint=https://acme-config.azconfig.io;Id=rRQL-l0-s0:GB1NNcHCrn0sDHU9BssM;Secret=', '"', 4.0),
+    ('azure-signalr-connection-string', None, '[A-Za-z0-9+/]{43}=', '"Azure:SignalR:ConnectionString": "Endpoint=https://acme-chat.service.signalr.net;AccessKey=', ';Version=1.0;"', 4.0),
+    ('azure-communication-services-key', None, '[A-Za-z0-9+/]{86}==|[A-Za-z0-9+/]{43}=', 'ACS_CONNECTION_STRING=endpoint=https://acme-notify.europe.communication.azure.com/;accesskey=', '', 4.0),
+    ('azure-cache-redis-connection-string', None, '[A-Za-z0-9+/]{43}=', '"Redis": "acme-cache.redis.cache.windows.net:6380,password=', ',ssl=True,abortConnect=False"', 4.0),
+    ('azure-container-registry-password', None, '[A-Za-z0-9+/=]{32,60}', 'docker login acmeimages.azurecr.io -u acmeimages -p ', '', 4.0),
+    ('azure-search-admin-key', 'admin_key', '[0-9A-F]{32}', None, None, 3.0),
+    ('azure-openai-api-key', 'AZURE_OPENAI_API_KEY', '[a-f0-9]{32}', None, None, 3.3),
+    ('azure-logic-app-trigger-url', 'TEAMS_FLOW_URL', 'https://[a-z0-9-]{1,40}\\.[a-z0-9-]{2,40}\\.logic\\.azure\\.com(?::443)?/workflows/[0-9a-f]{32}/triggers/[A-Za-z0-9_%.-]{1,80}/paths/invoke[^\\s"\'<>]{0,250}?[?&]sig=[A-Za-z0-9_-]{43}', None, None, 0),
+    ('azure-ad-client-secret-legacy', 'ARM_CLIENT_SECRET', '[A-Za-z0-9_~.\\[\\]@:?=*/+-]{32,44}', None, None, 4.3),
+    ('azure-event-grid-key-header', None, '[A-Za-z0-9+/]{43}=', 'curl -X POST -H "aeg-sas-key: ', '" https://acme-orders.westeurope-1.eventgrid.azure.net/api/events', 4.0),
+    ('bitbucket-app-password', 'BITBUCKET_APP_PASSWORD', 'ATBB[A-Za-z0-9_=.-]{32}', None, None, 3.8),
+    ('bitbucket-client-secret', 'BITBUCKET_CLIENT_SECRET', '[A-Za-z0-9]{32}', None, None, 4.0),
+    ('bitwarden-sm-access-token', 'BWS_ACCESS_TOKEN', '0\\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\.[A-Za-z0-9]{30}:[A-Za-z0-9+/]{22}==', None, None, 3.5),
+    ('brevo-api-key', 'BREVO_API_KEY', '(?:xkeysib|xsmtpsib)-[a-f0-9]{64}-[A-Za-z0-9]{16}', None, None, 0),
+    ('browserbase-api-key', 'BROWSERBASE_API_KEY', 'bb_live_[A-Za-z0-9_-]{20,40}', None, None, 4.0),
+    ('buildkite-api-token', 'BUILDKITE_API_TOKEN', 'bkua_[a-f0-9]{40}', None, None, 0),
+    ('buildkite-agent-token', 'BUILDKITE_AGENT_TOKEN', '[a-f0-9]{50}|bkct_[A-Za-z0-9]{30,60}', None, None, 0),
+    ('cerebras-api-key', 'CEREBRAS_API_KEY', 'csk-[a-z0-9]{48}', None, None, 4.0),
+    ('checkout-secret-key', 'CKO_SECRET_KEY', 'sk_(?:test_)?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('circleci-token', 'CIRCLE_TOKEN', 'CCI(?:PAT|PRJ)_[A-Za-z0-9]{22}_[a-f0-9]{40}', None, None, 0),
+    ('circleci-token-legacy', 'CIRCLE_TOKEN', '[a-f0-9]{40}', None, None, 0),
+    ('clerk-secret-key', 'CLERK_SECRET_KEY', 'sk_(?:live|test)_[A-Za-z0-9]{30,64}', None, None, 4.0),
+    ('clojars-token', 'CLOJARS_PASSWORD', 'CLOJARS_[a-z0-9]{60}', None, None, 0),
+    ('cloudflare-api-token', 'CLOUDFLARE_API_TOKEN', '[A-Za-z0-9_-]{40}', None, None, 4.0),
+    ('cloudflare-global-api-key', 'CLOUDFLARE_API_KEY', '[a-f0-9]{37}', None, None, 0),
+    ('cloudflare-origin-ca-key', 'CF_ORIGIN_CA_KEY', 'v1\\.0-[a-f0-9]{24}-[a-f0-9]{146}', None, None, 0),
+    ('cockroachdb-cloud-connection-password', None, '[^\\s@/"\'<>]{8,128}', 'DATABASE_URL="cockroachdb://app:', '@acme-prod-1234.8nj.aws-eu-central-1.cockroachlabs.cloud:26257/defaultdb?sslmode=verify-full"', 3.0),
+    ('cockroachdb-cloud-api-key', 'apikey', 'CCDB1_[A-Za-z0-9]{22}_[A-Za-z0-9]{40}', None, None, 4.0),
+    ('cohere-api-key', 'COHERE_API_KEY', '[A-Za-z0-9]{40}', None, None, 4.0),
+    ('configcat-management-api-credentials', 'CONFIGCAT_BASIC_AUTH_PASSWORD', '[A-Za-z0-9+/=_-]{20,100}', None, None, 3.8),
+    ('contentful-management-token', 'CONTENTFUL_MANAGEMENT_TOKEN', 'CFPAT-[A-Za-z0-9_-]{43}', None, None, 4.0),
+    ('crates-io-token', 'CARGO_REGISTRY_TOKEN', 'cio[A-Za-z0-9]{32}', None, None, 4.0),
+    ('databricks-token', 'DATABRICKS_TOKEN', 'dapi[a-f0-9]{32}(?:-\\d)?', None, None, 0),
+    ('datadog-api-key', 'DD_API_KEY', '[a-f0-9]{32}', None, None, 0),
+    ('datadog-app-key', 'DD_APP_KEY', '[a-f0-9]{40}', None, None, 0),
+    ('deepgram-api-key', 'DEEPGRAM_API_KEY', '[a-f0-9]{40}', None, None, 3.3),
+    ('deepseek-api-key', 'DEEPSEEK_API_KEY', 'sk-[a-f0-9]{32}', None, None, 0),
+    ('digitalocean-pat', 'DIGITALOCEAN_TOKEN', 'dop_v1_[a-f0-9]{64}', None, None, 0),
+    ('digitalocean-oauth-token', 'refresh_token', 'do[or]_v1_[a-f0-9]{64}', None, None, 0),
+    ('digitalocean-spaces-key', 'SPACES_SECRET_KEY', '[A-Za-z0-9/+]{43}', None, None, 4.0),
+    ('discord-bot-token', 'DISCORD_TOKEN', '[MNO][A-Za-z0-9_-]{23,25}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,38}', None, None, 4.0),
+    ('discord-client-secret', 'DISCORD_CLIENT_SECRET', '[A-Za-z0-9_-]{32}', None, None, 3.8),
+    ('discord-webhook-url-versioned', 'DISCORD_HOOK', 'https://(?:ptb\\.|canary\\.)?discord(?:app)?\\.com/api/v\\d{1,2}/webhooks/\\d{17,20}/[A-Za-z0-9_-]{60,68}', None, None, 0),
+    ('discord-bot-authorization-header', None, '[MNO][A-Za-z0-9_-]{23,25}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27,38}', 'headers = {"Authorization": "Bot ', '"}', 4.0),
+    ('docker-hub-token', None, 'dckr_(?:pat|oat)_[A-Za-z0-9_-]{27,32}', 'echo ', ' | docker login -u acme --password-stdin', 3.5),
+    ('doppler-token', 'DOPPLER_TOKEN', 'dp\\.(?:pt|st|sa|ct|scim|audit)\\.[A-Za-z0-9_.-]{40,60}', None, None, 4.0),
+    ('dropbox-access-token', 'DROPBOX_TOKEN', 'sl\\.(?:u\\.)?[A-Za-z0-9_-]{130,}', None, None, 4.0),
+    ('dropbox-long-lived-token', 'DROPBOX_TOKEN', '[A-Za-z0-9_-]{11}AAAAAAAAAA[A-Za-z0-9_-]{43}', None, None, 0),
+    ('dynatrace-token', 'DT_API_TOKEN', 'dt0[cs]01\\.[A-Z0-9]{24}\\.[A-Z0-9]{64}', None, None, 0),
+    ('e2b-api-key', 'E2B_API_KEY', 'e2b_[A-Za-z0-9]{32,64}', None, None, 3.3),
+    ('easypost-api-key', 'EASYPOST_API_KEY', 'EZAK[A-Za-z0-9]{54}', None, None, 4.0),
+    ('elevenlabs-api-key', 'ELEVENLABS_API_KEY', 'sk_[a-f0-9]{48}|[a-f0-9]{32}', None, None, 3.3),
+    ('facebook-access-token', 'FB_PAGE_TOKEN', 'EAA[A-Za-z0-9]{100,}', None, None, 4.0),
+    ('facebook-app-secret', 'FACEBOOK_APP_SECRET', '[a-f0-9]{32}', None, None, 0),
+    ('fal-api-key', 'FAL_KEY', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[0-9a-f]{32}', None, None, 3.5),
+    ('figma-pat', 'FIGMA_TOKEN', 'figd_[A-Za-z0-9_-]{40}', None, None, 4.0),
+    ('firecrawl-api-key', None, 'fc-[a-f0-9]{32}', 'app = FirecrawlApp(api_key="', '")', 3.3),
+    ('fireworks-api-key', 'FIREWORKS_API_KEY', 'fw_[A-Za-z0-9]{24,40}', None, None, 4.0),
+    ('flutterwave-secret-key', 'FLW_SECRET_KEY', 'FLWSECK-[a-f0-9]{32}-X|FLWSECK[a-f0-9]{12}', None, None, 0),
+    ('flyio-token', 'FLY_API_TOKEN', 'fo1_[A-Za-z0-9_-]{43}|fm[12][ar]?_[A-Za-z0-9+/]{100,}={0,3}', None, None, 4.0),
+    ('ghost-admin-api-key', 'GHOST_ADMIN_API_KEY', '[0-9a-f]{24}:[0-9a-f]{64}', None, None, 3.0),
+    ('github-pat', 'GITHUB_TOKEN', '@crc:ghp', None, None, 0),
+    ('github-oauth-token', 'oauth_token', '@crc:gho', None, None, 0),
+    ('github-user-to-server-token', None, '@crc:ghu', 'Authorization: token ', '', 0),
+    ('github-app-installation-token', None, '@crc:ghs', 'git remote set-url origin https://x-access-token:', '@github.com/acme/app', 0),
+    ('github-refresh-token', 'refresh_token', '@crc:ghr', None, None, 0),
+    ('github-fine-grained-pat', 'GH_TOKEN', 'github_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}', None, None, 4.0),
+    ('gitlab-pat', 'GITLAB_TOKEN', 'glpat-[A-Za-z0-9_-]{20}(?:[A-Za-z0-9_-]{7,}\\.[0-9a-z]{2}\\.?[0-9a-z]{7,9})?', None, None, 3.0),
+    ('gitlab-pipeline-trigger-token', None, 'glptt-[0-9a-f]{40}', 'curl -X POST -F token=', ' -F ref=main https://gitlab.com/api/v4/projects/1/trigger/pipeline', 0),
+    ('gitlab-runner-token', 'token', 'glrt-(?:t\\d_)?[A-Za-z0-9_-]{20,}(?:\\.[0-9a-z]{2}[0-9a-z]{7})?|GR1348941[A-Za-z0-9_-]{20}', None, None, 3.0),
+    ('gitlab-deploy-token', 'password', 'gldt-[A-Za-z0-9_-]{20}', None, None, 3.0),
+    ('gitlab-ci-job-token', 'CI_JOB_TOKEN', 'glcbt-[0-9a-zA-Z]{1,5}_[0-9a-zA-Z_-]{20}', None, None, 3.0),
+    ('gitlab-oauth-app-secret', 'client_secret', 'gloas-[0-9a-zA-Z_-]{64}', None, None, 3.5),
+    ('gitlab-misc-token', None, 'glft-[0-9a-zA-Z_-]{20}|glimt-[0-9a-zA-Z_-]{25}|glsoat-[0-9a-zA-Z_-]{20}|glffct-[0-9a-zA-Z_-]{20}|glagent-[0-9a-zA-Z_-]{50}', 'https://gitlab.com/dashboard/projects.atom?feed_token=', '', 3.0),
+    ('google-api-key', 'GOOGLE_API_KEY', 'AIza[0-9A-Za-z_-]{35}', None, None, 3.5),
+    ('google-oauth-client-secret', None, 'GOCSPX-[A-Za-z0-9_-]{28}', '"client_secret": "', '"', 3.5),
+    ('google-oauth-access-token', None, 'ya29\\.[0-9A-Za-z_-]{30,}', 'Authorization: Bearer ', '', 4.0),
+    ('firebase-cloud-messaging-server-key', None, 'AAAA[A-Za-z0-9_-]{7}:APA91b[A-Za-z0-9_-]{134}', '"Authorization": "key=', '"', 0),
+    ('google-oauth-refresh-token', None, '1//0[A-Za-z0-9_-]{60,250}', '{"type": "authorized_user", "client_id": "609104121474-bhbre46erds4r2d9sugldr1sbt37vrny.apps.googleusercontent.com", "refresh_token": "', '"}', 4.0),
+    ('google-oauth-client-secret-legacy', None, '[A-Za-z0-9_-]{24}', '{"installed": {"client_id": "553866026615-k7so5j32wyhcsjqpkxoj91dqnfykepnb.apps.googleusercontent.com", "client_secret": "', '", "redirect_uris": ["http://localhost"]}}', 3.8),
+    ('google-recaptcha-secret-key', 'RECAPTCHA_SECRET_KEY', '6L[A-Za-z0-9_-]{38}', None, None, 3.8),
+    ('gcp-storage-hmac-secret', 'hmac_secret', '[A-Za-z0-9+/]{40}', None, None, 4.0),
+    ('firebase-database-secret', 'FIREBASE_DB_SECRET', '[A-Za-z0-9]{40}', None, None, 4.0),
+    ('grafana-cloud-token', 'GRAFANA_CLOUD_TOKEN', 'glc_[A-Za-z0-9+/]{32,}={0,2}', None, None, 4.0),
+    ('grafana-service-account-token', 'GRAFANA_TOKEN', 'glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}', None, None, 3.5),
+    ('grafana-api-key', 'GRAFANA_API_KEY', 'eyJrIjoi[A-Za-z0-9]{40,}={0,2}', None, None, 0),
+    ('groq-api-key', 'GROQ_API_KEY', 'gsk_[A-Za-z0-9]{52}', None, None, 4.0),
+    ('harness-api-token', 'HARNESS_API_KEY', '(?:pat|sat)\\.[A-Za-z0-9_-]{22}\\.[a-f0-9]{24}\\.[A-Za-z0-9]{20}', None, None, 4.0),
+    ('vault-service-token', 'VAULT_TOKEN', 'hvs\\.[A-Za-z0-9_-]{24,}', None, None, 4.0),
+    ('vault-batch-token', 'token', 'hvb\\.[A-Za-z0-9_-]{100,}', None, None, 4.0),
+    ('vault-legacy-token', 'VAULT_TOKEN', '(?:s|b|r)\\.[A-Za-z0-9]{24}', None, None, 3.5),
+    ('terraform-cloud-token', None, '[A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_=-]{60,70}', 'credentials "app.terraform.io" { token = "', '" }', 4.0),
+    ('hcp-client-secret', 'HCP_CLIENT_SECRET', '[A-Za-z0-9_-]{64}', None, None, 4.0),
+    ('heroku-api-key', 'HEROKU_API_KEY', 'HRKU-AA[A-Za-z0-9_-]{58}', None, None, 4.0),
+    ('heroku-api-key-legacy', 'HEROKU_API_KEY', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('hetzner-cloud-token', 'HCLOUD_TOKEN', '[A-Za-z0-9]{64}', None, None, 4.0),
+    ('honeycomb-api-key', 'HONEYCOMB_API_KEY', 'hc[a-z]{2}k_[a-z0-9]{58}|[A-Za-z0-9]{22}|[a-f0-9]{32}', None, None, 3.5),
+    ('hubspot-private-app-token', 'HUBSPOT_TOKEN', 'pat-(?:na|eu|ap)\\d-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('huggingface-token', 'HF_TOKEN', '(?:hf_|api_org_)[A-Za-z]{34}', None, None, 3.5),
+    ('ibm-cloud-api-key', 'IBMCLOUD_API_KEY', '[A-Za-z0-9_-]{44}', None, None, 4.0),
+    ('jenkins-api-token', 'JENKINS_API_TOKEN', '11[a-f0-9]{32}|[a-f0-9]{32}', None, None, 0),
+    ('artifactory-api-key', 'ARTIFACTORY_API_KEY', 'AKCp[A-Za-z0-9]{69}|cmVmdGtuOjAxOj[A-Za-z0-9]{40,90}', None, None, 4.0),
+    ('jina-api-key', 'JINA_API_KEY', 'jina_[a-f0-9]{32}[A-Za-z0-9_-]{28}', None, None, 4.0),
+    ('jwt', None, '@jwt', 'Authorization: Bearer ', '', 0),
+    ('keycloak-client-secret', 'KEYCLOAK_CLIENT_SECRET', '[A-Za-z0-9]{32}', None, None, 4.0),
+    ('langfuse-secret-key', 'LANGFUSE_SECRET_KEY', 'sk-lf-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('langsmith-api-key', 'LANGCHAIN_API_KEY', 'lsv2_(?:pt|sk)_[a-f0-9]{32}_[a-f0-9]{10}', None, None, 0),
+    ('launchdarkly-token', 'LAUNCHDARKLY_SDK_KEY', '(?:api|sdk)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('linear-api-key', 'LINEAR_API_KEY', 'lin_api_[A-Za-z0-9]{40}|lin_oauth_[a-f0-9]{64}', None, None, 3.5),
+    ('linode-token', 'LINODE_TOKEN', '[a-f0-9]{64}', None, None, 0),
+    ('llamacloud-api-key', 'LLAMA_CLOUD_API_KEY', 'llx-[A-Za-z0-9]{40,60}', None, None, 4.0),
+    ('mailchimp-api-key', 'MAILCHIMP_KEY', '[0-9a-f]{32}-us\\d{1,2}', None, None, 3.3),
+    ('mailgun-private-api-key', 'MAILGUN_API_KEY', 'key-[0-9a-f]{32}', None, None, 3.3),
+    ('mailgun-api-key', 'MAILGUN_API_KEY', '[0-9a-f]{32}-[0-9a-f]{8}-[0-9a-f]{8}', None, None, 0),
+    ('mapbox-secret-token', 'MAPBOX_SECRET_TOKEN', '@b64json:sk\\.', None, None, 0),
+    ('teams-webhook-url-legacy', 'TEAMS_WEBHOOK', 'https://outlook\\.office(?:365)?\\.com/webhook(?:b2)?/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}@[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('teams-workflow-webhook-url', 'WEBHOOK', 'https://[a-z0-9.-]{1,120}\\.environment\\.api\\.powerplatform\\.com(?::443)?/powerautomate/automations/direct/workflows/[0-9a-f]{32}/triggers/manual/paths/invoke\\?[^\\s"\'<>]{0,200}?sig=[A-Za-z0-9_-]{43}', None, None, 0),
+    ('midtrans-server-key', 'MIDTRANS_SERVER_KEY', 'Mid-server-[A-Za-z0-9_-]{20,32}', None, None, 3.5),
+    ('midtrans-sandbox-server-key', None, 'SB-Mid-server-[A-Za-z0-9_-]{20,32}', "\\Midtrans\\Config::$serverKey = '", "';", 3.5),
+    ('midtrans-legacy-server-key', 'veritrans.server_key', 'VT-server-[A-Za-z0-9_-]{18,32}', None, None, 3.5),
+    ('mistral-api-key', 'MISTRAL_API_KEY', '[A-Za-z0-9]{32}', None, None, 4.0),
+    ('modal-token-secret', 'MODAL_TOKEN_SECRET', 'as-[A-Za-z0-9]{22}', None, None, 3.8),
+    ('mongodb-atlas-private-key', 'MONGODB_ATLAS_PRIVATE_KEY', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('neon-api-key', 'NEON_API_KEY', 'napi_[a-z0-9]{64}', None, None, 3.5),
+    ('neptune-api-token', 'NEPTUNE_API_TOKEN', 'eyJhcGlfYWRkcmVzcyI6[A-Za-z0-9+/]{60,600}={0,2}', None, None, 4.0),
+    ('netlify-token', 'NETLIFY_AUTH_TOKEN', '(?:nfp_)?[A-Za-z0-9_-]{36,46}', None, None, 4.0),
+    ('newrelic-user-api-key', 'NEW_RELIC_API_KEY', 'NRAK-[A-Z0-9]{27}', None, None, 0),
+    ('newrelic-license-key', 'license_key', '[a-f0-9]{36}NRAL', None, None, 0),
+    ('newrelic-insert-key', 'NEW_RELIC_INSERT_KEY', 'NRII-[A-Za-z0-9_-]{32}', None, None, 0),
+    ('newrelic-license-key-legacy', 'license_key', '[a-f0-9]{40}', None, None, 3.3),
+    ('notion-integration-token', 'NOTION_TOKEN', 'secret_[A-Za-z0-9]{43}|ntn_\\d{11}[A-Za-z0-9]{35}', None, None, 4.0),
+    ('npm-access-token', None, '@crc:npm', '//registry.npmjs.org/:_authToken=', '', 0),
+    ('nuget-api-key', None, 'oy2[a-z0-9]{43}', 'dotnet nuget push pkg.nupkg --api-key ', ' --source https://api.nuget.org/v3/index.json', 3.5),
+    ('nuget-config-cleartext-password', None, '[^"<>\\s]{8,200}', '<packageSourceCredentials><acme><add key="Username" value="build" /><add key="ClearTextPassword" value="', '" /></acme></packageSourceCredentials>', 3.0),
+    ('nvidia-api-key', None, 'nvapi-[A-Za-z0-9_-]{60,70}', 'client = OpenAI(base_url="https://integrate.api.nvidia.com/v1", api_key="', '")', 4.0),
+    ('octopus-deploy-api-key', 'OCTOPUS_API_KEY', 'API-[A-Z0-9]{26,32}', None, None, 3.8),
+    ('okta-api-token', 'OKTA_API_TOKEN', '00[A-Za-z0-9_-]{40}', None, None, 4.0),
+    ('onesignal-api-key', 'ONESIGNAL_REST_API_KEY', 'os_v2_(?:app|org)_[a-z2-7]{100,110}', None, None, 3.5),
+    ('onesignal-legacy-rest-api-key', 'ONESIGNAL_REST_API_KEY', '[A-Za-z0-9]{48}', None, None, 4.0),
+    ('openai-api-key', 'OPENAI_API_KEY', 'sk-(?:(?:proj|svcacct|admin|None)-)?[A-Za-z0-9_-]{20,200}T3BlbkFJ[A-Za-z0-9_-]{20,200}', None, None, 0),
+    ('openrouter-api-key', 'OPENROUTER_API_KEY', 'sk-or-v1-[a-f0-9]{64}', None, None, 0),
+    ('ovh-application-secret', 'application_secret', '[A-Za-z0-9]{32}', None, None, 3.8),
+    ('ovh-consumer-key', 'OVH_CONSUMER_KEY', '[A-Za-z0-9]{32}', None, None, 3.8),
+    ('paddle-live-api-key', 'PADDLE_API_KEY', 'pdl_live_apikey_[A-Za-z0-9_]{40,70}', None, None, 3.5),
+    ('paddle-notification-secret', 'PADDLE_WEBHOOK_SECRET', 'pdl_ntfset_[A-Za-z0-9_]{30,80}', None, None, 3.5),
+    ('pagerduty-api-key', 'PAGERDUTY_API_KEY', '[A-Za-z0-9_+-]{20}', None, None, 3.8),
+    ('pagerduty-integration-key', 'PAGERDUTY_ROUTING_KEY', '[a-f0-9]{32}', None, None, 0),
+    ('particle-access-token', 'PARTICLE_ACCESS_TOKEN', '[a-f0-9]{40}', None, None, 3.3),
+    ('particle-access-token-url', None, '[a-f0-9]{40}', 'https://api.particle.io/v1/devices/fa89c559d97aa4d1049746fc/temperature?access_token=', '', 3.3),
+    ('braintree-access-token', 'BRAINTREE_TOKEN', 'access_token\\$production\\$[a-z0-9]{16}\\$[a-f0-9]{32}', None, None, 0),
+    ('braintree-private-key', 'BRAINTREE_PRIVATE_KEY', '[a-f0-9]{32}', None, None, 0),
+    ('paypal-client-secret', 'PAYPAL_CLIENT_SECRET', '[A-Za-z0-9_-]{80}', None, None, 4.0),
+    ('perplexity-api-key', 'PERPLEXITY_API_KEY', 'pplx-[A-Za-z0-9]{48}', None, None, 4.0),
+    ('pinecone-api-key', None, 'pcsk_[A-Za-z0-9]{4,10}_[A-Za-z0-9]{50,80}', 'pc = Pinecone(api_key="', '")', 4.0),
+    ('pinecone-api-key-legacy', 'PINECONE_API_KEY', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 3.0),
+    ('plaid-access-token', 'access_token', 'access-(?:production|development)-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('plaid-secret', 'PLAID_SECRET', '[a-f0-9]{30}', None, None, 0),
+    ('planetscale-token', 'PLANETSCALE_SERVICE_TOKEN', 'pscale_(?:tkn|oauth|pw)_[A-Za-z0-9_.-]{32,64}', None, None, 4.0),
+    ('posthog-personal-api-key', 'POSTHOG_PERSONAL_API_KEY', 'phx_[A-Za-z0-9_-]{35,60}', None, None, 4.3),
+    ('postman-api-key', 'POSTMAN_API_KEY', 'PMAK-[a-f0-9]{24}-[a-f0-9]{34}', None, None, 0),
+    ('postmark-token', 'POSTMARK_SERVER_TOKEN', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('pulumi-access-token', 'PULUMI_ACCESS_TOKEN', 'pul-[a-f0-9]{40}', None, None, 0),
+    ('pypi-upload-token', 'password', 'pypi-(?:AgEIcHlwaS5vcmc|AgENdGVzdC5weXBpLm9yZw)[A-Za-z0-9_-]{50,}', None, None, 4.0),
+    ('razorpay-key-secret', 'RAZORPAY_KEY_SECRET', '[A-Za-z0-9]{24}', None, None, 3.8),
+    ('render-api-key', 'RENDER_API_KEY', 'rnd_[A-Za-z0-9]{24,40}', None, None, 3.5),
+    ('replicate-api-token', 'REPLICATE_API_TOKEN', 'r8_[A-Za-z0-9]{37}', None, None, 4.0),
+    ('resend-api-key', 'RESEND_API_KEY', 're_[A-Za-z0-9]{8}_[A-Za-z0-9]{24}', None, None, 3.5),
+    ('rollbar-access-token', 'ROLLBAR_ACCESS_TOKEN', '[a-f0-9]{32}', None, None, 0),
+    ('rubygems-api-key', None, 'rubygems_[a-f0-9]{48}', ':rubygems_api_key: ', '', 0),
+    ('runpod-api-key', 'RUNPOD_API_KEY', 'rpa_[A-Za-z0-9]{32,64}', None, None, 4.0),
+    ('salesforce-access-token', None, '00D[A-Za-z0-9]{12,15}![A-Za-z0-9_.]{80,120}', 'curl https://acme.my.salesforce.com/services/data/v61.0/sobjects -H "Authorization: Bearer ', '"', 4.0),
+    ('salesforce-refresh-token', 'SF_REFRESH_TOKEN', '5Aep86[0-9][A-Za-z0-9._]{70,100}={0,2}', None, None, 4.0),
+    ('salesforce-consumer-secret', 'SALESFORCE_CLIENT_SECRET', '[A-F0-9]{64}|\\d{19}', None, None, 2.5),
+    ('scaleway-secret-key', 'SCW_SECRET_KEY', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('sendgrid-api-key', 'SENDGRID_API_KEY', 'SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}', None, None, 4.0),
+    ('sentry-org-token', 'SENTRY_AUTH_TOKEN', '@b64json:sntrys_', None, None, 0),
+    ('sentry-user-token', 'SENTRY_AUTH_TOKEN', 'sntryu_[a-f0-9]{64}', None, None, 0),
+    ('sentry-dsn-secret', None, '[0-9a-f]{32}', 'SENTRY_DSN=https://075b9a7a34236d71276ec26ecfdcf632:', '@o543130.ingest.sentry.io/6024427', 0),
+    ('sentry-auth-token-legacy', 'SENTRY_AUTH_TOKEN', '[a-f0-9]{64}', None, None, 0),
+    ('shippo-live-token', 'SHIPPO_API_KEY', 'shippo_live_[a-f0-9]{40}', None, None, 0),
+    ('shopify-access-token', 'SHOPIFY_ACCESS_TOKEN', 'shpat_[a-fA-F0-9]{32}', None, None, 0),
+    ('shopify-shared-secret', 'SHOPIFY_API_SECRET', 'shpss_[a-fA-F0-9]{32}', None, None, 0),
+    ('shopify-custom-app-token', 'token', 'shpca_[a-fA-F0-9]{32}', None, None, 0),
+    ('shopify-private-app-password', 'SHOPIFY_PASSWORD', 'shppa_[a-fA-F0-9]{32}', None, None, 0),
+    ('sidekiq-gem-credentials-env', 'BUNDLE_GEMS__CONTRIBSYS__COM', '[a-z0-9]{8}:[a-z0-9]{8,40}', None, None, 3.0),
+    ('sidekiq-gem-source-url', None, '[a-z0-9]{8}:[a-z0-9]{8,40}', 'source "https://', '@gems.contribsys.com/" do', 3.0),
+    ('sidekiq-bundle-config-credentials', None, '[a-z0-9]{8}:[a-z0-9]{8,40}', 'RUN bundle config --global gems.contribsys.com ', ' && bundle install', 3.0),
+    ('slack-webhook-url', None, 'https://hooks\\.slack\\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/]{8,12}/[A-Za-z0-9+/]{8,12}/[A-Za-z0-9+/]{20,48}', 'const hook = "', '";', 0),
+    ('slack-token', 'SLACK_BOT_TOKEN', 'xox[abposr]-(?:\\d+-)+[A-Za-z0-9]{20,64}|xapp-\\d-[A-Z0-9]+-\\d+-[a-f0-9]{32,80}|xoxe\\.xox[bp]-\\d-[A-Za-z0-9]{100,200}', None, None, 0),
+    ('slack-config-refresh-token', 'SLACK_CONFIG_REFRESH_TOKEN', 'xoxe-\\d-[A-Za-z0-9]{140,160}', None, None, 4.0),
+    ('slack-workflow-trigger-url', 'SLACK_WORKFLOW_URL', 'https://hooks\\.slack\\.com/triggers/[TE][A-Z0-9]{8,12}/\\d{10,16}/[a-f0-9]{32}', None, None, 0),
+    ('slack-signing-secret', 'SLACK_SIGNING_SECRET', '[a-f0-9]{32}', None, None, 3.2),
+    ('slack-client-secret', 'slack_client_secret', '[a-f0-9]{32}', None, None, 3.2),
+    ('slack-verification-token', 'SLACK_VERIFICATION_TOKEN', '[A-Za-z0-9]{24}', None, None, 3.5),
+    ('snyk-token', 'SNYK_TOKEN', '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', None, None, 0),
+    ('sonarqube-token', 'SONAR_TOKEN', 'sq[pau]_[a-f0-9]{40}', None, None, 0),
+    ('sonarqube-token-legacy', 'SONAR_TOKEN', '[a-f0-9]{40}', None, None, 3.3),
+    ('sourcegraph-access-token', 'SRC_ACCESS_TOKEN', 'sgp_(?:[a-f0-9]{16}_|local_)?[a-f0-9]{40}', None, None, 0),
+    ('sparkpost-api-key', 'SPARKPOST_API_KEY', '[0-9a-f]{40}', None, None, 0),
+    ('splunk-hec-token', 'SPLUNK_HEC_TOKEN', '[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}', None, None, 0),
+    ('splunk-authorization-header', None, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'curl -H "Authorization: Splunk ', '" https://splunk.acme.io:8088/services/collector', 0),
+    ('square-access-token', 'SQUARE_ACCESS_TOKEN', 'EAAA[A-Za-z0-9_-]{60}|sq0atp-[A-Za-z0-9_-]{22}', None, None, 4.0),
+    ('square-oauth-secret', 'SQUARE_APP_SECRET', 'sq0csp-[A-Za-z0-9_-]{43}', None, None, 4.0),
+    ('stability-api-key', 'STABILITY_API_KEY', 'sk-[A-Za-z0-9]{48}', None, None, 4.0),
+    ('stripe-secret-key', 'STRIPE_SECRET_KEY', '(?:sk|rk)_live_[A-Za-z0-9]{24,99}', None, None, 0),
+    ('stripe-webhook-secret', 'STRIPE_WEBHOOK_SECRET', 'whsec_[A-Za-z0-9]{32,64}', None, None, 4.0),
+    ('stytch-live-secret', 'STYTCH_SECRET', 'secret-live-[A-Za-z0-9_-]{30,44}={0,2}', None, None, 4.0),
+    ('supabase-access-token', 'SUPABASE_ACCESS_TOKEN', 'sbp_[a-f0-9]{40}', None, None, 0),
+    ('supabase-secret-key', 'SUPABASE_SECRET_KEY', 'sb_secret_[A-Za-z0-9_-]{30,64}', None, None, 4.0),
+    ('tailscale-key', 'TS_AUTHKEY', 'tskey-(?:auth|api|client|webhook|scim)-[A-Za-z0-9]{8,20}-[A-Za-z0-9]{20,40}', None, None, 4.0),
+    ('tavily-api-key', 'TAVILY_API_KEY', 'tvly-(?:dev-|prod-)?[A-Za-z0-9]{32}', None, None, 3.8),
+    ('teamcity-access-token', 'TEAMCITY_TOKEN', 'eyJ0eXAiOiAiVENWMiJ9\\.[A-Za-z0-9_-]{36}\\.[A-Za-z0-9_-]{48}', None, None, 4.0),
+    ('telegram-bot-token', 'TELEGRAM_BOT_TOKEN', '\\d{8,10}:AA[A-Za-z0-9_-]{33}', None, None, 3.5),
+    ('telegram-bot-token-url', None, '\\d{5,16}:[A-Za-z0-9_-]{35}', 'curl "https://api.telegram.org/bot', '/sendMessage?chat_id=42&text=deploy+done"', 3.5),
+    ('telegram-bot-token-context', 'TELEGRAM_BOT_TOKEN', '\\d{5,16}:[A-Za-z0-9_-]{35}', None, None, 3.5),
+    ('telegram-api-hash', None, '[a-f0-9]{32}', 'client = TelegramClient("session", api_id=17315669, api_hash="', '")', 3.3),
+    ('telnyx-api-key', 'TELNYX_API_KEY', 'KEY[0-9A-Za-z_-]{55}', None, None, 4.0),
+    ('tencent-secret-id', 'TENCENTCLOUD_SECRET_ID', 'AKID[A-Za-z0-9]{32}', None, None, 3.8),
+    ('together-api-key', None, 'tgp_v1_[A-Za-z0-9_-]{43}', 'client = Together(api_key="', '")', 4.0),
+    ('together-api-key-legacy', 'TOGETHER_API_KEY', '[a-f0-9]{64}', None, None, 3.5),
+    ('travis-ci-token', 'TRAVIS_API_TOKEN', '[A-Za-z0-9_-]{22}', None, None, 3.8),
+    ('twilio-auth-token', 'TWILIO_AUTH_TOKEN', '[0-9a-f]{32}', None, None, 3.2),
+    ('twilio-api-key', 'TWILIO_API_SECRET', '[A-Za-z0-9]{32}', None, None, 4.0),
+    ('twitch-oauth-token', None, 'oauth:[a-z0-9]{30}', 'PASS ', '', 3.5),
+    ('twitch-client-secret', 'TWITCH_CLIENT_SECRET', '[a-z0-9]{30}', None, None, 3.5),
+    ('twitter-bearer-token', 'TWITTER_BEARER_TOKEN', 'AAAAAAAAAAAAAAAAAAAAA[A-Za-z0-9%]{60,140}', None, None, 3.0),
+    ('twitter-api-secret', 'TWITTER_API_SECRET', '[A-Za-z0-9]{45,50}', None, None, 4.0),
+    ('vercel-token', 'VERCEL_TOKEN', '[A-Za-z0-9]{24}', None, None, 3.8),
+    ('vonage-api-secret', 'VONAGE_API_SECRET', '[A-Za-z0-9]{16}', None, None, 3.5),
+    ('voyage-api-key', 'VOYAGE_API_KEY', 'pa-[A-Za-z0-9_-]{30,64}', None, None, 4.0),
+    ('wandb-api-key', 'WANDB_API_KEY', '[a-f0-9]{40}', None, None, 3.3),
+    ('discord-webhook-url', 'DISCORD_WEBHOOK', 'https://(?:ptb\\.|canary\\.)?discord(?:app)?\\.com/api/webhooks/\\d{17,20}/[A-Za-z0-9_-]{60,68}', None, None, 0),
+    ('teams-webhook-url', 'TEAMS_URL', 'https://[a-z0-9-]{1,64}\\.webhook\\.office\\.com/webhookb2/[0-9a-f-]{36}@[0-9a-f-]{36}/IncomingWebhook/[0-9a-f]{32}/[0-9a-f-]{36}(?:/[A-Za-z0-9_-]{20,80})?', None, None, 0),
+    ('google-chat-webhook-url', None, 'https://chat\\.googleapis\\.com/v1/spaces/[A-Za-z0-9_-]{8,20}/messages\\?key=[A-Za-z0-9_-]{39}&token=[A-Za-z0-9_%=-]{40,80}', '', '', 0),
+    ('zapier-webhook-url', 'ZAP_URL', 'https://hooks\\.zapier\\.com/hooks/catch/\\d{5,12}/[a-z0-9]{5,12}/?', None, None, 0),
+    ('mattermost-webhook-url', 'MATTERMOST_HOOK', 'https://[A-Za-z0-9.-]{3,100}/hooks/[a-z0-9]{26}', None, None, 3.5),
+    ('xai-api-key', 'XAI_API_KEY', 'xai-[A-Za-z0-9]{80}', None, None, 4.0),
+    ('zendesk-api-token', 'ZENDESK_API_TOKEN', '[A-Za-z0-9]{40}', None, None, 4.0),
+]
+
+
+
+# ---------------------------------------------------------------------------------------
+# Generic secrets in the syntax of each tool that stores one.
+
+
+def django_key():
+    alphabet = LOWER + DIGITS + "!@#$%^&*(-_=+)"
+    return chars(50, alphabet)
+
+
+def dot_files():
+    f = new(".netrc")
+    f.must("netrc-password", "machine git.acme-internal.com login ci-bot password {}", "netrc-password", value=password().replace("\\", "x"))
+    f.line("machine artifacts.acme-internal.com")
+    f.line("  login deploy")
+    f.must("netrc-file-password", "  password {}", value=password().replace("\\", "x"))
+    f.must_not("placeholder", "machine api.heroku.com login me@acme.example password $HEROKU_API_KEY", "$HEROKU")
+    f = new("ops/windows/_netrc")
+    f.must("netrc-file-password", "machine nexus.acme-internal.com login builder password {}", value=human_password())
+    f = new(".pgpass")
+    f.line("# hostname:port:database:username:password")
+    f.must("pgpass-password", "db-primary.acme-internal.com:5432:billing:billing_app:{}", value=password().replace(":", "x").replace("\\", "x"))
+    f.must("pgpass-password", "*:*:*:replicator:{}", value=chars(24))
+    f = new(".git-credentials")
+    f.must("github-pat", "https://ci-bot:{}@github.com", "github-pat")
+    f.must("basic-auth-url", "https://deploy:{}@gitlab.acme-internal.com", value=chars(20))
+    f = new("home/ci/.docker/config.json")
+    f.line('{\n  "auths": {\n    "https://index.docker.io/v1/": {')
+    auth = base64.b64encode(f"acmeci:{human_password()}".encode()).decode()
+    f.must("docker-config-auth", '      "auth": "{}"', "docker-config-auth", value=auth)
+    f.line("    },\n    \"quay.io\": {")
+    f.must_not("placeholder", '      "auth": ""', '""')
+    f.line('    }\n  },\n  "credHelpers": { "123456789012.dkr.ecr.eu-west-1.amazonaws.com": "ecr-login" }\n}')
+    f = new("web/.npmrc")
+    f.line("@acme:registry=https://npm.acme-internal.com/")
+    auth = base64.b64encode(f"builder:{password()}".encode()).decode()
+    f.must("npmrc-auth", "//npm.acme-internal.com/:_auth={}", value=auth)
+    f.must("npm-token", "//registry.npmjs.org/:_authToken={}", "npm-access-token")
+    f.must_not("placeholder", "//npm.pkg.github.com/:_authToken=${NODE_AUTH_TOKEN}", "${NODE")
+    f.line("always-auth=true")
+    f = new("home/ci/.pypirc")
+    f.line("[distutils]\nindex-servers =\n    pypi\n    internal\n\n[pypi]\nusername = __token__")
+    f.must("pypi-token", "password = {}", "pypi-upload-token")
+    f.line("\n[internal]\nrepository = https://pypi.acme-internal.com/\nusername = deployer")
+    f.must("pypirc-password", "password = {}", "pypirc-password", value=password())
+    f = new("etc/pip.conf")
+    f.line("[global]\ntimeout = 60")
+    f.must("basic-auth-url", "index-url = https://builder:{}@pypi.acme-internal.com/simple/", value=chars(22))
+    f.must_not("placeholder", "extra-index-url = https://${PIP_USER}:${PIP_PASSWORD}@pypi.acme-internal.com/simple/", "https://${")
+
+
+def php_files():
+    f = new("public/wp-config.php")
+    f.line("<?php\n/** The base configuration for WordPress */")
+    f.line("define( 'DB_NAME', 'wordpress' );\ndefine( 'DB_USER', 'wp_prod' );")
+    f.must("php-define-password", "define( 'DB_PASSWORD', '{}' );", value=password().replace("'", "x").replace("\\", "x"))
+    f.line("define( 'DB_HOST', 'mysql.acme-internal.com' );\n")
+    salt_alphabet = ALNUM + "!#$%&()*+,-./:;<=>?@[]^_`{|}~ "
+    for name in ["AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT"]:
+        f.must("wordpress-salt", f"define( '{name}', " + " " * (18 - len(name)) + "'{}' );", value=chars(64, salt_alphabet))
+    f.must_not("placeholder", "define( 'WP_CACHE_KEY_SALT', 'put your unique phrase here' );", "put your")
+    f.line("$table_prefix = 'wp_';")
+    f = new("legacy/includes/db.php")
+    f.line("<?php\n$db_host = 'localhost';\n$db_user = 'shop';")
+    f.must("php-variable-password", "$db_password = '{}';", value=password().replace("'", "x").replace("\\", "x"))
+    f.must("php-variable-password", "$smtppass = '{}';", value=human_password())
+    f.must_not("placeholder", "$db_password = getenv('DB_PASSWORD');", "getenv")
+    f.must_not("password-policy", "$min_password_length = 12;", "12")
+    f.must_not("placeholder", "$password = $_POST['password'];", "$_POST")
+
+
+def sql_files():
+    f = new("db/migrations/0001_roles.sql")
+    f.line("-- roles for the reporting stack")
+    f.must("sql-user-password", "CREATE USER reporting WITH PASSWORD '{}';", value=password().replace("'", "x").replace("\\", "x"))
+    f.must("sql-user-password", "ALTER USER replicator WITH ENCRYPTED PASSWORD '{}';", value=chars(20))
+    f.must("sql-user-password", "CREATE ROLE grafana LOGIN PASSWORD '{}';", value=human_password())
+    f.must_not("placeholder", "CREATE USER app WITH PASSWORD :'app_password';", ":'app")
+    f.must_not("placeholder", "ALTER ROLE readonly WITH PASSWORD NULL;", "NULL")
+    f = new("db/mysql/grants.sql")
+    f.must("sql-user-password", "CREATE USER 'shop'@'%' IDENTIFIED BY '{}';", value=password().replace("'", "x").replace("\\", "x"))
+    f.must("sql-user-password", "ALTER USER 'root'@'localhost' IDENTIFIED WITH mysql_native_password BY '{}';", value=chars(18))
+    f.line("GRANT SELECT, INSERT, UPDATE ON shop.* TO 'shop'@'%';")
+    f.must_not("hash", f"CREATE USER 'legacy'@'%' IDENTIFIED BY PASSWORD '*{chars(40, HEX.upper())}';", "'*")
+    f = new("db/mssql/logins.sql")
+    f.must("sql-user-password", "CREATE LOGIN etl_user WITH PASSWORD = N'{}', CHECK_POLICY = ON;", value=password().replace("'", "x"))
+    f.must_not("placeholder", "CREATE LOGIN app WITH PASSWORD = N'$(AppPassword)';", "$(AppPassword)")
+    f = new("db/oracle/create_schema.sql")
+    f.must("sql-user-password", "CREATE USER billing IDENTIFIED BY \"{}\" DEFAULT TABLESPACE users;", value=chars(16))
+
+
+def shell_secrets():
+    f = new("scripts/backup.sh")
+    f.line("#!/usr/bin/env bash\nset -euo pipefail\nDATE=$(date +%F)\n")
+    f.must("sshpass-password", "sshpass -p '{}' rsync -az /var/backups/ backup@10.20.0.5:/srv/backups/", value=password().replace("'", "x"))
+    f.must("generic-cli-password", "mysqldump -h db.internal -u backup -p{} --all-databases | gzip > all-$DATE.sql.gz", value=chars(16))
+    f.must("pgpassword-env", "PGPASSWORD={} pg_dump -h pg.internal -U backup billing > billing-$DATE.sql", value=chars(18))
+    f.must("pgpassword-env", "export PGPASSWORD='{}'", value=human_password())
+    f.must("sshpass-password", "sshpass -p{} ssh -o StrictHostKeyChecking=no root@10.20.0.9 'systemctl restart app'", value=chars(14))
+    f.must_not("placeholder", 'sshpass -p "$SSH_PASS" ssh deploy@10.20.0.5 uptime', '"$SSH_PASS"')
+    f.must_not("placeholder", "mysql -u root -p billing < schema.sql", "-p billing")
+    f.must_not("placeholder", 'PGPASSWORD="$(cat /run/secrets/pg)" psql -h pg.internal -U app', '"$(cat')
+
+
+def terraform_files():
+    f = new("infra/variables.tf")
+    f.must("terraform-variable-default", 'variable "db_password" {\n  type      = string\n  sensitive = true\n  default   = "{}"\n}', value=password().replace('"', "x").replace("\\", "x"))
+    f.line()
+    f.must("terraform-variable-default", 'variable "datadog_api_key" {\n  description = "Datadog API key"\n  default     = "{}"\n}', value=chars(32, HEX))
+    f.line()
+    f.must_not("placeholder", 'variable "admin_password" {\n  type      = string\n  sensitive = true\n}', 'variable "admin_password"')
+    f.must_not("placeholder", 'variable "token_ttl" {\n  default = "3600"\n}', 'variable "token_ttl"')
+    f = new("infra/env/prod.tfvars")
+    f.line('region      = "eu-west-1"\ninstance_type = "m6i.large"')
+    f.must("terraform-tfvars-secret", 'db_password = "{}"', value=password().replace('"', "x").replace("\\", "x"))
+    f.must("terraform-tfvars-secret", 'grafana_auth_token = "{}"', value=chars(32))
+    f.must_not("placeholder", 'db_password_secret_arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/db-AbCdEf"', "arn:aws")
+    f = new("infra/providers.tf")
+    f.line('provider "github" {\n  owner = "acme"')
+    f.must("github-pat", '  token = "{}"', "github-pat")
+    f.line('}\n\nprovider "postgresql" {\n  host     = "pg.internal"\n  username = "terraform"')
+    f.must("generic-password", '  password = "{}"', value=password().replace('"', "x").replace("\\", "x"))
+    f.line('}\n\nprovider "vault" {\n  address = "https://vault.acme-internal.com"')
+    f.must("vault-service-token", '  token   = "{}"', "vault-service-token", value=from_shape("hvs\\.[A-Za-z0-9_-]{24}"))
+    f.line("}")
+
+
+def framework_keys():
+    f = new("mysite/settings/production.py")
+    f.line("from .base import *  # noqa\n\nDEBUG = False")
+    key = django_key()
+    while not any(c in key for c in "$()"):
+        key = django_key()
+    f.must("django-secret-key", "SECRET_KEY = '{}'", value=key)
+    f.must_not("placeholder", "SECRET_KEY = os.environ['DJANGO_SECRET_KEY']", "os.environ")
+    f = new("flaskapp/__init__.py")
+    f.line("from flask import Flask\n\napp = Flask(__name__)")
+    f.must("framework-secret-key", 'app.secret_key = b"{}"', value=chars(32, ALNUM))
+    f.must("framework-secret-key", "app.config['SECRET_KEY'] = '{}'", value=chars(40, ALNUM + "-_"))
+    f.must_not("placeholder", "app.config['SECRET_KEY'] = os.environ.get('SECRET_KEY')", "os.environ")
+    f = new("config/secrets.yml")
+    f.line("development:\n  secret_key_base: <%= ENV['SECRET_KEY_BASE'] %>\n\nproduction:")
+    f.must("rails-secret-key-base", "  secret_key_base: {}", value=chars(128, HEX))
+    f = new("config/initializers/devise.rb")
+    f.line("Devise.setup do |config|")
+    f.must("generic-secret", "  config.secret_key = '{}'", value=chars(128, HEX))
+    f.must_not("password-policy", "  config.password_length = 12..128", "12..128")
+    f.line("end")
+
+
+def java_dotnet_configs():
+    f = new("settings.xml")
+    f.line('<settings xmlns="http://maven.apache.org/SETTINGS/1.0.0">\n  <servers>')
+    f.must("maven-settings-password", "    <server>\n      <id>acme-releases</id>\n      <username>deployer</username>\n      <password>{}</password>\n    </server>", value=password().replace("<", "x").replace("&", "x"))
+    f.must_not("placeholder", "    <server>\n      <id>acme-snapshots</id>\n      <username>deployer</username>\n      <password>${env.MAVEN_PASSWORD}</password>\n    </server>", "${env")
+    f.line("  </servers>\n</settings>")
+    f = new("jenkins/credentials.xml")
+    f.line("<?xml version='1.1' encoding='UTF-8'?>\n<com.cloudbees.plugins.credentials.SystemCredentialsProvider>\n  <domainCredentialsMap>")
+    f.must("jenkins-credentials-secret", "    <com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>\n      <id>nexus</id>\n      <username>jenkins</username>\n      <password>{}</password>\n    </com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>", value=password().replace("<", "x").replace("&", "x").replace("{", "x"))
+    f.must_not("placeholder", "    <org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl>\n      <id>slack</id>\n      <secret>{AQAAABAAAAAQ" + chars(40, B64) + "=}</secret>\n    </org.jenkinsci.plugins.plaincredentials.impl.StringCredentialsImpl>", "{AQAAAB")
+    f.line("  </domainCredentialsMap>\n</com.cloudbees.plugins.credentials.SystemCredentialsProvider>")
+    f = new("src/main/resources/application.yml")
+    f.line("spring:\n  datasource:\n    url: jdbc:postgresql://pg.internal:5432/orders\n    username: orders")
+    f.must("generic-password", "    password: {}", value=password().replace(":", "x").replace("#", "x"))
+    f.line("  rabbitmq:\n    host: rabbit.internal")
+    f.must("generic-password", '    password: "{}"', value=human_password())
+    f.line("  mail:")
+    f.must_not("placeholder", "    password: ${MAIL_PASSWORD}", "${MAIL")
+    f.must_not("placeholder", "    password: ${MAIL_PASSWORD:}", "${MAIL")
+    f.line("app:\n  jwt:")
+    f.must("generic-secret", "    secret: {}", value=chars(64, ALNUM))
+    f.must_not("password-policy", "    expiration-ms: 86400000", "86400000")
+    f = new("src/main/resources/application-oracle.properties")
+    f.must("jdbc-password", "spring.datasource.url=jdbc:mysql://mysql.internal:3306/shop?user=shop&password={}&useSSL=true", value=chars(16))
+    f.must("jdbc-password", "legacy.datasource.url=jdbc:sqlserver://sql.internal:1433;databaseName=crm;user=crm;password={};encrypt=true", value=chars(16))
+    f.must("generic-password", "spring.datasource.hikari.data-source-properties.password={}", value=password())
+    f = new("dotnet/Legacy/Web.config")
+    f.line('<?xml version="1.0" encoding="utf-8"?>\n<configuration>\n  <connectionStrings>')
+    f.must("connection-string-password", '    <add name="Crm" connectionString="Data Source=sql-prod;Initial Catalog=crm;User ID=crm_app;Password={};" providerName="System.Data.SqlClient" />', value=chars(18))
+    f.must("connection-string-password", '    <add name="Reports" connectionString="Driver={ODBC Driver 18 for SQL Server};Server=tcp:sql-prod,1433;Database=reports;Uid=reports;Pwd=' + "{}" + ';Encrypt=yes;" />', value=chars(18))
+    f.must("connection-string-password", '    <add name="Legacy" connectionString="Provider=SQLOLEDB;Data Source=sql-old;Initial Catalog=legacy;User Id=legacy;Password={};" />', value=chars(16))
+    f.must_not("placeholder", '    <add name="Local" connectionString="Server=(localdb)\\mssqllocaldb;Database=dev;Trusted_Connection=True;" />', "Server=(localdb)")
+    f.line("  </connectionStrings>\n  <appSettings>")
+    f.must("generic-xml-secret", '    <add key="SmtpPassword" value="{}" />', value=password().replace('"', "x").replace("&", "x").replace("<", "x"))
+    f.line("  </appSettings>\n</configuration>")
+    f = new("dotnet/Orders/appsettings.Production.json")
+    f.line('{\n  "ConnectionStrings": {')
+    f.must("connection-string-password", '    "Orders": "Host=pg.internal;Port=5432;Database=orders;Username=orders;Password={}",', value=chars(18))
+    f.must("connection-string-password", '    "Catalog": "Server=mysql.internal;Database=catalog;Uid=catalog;Pwd={};SslMode=Required"', value=chars(18))
+    f.line("  },")
+    f.must_not("placeholder", '  "Redis": "localhost:6379,password=",', "localhost")
+    f.line('  "AllowedHosts": "*"\n}')
+
+
+def ansible():
+    f = new("ansible/group_vars/prod/vars.yml")
+    f.line("---\nnginx_worker_processes: 4")
+    f.must("generic-password", "ansible_become_pass: {}", value=password().replace(":", "x").replace("#", "x"))
+    f.must("generic-password", "mysql_root_password: {}", value=chars(20))
+    f.must("generic-password", 'postgres_users:\n  - name: app\n    password: "{}"', value=human_password())
+    f.must_not("placeholder", 'grafana_admin_password: "{{ vault_grafana_admin_password }}"', "{{")
+    f.must_not("placeholder", "api_token: \"{{ lookup('env', 'API_TOKEN') }}\"", "{{")
+    f = new("ansible/group_vars/prod/vault.yml")
+    f.line("$ANSIBLE_VAULT;1.1;AES256")
+    for _ in range(6):
+        f.must_not("ansible-vault", chars(80, HEX))
+
+
+# ---------------------------------------------------------------------------------------
+# Helm values: the chart vocabulary.
+
+
+def helm_values():
+    f = new("charts/platform/values.yaml")
+    f.line("# Default values for platform.\nglobal:\n  imageRegistry: ghcr.io")
+    f.line("postgresql:\n  auth:\n    username: app")
+    f.must("helm-password", "    postgresPassword: {}", value=chars(20))
+    f.must("helm-password-list", "    passwords:\n      - {}", value=chars(18))
+    f.must("helm-password-list", "      - {}", value=chars(18))
+    f.must("helm-password-list", '    replicationPasswords: "{}"', value=chars(16) + "," + chars(16))
+    f.must_not("placeholder", "    existingSecret: \"\"", '""')
+    f.line("redis:\n  auth:\n    enabled: true")
+    f.must("low-entropy-password", "    password: {}", value="dev-password-123")
+    f.line("openldap:")
+    f.must("helm-abbrev", "  bindpw: {}", value=chars(16))
+    f.must("helm-abbrev", "  rootpw: {}", value=human_password())
+    f.line("smtp:\n  host: smtp.acme-internal.com\n  user: notifications")
+    f.must("helm-abbrev", "  pass: {}", value=chars(16))
+    f.line("ftp:")
+    f.must("helm-abbrev", "  pwd: {}", value=chars(14))
+    f.line("legacy:")
+    f.must("helm-abbrev", "  passwd: {}", value=chars(14))
+    f.line("ssh:")
+    f.must("helm-abbrev", "  passphrase: {}", value=human_password())
+    f.line("airflow:")
+    f.must("helm-key-material", "  fernetKey: {}", value=base64.urlsafe_b64encode(rng.randbytes(32)).decode())
+    f.must("helm-key-material", "  webserverSecretKey: {}", value=chars(32, HEX))
+    f.line("mongodb:")
+    f.must("helm-key-material", "  replicaSetKey: {}", value=chars(32))
+    f.line("meilisearch:")
+    f.must("helm-key-material", "  masterKey: {}", value=chars(32, B64URL))
+    f.line("vault:")
+    f.must("helm-key-material", "  encryptionKey: {}", value=base64.b64encode(rng.randbytes(32)).decode())
+    f.line("oauth2Proxy:")
+    f.must("helm-key-material", "  cookieSecret: {}", value=base64.urlsafe_b64encode(rng.randbytes(32)).decode())
+    f.line("rabbitmq:")
+    f.must("helm-key-material", "  erlangCookie: {}", value=chars(32, UPPER))
+    f.line("api:")
+    f.must("helm-key-material", "  jwtSecret: {}", value=chars(48))
+    f.must("helm-key-material", "  hmacKey: {}", value=chars(64, HEX))
+    f.must("helm-key-material", "  signingKey: {}", value=chars(40))
+    f.must("helm-key-material", "  secretKeyBase: {}", value=chars(128, HEX))
+    f.must("helm-key-material", "  sessionSecret: {}", value=chars(40, B64URL))
+    f.must("helm-key-material", "  sharedKey: {}", value=chars(44, B64))
+    f.must("helm-key-material", "  webhookKey: {}", value=chars(40))
+    f.must("helm-tokens-list", "  tokens:\n    - {}", value=chars(40))
+    f.line("metrics:")
+    f.must("helm-flow-mapping", '  auth: {"user": "svc", "password": "' + "{}" + '"}', value=chars(20))
+    f.must("helm-flow-mapping", "  basicAuth: { username: scraper, password: {} }", value=chars(20))
+    f.line("defaults:")
+    f.must("helm-anchor", "  dbPassword: &dbpass {}", value=chars(22))
+    f.line("primary:")
+    f.must_not("yaml-alias", "  password: *dbpass", "*dbpass")
+    f.line("replica:")
+    f.must_not("yaml-alias", "  password: *dbpass", "*dbpass")
+    f.line("keycloak:")
+    f.must("helm-password", "  adminPassword: '{}'", value=password().replace("'", "x"))
+    f.line("# look-alikes")
+    f.must_not("placeholder", "  existingSecret: keycloak-admin", "keycloak-admin")
+    f.must_not("placeholder", "  existingSecretPasswordKey: admin-password", "admin-password")
+    f.must_not("placeholder", "  password: \"{{ .Values.global.postgresql.password }}\"", "{{")
+    f.must_not("placeholder", "  token: ${API_TOKEN}", "${API_TOKEN}")
+    f.must_not("placeholder", "  password: \"\"", '""')
+    f.must_not("placeholder", "  jwtSecret: REPLACE_ME", "REPLACE_ME")
+    f.must_not("placeholder", "  cookieSecret: <set-me>", "<set-me>")
+    f.must_not("placeholder", "  masterKey: your-master-key-here", "your-master")
+    f.must_not("password-policy", "  passwordMinLength: 12", "12")
+    f.must_not("password-policy", "  passwordMaxAgeDays: 90", "90")
+    f.must_not("password-policy", "  tokenTTL: 3600", "3600")
+    f.must_not("password-policy", "  sessionTimeout: 30m", "30m")
+    f.must_not("label", "  passwordKey: postgres-password", "postgres-password")
+    f.must_not("label", "  tokenSecretName: api-token", "api-token")
+    f.must_not("label", "  signingKeyAlgorithm: RS256", "RS256")
+    f.must_not("placeholder", "  encryptionKey: null", "null")
+    f.must_not("placeholder", "  passwords: []", "[]")
+    f.must_not("label", "  hmacKeyFile: /etc/hmac/key", "/etc/hmac/key")
+    f = new("charts/platform/templates/deployment.yaml")
+    f.line("apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {{ include \"platform.fullname\" . }}\nspec:\n  template:\n    spec:\n      containers:\n        - name: api\n          env:\n            - name: DB_PASSWORD\n              valueFrom:\n                secretKeyRef:")
+    f.must_not("placeholder", "                  name: {{ .Values.postgresql.auth.existingSecret }}", "{{")
+    f.must_not("label", "                  key: password", "password")
+    f.line("            - name: JWT_SECRET")
+    f.must_not("placeholder", "              value: {{ .Values.api.jwtSecret | quote }}", "{{")
+    f.line("            - name: SESSION_SECRET")
+    f.must("k8s-env-literal", "              value: {}", value=chars(40))
+    f = new("deploy/k8s/external-secret.yaml")
+    f.line("apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata:\n  name: billing-db\nspec:\n  secretStoreRef:\n    name: vault\n    kind: ClusterSecretStore\n  target:\n    name: billing-db\n  data:")
+    f.must_not("placeholder", "    - secretKey: password", "password")
+    f.must_not("placeholder", "      remoteRef:\n        key: secret/data/billing/db\n        property: password", "key: secret")
+    f.must_not("placeholder", "    - secretKey: apiToken", "apiToken")
+    f.line("      remoteRef:\n        key: secret/data/billing/api\n        property: token")
+
+
+# ---------------------------------------------------------------------------------------
+# Secrets split across literals, and PEM keys inside strings.
+
+
+def split_literals():
+    f = new("tools/release/publish.py")
+    f.line("import requests\n")
+    tok = SECRETS["github-pat"]()
+    f.must("concatenated-token", f'GH_TOKEN = "{tok[:4]}" + "{tok[4:]}"', "github-pat", value=tok[:4])
+    tok = SECRETS["stripe-secret-key"]()
+    f.must("implicit-concatenation", f'STRIPE_KEY = (\n    "{tok[:16]}"\n    "{tok[16:]}"\n)', "stripe-secret-key", value=tok[:16])
+    tok = SECRETS["slack-bot-token"]()
+    f.must("implicit-concatenation", f'SLACK = "{tok[:20]}" "{tok[20:]}"', "slack-token", value=tok[:20])
+    f = new("web/src/legacy/track.js")
+    tok = SECRETS["sendgrid-api-key"]()
+    f.must("concatenated-token", f"const sgKey = '{tok[:25]}' +\n  '{tok[25:]}';", "sendgrid-api-key", value=tok[:25])
+    tok = SECRETS["openai-api-key"]()
+    f.must("concatenated-token", f"const OPENAI = ['{tok[:60]}', '{tok[60:]}'].join('');", "openai-api-key", value=tok[:60])
+    f = new("services/notify/token.go")
+    f.line("package notify\n")
+    tok = SECRETS["gitlab-pat"]()
+    f.must("concatenated-token", f'const glToken = "{tok[:6]}" + "{tok[6:]}"', "gitlab-pat", value=tok[:6])
+    f = new("services/auth/keys.py")
+    body = "\\n".join(chars(64, B64) for _ in range(8))
+    f.must("private-key-in-string", 'SIGNING_KEY = "' + armor("RSA " + "PRIVATE KEY", "{}", "\\n") + '\\n"', value=body)
+    f.cases[-1] = (f.path, f.cases[-1][1], 16, "must", "private-key-in-string", "")
+    f = new("config/jwt-keys.json")
+    body = "\\n".join(chars(64, B64) for _ in range(8))
+    f.line("{")
+    f.must("private-key-in-string", '  "privateKey": "' + armor("PRIVATE " + "KEY", "{}", "\\n") + '\\n",', value=body)
+    f.cases[-1] = (f.path, f.cases[-1][1], 18, "must", "private-key-in-string", "")
+    f.line('  "publicKey": "' + public_key_pem().replace("\n", "\\n") + '"')
+    f.cases.append((f.path, len(f.lines), 17, "must-not", "public-key", ""))
+    f.line("}")
+    f = new("src/test/java/com/acme/TokenSignerTest.java")
+    f.line("class TokenSignerTest {")
+    lines = [chars(64, B64) for _ in range(6)]
+    text = '    static final String KEY = "-----BEGIN ' + 'PRIVATE KEY-----\\n"\n' + "\n".join(f'        + "{l}\\n"' for l in lines) + '\n        + "-----END ' + 'PRIVATE KEY-----";'
+    f.case("must", "private-key-in-string", text, "-----BEGIN")
+    f.line("}")
+    f = new("web/src/server/sign.ts")
+    f.line("export const key = `" + armor("EC " + "PRIVATE KEY", pem_body(3)) + "`;")
+    f.cases.append((f.path, 1, 21, "must", "private-key-in-string", "private-key"))
+
+
+# ---------------------------------------------------------------------------------------
+# Look-alikes that fool scanners.
+
+
+def lookalikes():
+    f = new("docs/api/authentication.md")
+    f.line("# Authentication\n\nExamples in this page use the vendors' published sample values.\n")
+    f.must_not("vendor-doc-example", "    stripe.api_key = 'sk_test_4eC39HqLyjWDarjtT1zdp7dc'", "sk_test_4eC39")
+    f.must_not("vendor-doc-example", "    Stripe('pk_test_TYooMQauvdEDq54NiTphI7jx')", "pk_test_")
+    f.must_not("vendor-doc-example", "    curl -H 'Authorization: token ghp_16C7e42F292c6912E7710c838347Ae178B4a' https://api.github.com/user", "ghp_16C7")
+    f.must_not("vendor-doc-example", "    SLACK_BOT_TOKEN=xoxb-not-a-real-token-this-will-not-work", "xoxb-")
+    f.must_not("vendor-doc-example", f"    aws configure set aws_secret_access_key {AWS_DOC_SECRET}", AWS_DOC_SECRET)
+    f.must_not("redacted", "    OPENAI_API_KEY=sk-proj-…xxxx", "sk-proj")
+    f.must_not("redacted", "    Authorization: Bearer ****************", "****")
+    f.must_not("redacted", "    token: ghp_****************************1a2B", "ghp_")
+    f.must_not("redacted", "    api_key: sk_live_••••••••••••••••4242", "sk_live_")
+    f.must_not("placeholder", "    export HF_TOKEN=hf_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "hf_")
+    f.must_not("placeholder", "    password: <password>", "<password>")
+    f.must_not("placeholder", "    curl -u admin:$ADMIN_PASSWORD https://jenkins.acme-internal.com/api/json", "admin:$")
+    f.must_not("placeholder", "    docker login -u acme -p \"$DOCKERHUB_TOKEN\"", "$DOCKERHUB")
+    f = new("web/public/index.html")
+    f.line("<!doctype html>\n<html>\n<head>")
+    for lib in ["react", "react-dom", "lodash"]:
+        f.must_not("sri-integrity", f'  <script src="https://cdn.jsdelivr.net/npm/{lib}@18/umd/{lib}.min.js" integrity="sha384-{base64.b64encode(rng.randbytes(48)).decode()}" crossorigin="anonymous"></script>', "integrity")
+    f.must_not("base64-image", f'  <link rel="icon" href="data:image/png;base64,{png_b64()}">', "data:image")
+    f.must_not("public-by-design", f'  <meta name="google-site-verification" content="{chars(43, B64URL)}">', "google-site")
+    f.must_not("label", '  <input type="password" name="password" autocomplete="current-password">', "current-password")
+    f.line("</head>\n</html>")
+    f = new("deploy/k8s/webhook-config.yaml")
+    f.line("apiVersion: admissionregistration.k8s.io/v1\nkind: ValidatingWebhookConfiguration\nmetadata:\n  name: policy\nwebhooks:\n  - name: policy.acme.io\n    clientConfig:")
+    f.must_not("certificate", "      caBundle: " + base64.b64encode(certificate_pem().encode()).decode(), "caBundle")
+    f = new("config/kubeconfig.yaml")
+    f.line("apiVersion: v1\nkind: Config\nclusters:\n  - cluster:")
+    f.must_not("certificate", "      certificate-authority-data: " + base64.b64encode(certificate_pem().encode()).decode(), "certificate-authority-data")
+    f.line("      server: https://k8s.acme-internal.com:6443\n    name: prod\nusers:\n  - name: ci\n    user:")
+    f.must("kubeconfig-user-token", "      token: {}", "kubeconfig-user-token", value=chars(64, ALNUM))
+    f = new("tests/fixtures/hashes.txt")
+    for _ in range(4):
+        f.must_not("hash", chars(32, HEX) + "  dist/app-" + chars(6, DIGITS) + ".tar.gz", None)
+    for _ in range(3):
+        f.must_not("hash", "sha1:" + chars(40, HEX))
+    for _ in range(3):
+        f.must_not("hash", "sha512:" + chars(128, HEX))
+    f.must_not("hash", bcrypt())
+    f.must_not("hash", argon2())
+    f.must_not("hash", "pbkdf2_sha256$600000$" + chars(22) + "$" + base64.b64encode(rng.randbytes(32)).decode())
+    f.must_not("hash", "{SSHA}" + base64.b64encode(rng.randbytes(24)).decode())
+    f.must_not("hash", "$6$" + chars(16, ALNUM + "./") + "$" + chars(86, ALNUM + "./"))
+    f = new("docs/CHANGELOG.md")
+    f.line("# Changelog\n")
+    for _ in range(6):
+        f.must_not("git-sha", f"- Fix token refresh race ({git_sha()})", "(")
+    for _ in range(4):
+        f.must_not("uuid", f"- Migration {uuid()} renames password_hash to credential_hash", "Migration")
+    f = new("web/src/locales/es.json")
+    f.line("{")
+    for k, v in [("password", "Contraseña"), ("password_hint", "Al menos 12 caracteres"), ("token_expired", "Tu sesión ha caducado"), ("api_key", "Clave de API"), ("secret", "Secreto"), ("reset_password", "Restablecer contraseña")]:
+        f.must_not("i18n", f'  "{k}": "{v}",')
+    f.line('  "ok": "Vale"\n}')
+    f = new("web/src/locales/ja.yml")
+    f.line("ja:")
+    for k, v in [("password", "パスワード"), ("password_confirmation", "パスワード（確認）"), ("api_token", "APIトークン"), ("secret_key", "秘密鍵")]:
+        f.must_not("i18n", f"  {k}: {v}")
+    f = new("app/auth/names.py")
+    for line in ["class PasswordResetTokenGenerator(object):", "def get_api_key_from_header(request):",
+                 "SECRET_KEY_FALLBACKS = []", "TOKEN_HEADER_NAME = 'X-Auth-Token'",
+                 "access_token_expires_in = timedelta(minutes=15)", "password_reset_timeout = 3600",
+                 "api_key_prefix = 'Bearer'", "secret = get_secret('billing/db')",
+                 "token = create_access_token(identity=user.id)", "password = getpass.getpass('Password: ')"]:
+        f.must_not("identifier", line)
+    f = new("tests/test_auth.py")
+    f.line("import pytest\n")
+    f.must_not("test-value", 'token = "test-token"')
+    f.must_not("test-value", 'FAKE_STRIPE_KEY = "sk_test_fake"', "sk_test_fake")
+    f.must_not("test-value", 'api_key = "dummy-api-key-for-tests"', "dummy")
+    f = new("tests/fixtures/wrong_checksums.env")
+    for prefix in ["ghp", "gho", "ghs", "ghu", "npm"]:
+        body = chars(30)
+        bad = base62_6((zlib.crc32(body.encode()) + 1) & 0xFFFFFFFF)
+        f.must_not("checksum-invalid", f"TOKEN_{prefix.upper()}={prefix}_{body}{bad}", f"{prefix}_")
+    f = new("deploy/keys/deploy_ed25519.pub")
+    f.must_not("public-key", ssh_public_key())
+    f = new("deploy/age/recipients.txt")
+    for _ in range(3):
+        f.must_not("public-key", "age1" + chars(58, BECH32), "age1")
+    f = new("infra/.terraform.lock.hcl")
+    f.line("# This file is maintained automatically by \"terraform init\".\n")
+    for name in ["hashicorp/aws", "cloudflare/cloudflare"]:
+        f.line(f'provider "registry.terraform.io/{name}" {{\n  version = "5.{rng.randint(0, 60)}.0"\n  hashes = [')
+        f.must_not("lockfile-integrity", f'    "h1:{base64.b64encode(rng.randbytes(32)).decode()}",', "h1:")
+        for _ in range(3):
+            f.must_not("lockfile-integrity", f'    "zh:{sha256()}",', "zh:")
+        f.line("  ]\n}\n")
+    f = new("deploy/k8s/images.lock.yaml")
+    for img in ["ghcr.io/acme/api", "ghcr.io/acme/worker", "docker.io/library/redis"]:
+        f.must_not("hash", f"- image: {img}@sha256:{sha256()}", "@sha256")
+    f = new("web/src/sentry.client.ts")
+    f.line("import * as Sentry from '@sentry/browser';\n")
+    f.must_not("public-by-design", f"Sentry.init({{ dsn: 'https://{chars(32, HEX)}@o{rng.randint(10**5, 10**6)}.ingest.sentry.io/{rng.randint(10**6, 10**7)}' }});", "https")
+    f.must_not("public-by-design", f"export const GOOGLE_CLIENT_ID = '{rng.randint(10**11, 10**12)}-{chars(32, LOWER + DIGITS)}.apps.googleusercontent.com';", "'")
+    f = new("docs/ssh.md")
+    f.line("Host key fingerprints:\n")
+    for _ in range(3):
+        f.must_not("fingerprint", "    SHA256:" + base64.b64encode(rng.randbytes(32)).decode().rstrip("="), "SHA256")
+
+
 BUILDERS = [
     python_settings, python_client, notebook, javascript, typescript, minified, go_file, java,
     properties, xml, csharp, appsettings, yaml_values, github_workflow, dotenv, dotenv_example,
     shell, dockerfile, terraform, markdown, package_lock, yarn_lock, go_sum, cargo_lock,
     docker_config, npmrc, keys, gcp_service_account, k8s_encoded, encoded_misc, css, locales,
-    placeholders_json, ruby_php, aws_composite, more_tokens, password_code,
+    placeholders_json, ruby_php, aws_composite, more_tokens, password_code, providers,
+    dot_files, php_files, sql_files, shell_secrets, terraform_files, framework_keys, java_dotnet_configs,
+    ansible, helm_values, split_literals, lookalikes,
 ]
 
 

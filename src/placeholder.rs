@@ -75,11 +75,13 @@ const REFERENCE_MARKERS: &[&str] = &[
     "arn:aws:secretsmanager",
 ];
 
-/// Values published on purpose: the Azure storage emulator's account key (Azurite) and the
-/// jwt.io sample token's signature are in every tutorial; no one can be harmed by them.
+/// Values published on purpose: the Azure storage emulator's account key (Azurite), the
+/// jwt.io sample token's signature and the test-mode key in Stripe's API reference are in
+/// every tutorial; no one can be harmed by them.
 const KNOWN_PUBLIC: &[&str] = &[
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
 ];
 
 /// Prefixes of keys that are public by design: Stripe publishable keys and Mapbox public
@@ -109,6 +111,14 @@ const LABELS: &[&str] = &[
     "salasana",
     "haslo",
     "losenord",
+    "contraseña",
+    "hasło",
+    "lösenord",
+    "пароль",
+    "パスワード",
+    "密码",
+    "密碼",
+    "비밀번호",
 ];
 
 /// Words that make a kebab-case value the *name* of a secret (`billing-db-credentials`, a
@@ -287,11 +297,12 @@ fn is_known_public(v: &str) -> bool {
     KNOWN_PUBLIC.iter().any(|k| v.contains(k)) || PUBLIC_PREFIXES.iter().any(|p| v.starts_with(p))
 }
 
+/// Letters of any script count, so that `Contraseña` and `パスワード` read as labels too.
 fn is_label(v: &str) -> bool {
     let squashed: String = v
         .chars()
-        .filter(char::is_ascii_alphanumeric)
-        .map(|c| c.to_ascii_lowercase())
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
         .collect();
     LABELS.contains(&squashed.as_str())
 }
@@ -408,6 +419,10 @@ mod tests {
             "********",
             "Password",
             "Passwort",
+            "Contraseña",
+            "パスワード",
+            "Пароль",
+            "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
             "billing-db-credentials",
             "/etc/keys/private.pem",
             "pk_live_hGAkWvj7FAc9QeWJKY40uvSw",

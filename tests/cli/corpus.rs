@@ -239,8 +239,13 @@ fn corpus_manifest_is_consistent() {
         .filter(|c| c.must)
         .map(|c| c.kind.as_str())
         .collect();
-    assert!(must >= 150, "{must} secrets");
-    assert!(kinds.len() >= 60, "{} types", kinds.len());
+    assert!(must >= 400, "{must} secrets");
+    assert!(kinds.len() >= 150, "{} types", kinds.len());
+    assert!(
+        cases.len() - must >= 400,
+        "{} look-alikes",
+        cases.len() - must
+    );
     assert!(cases.len() - must >= must, "fewer look-alikes than secrets");
     for c in &cases {
         let text = std::fs::read_to_string(root.join(&c.file)).expect(&c.file);
