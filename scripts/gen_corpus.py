@@ -1813,6 +1813,99 @@ def lookalikes():
         f.must_not("fingerprint", "    SHA256:" + base64.b64encode(rng.randbytes(32)).decode().rstrip("="), "SHA256")
 
 
+# ---------------------------------------------------------------------------------------
+# Key stores and DER keys: binary files, recognised by structure. Built here byte by byte in
+# the documented layouts (RFC 7292 PKCS#12, RFC 5208 PKCS#8, the JDK's JKS format) with seeded
+# random key bytes, so the corpus stays reproducible; tests/cli/keystores.rs scans files made
+# by the real openssl and keytool.
+
+
+class BinaryFile:
+    """A binary file with its cases at line 1, column 1 (where a key-store finding sits)."""
+
+    def __init__(self, path, data, expect, kind, rule=""):
+        self.path = path
+        self.data = data
+        self.cases = [(path, 1, 1, expect, kind, rule)]
+
+    def render(self):
+        return self.data
+
+
+def der(tag, content):
+    n = len(content)
+    if n < 0x80:
+        head = bytes([tag, n])
+    elif n < 0x100:
+        head = bytes([tag, 0x81, n])
+    else:
+        head = bytes([tag, 0x82, n >> 8, n & 0xFF])
+    return head + content
+
+
+def seq(*parts):
+    return der(0x30, b"".join(parts))
+
+
+OID_DATA = bytes.fromhex("06092a864886f70d010701")
+OID_ENCRYPTED_DATA = bytes.fromhex("06092a864886f70d010706")
+OID_SHROUDED_KEY_BAG = bytes.fromhex("060b2a864886f70d010c0a0102")
+OID_CERT_BAG = bytes.fromhex("060b2a864886f70d010c0a0103")
+OID_PBES2 = bytes.fromhex("06092a864886f70d01050d")
+OID_EC = bytes.fromhex("06072a8648ce3d0201")
+OID_P256 = bytes.fromhex("06082a8648ce3d030107")
+OID_RSA = bytes.fromhex("06092a864886f70d010101")
+
+
+def random_bytes(n):
+    return bytes(rng.randrange(256) for _ in range(n))
+
+
+def pkcs8_ec():
+    inner = seq(der(0x02, b"\x01"), der(0x04, random_bytes(32)), der(0xA0, OID_P256))
+    return seq(der(0x02, b"\x00"), seq(OID_EC, OID_P256), der(0x04, inner))
+
+
+def pkcs12(key_bag):
+    bags = []
+    if key_bag:
+        shrouded = seq(seq(OID_PBES2, seq(der(0x04, random_bytes(16)))), der(0x04, random_bytes(144)))
+        bags.append(seq(OID_SHROUDED_KEY_BAG, der(0xA0, shrouded)))
+    else:
+        bags.append(seq(OID_CERT_BAG, der(0xA0, der(0x04, random_bytes(180)))))
+    safe = [seq(OID_DATA, der(0xA0, der(0x04, seq(*bags))))]
+    if key_bag:
+        safe.append(seq(OID_ENCRYPTED_DATA, der(0xA0, seq(der(0x02, b"\x00"), der(0x04, random_bytes(300))))))
+    auth_safe = seq(OID_DATA, der(0xA0, der(0x04, seq(*safe))))
+    mac = seq(seq(der(0x04, random_bytes(32))), der(0x04, random_bytes(8)), der(0x02, b"\x08\x00"))
+    return seq(der(0x02, b"\x03"), auth_safe, mac)
+
+
+def java_store(entries):
+    def utf(text):
+        return len(text).to_bytes(2, "big") + text.encode()
+    out = bytes.fromhex("feedfeed") + (2).to_bytes(4, "big") + len(entries).to_bytes(4, "big")
+    for tag, alias in entries:
+        out += tag.to_bytes(4, "big") + utf(alias) + random_bytes(8)
+        cert = utf("X.509") + (160).to_bytes(4, "big") + random_bytes(160)
+        if tag == 1:
+            out += (120).to_bytes(4, "big") + random_bytes(120) + (1).to_bytes(4, "big") + cert
+        else:
+            out += cert
+    return out + random_bytes(20)
+
+
+def keystores():
+    FILES.extend([
+        BinaryFile("deploy/certs/client.p12", pkcs12(True), "must", "keystore-pkcs12", "keystore-pkcs12"),
+        BinaryFile("android/app/release.keystore", java_store([(1, "upload")]), "must", "keystore-java", "keystore-java"),
+        BinaryFile("config/tls/server.key.der", pkcs8_ec(), "must", "private-key-der", "private-key-der"),
+        BinaryFile("src/main/resources/truststore.jks", java_store([(2, "ca"), (2, "intermediate")]), "must-not", "truststore"),
+        BinaryFile("config/tls/ca-bundle.p12", pkcs12(False), "must-not", "truststore"),
+        BinaryFile("config/tls/public.der", seq(seq(OID_RSA, b"\x05\x00"), der(0x03, b"\x00" + random_bytes(140))), "must-not", "public-key"),
+    ])
+
+
 BUILDERS = [
     python_settings, python_client, notebook, javascript, typescript, minified, go_file, java,
     properties, xml, csharp, appsettings, yaml_values, github_workflow, dotenv, dotenv_example,
@@ -1820,7 +1913,7 @@ BUILDERS = [
     docker_config, npmrc, keys, gcp_service_account, k8s_encoded, encoded_misc, css, locales,
     placeholders_json, ruby_php, aws_composite, more_tokens, password_code, providers,
     dot_files, php_files, sql_files, shell_secrets, terraform_files, framework_keys, java_dotnet_configs,
-    ansible, helm_values, split_literals, lookalikes,
+    ansible, helm_values, split_literals, lookalikes, keystores,
 ]
 
 
@@ -1833,7 +1926,11 @@ def write():
     for f in FILES:
         target = ROOT / f.path
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(f.render())
+        data = f.render()
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            target.write_text(data)
         rows.extend("\t".join(str(x) for x in c) for c in f.cases)
     (ROOT / "manifest.tsv").write_text("\n".join(rows) + "\n")
     must = sum(1 for r in rows[1:] if "\tmust\t" in r)
