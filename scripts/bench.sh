@@ -20,7 +20,7 @@
 #   --quick     smaller history and YAML tree, 3 runs each: a couple of minutes
 #   --runs N    timed runs per command (median reported; default 5, after one warm-up run)
 #   --no-peers  measure leakhound and the floors only
-#   --large     also build and measure the large corpora (downloads about 6 GB the first time)
+#   --large     also build and measure the large corpora (downloads about 4.5 GB the first time)
 #   --findings  print the findings count and checksum per tool and corpus (implied by --large)
 #   --timeout S stop a command on a large corpus after S seconds (default 3600)
 set -euo pipefail

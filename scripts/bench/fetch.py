@@ -109,6 +109,10 @@ def fetch_one(kind, name, version, dest, apt, cache):
         if not found:  # a version pinned without its build metadata (111.25.0 for 111.25.0+1.1.1t)
             found = glob.glob(os.path.join(home, "registry/cache/*", f"{name}-{version}+*.crate"))
         shutil.copy(found[0], dest)
+        # cargo also unpacked it (and its dependencies): keep only our copy of the .crate.
+        for unpacked in glob.glob(os.path.join(home, "registry/src/*/*")):
+            shutil.rmtree(unpacked, ignore_errors=True)
+        os.remove(found[0])
     else:
         raise SystemExit(f"unknown kind {kind}")
 
