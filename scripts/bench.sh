@@ -6,23 +6,39 @@
 # renames and deletions, and a generated tree of Helm-chart-like YAML. Everything lands in
 # bench-work/ (git-ignored) and is reused by later runs.
 #
-# usage: scripts/bench.sh [--quick] [--runs N] [--no-peers]
+# --large adds corpora the size of real work, built from released packages pinned with their
+# sha256 in scripts/bench/*.txt and fetched with the registries' own clients (apt-get source,
+# npm pack, pip download, cargo fetch) into bench-work/cache: a tree of over 1 GB of real
+# sources of mixed kinds (large-tree.txt), a history of over 14,000 small commits of mostly
+# YAML replayed from successive releases of the Ansible collections (yaml-history.txt), and one
+# of over 50,000 small commits replayed from successive releases of six C libraries (OpenSSL,
+# AWS-LC, curl, libgit2, Zstandard, LuaJIT: c-history.txt), both by make_replay.py. On these a
+# command whose first run takes over 30 s is run once, and a findings checksum per tool and
+# corpus is printed (findings.py).
+#
+# usage: scripts/bench.sh [--quick] [--runs N] [--no-peers] [--large] [--findings] [--timeout S]
 #   --quick     smaller history and YAML tree, 3 runs each: a couple of minutes
 #   --runs N    timed runs per command (median reported; default 5, after one warm-up run)
 #   --no-peers  measure leakhound and the floors only
+#   --large     also build and measure the large corpora (downloads about 4.5 GB the first time)
+#   --findings  print the findings count and checksum per tool and corpus (implied by --large)
+#   --timeout S stop a command on a large corpus after S seconds (default 3600)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 W=$ROOT/bench-work
 BENCH=$ROOT/scripts/bench
-QUICK=0 RUNS=5 PEERS=1
+QUICK=0 RUNS=5 PEERS=1 LARGE=0 FINDINGS=0 TIMEOUT=3600
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 RUNS=3 ;;
     --runs) RUNS=$2; shift ;;
     --no-peers) PEERS=0 ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--runs N] [--no-peers]" >&2; exit 2 ;;
+    --large) LARGE=1 FINDINGS=1 ;;
+    --findings) FINDINGS=1 ;;
+    --timeout) TIMEOUT=$2; shift ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--runs N] [--no-peers] [--large] [--findings] [--timeout S]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -30,12 +46,22 @@ if [ $QUICK = 1 ]; then STEPS=100 EDITS=10 CHARTS=200; else STEPS=400 EDITS=30 C
 
 say() { printf '\n== %s\n' "$*" >&2; }
 RESULTS=$W/results-$(date +%Y%m%d-%H%M%S).jsonl
-measure() { python3 "$BENCH/measure.py" "$RESULTS" "$1" "$2" "$RUNS" -- "${@:3}"; }
+LIMITS=''  # on the large corpora: "30 $TIMEOUT" (one run past 30 s; stop at the timeout)
+measure() { python3 "$BENCH/measure.py" "$RESULTS" "$1" "$2" "$RUNS" $LIMITS -- "${@:3}"; }
+# findings ROW TOOL ROOT REPORT COMMAND...: one run with JSON output, count and checksum.
+findings() {
+  [ $FINDINGS = 1 ] || return 0
+  rm -f "$4"
+  local limit=()
+  [ -z "$LIMITS" ] || limit=(timeout "$TIMEOUT")
+  python3 "$BENCH/findings.py" "$RESULTS" "$1" "$2" "$3" "$4" -- "${limit[@]}" "${@:5}"
+  rm -f "$4"
+}
 
 build() {
   say "building leakhound (release)"
   cargo build --release --quiet
-  LH=$ROOT/target/release/leakhound
+  LH=${CARGO_TARGET_DIR:-$ROOT/target}/release/leakhound
 }
 
 install_peers() {
@@ -95,28 +121,103 @@ corpus_staged() {
   git -C "$STAGED" add handler.py
 }
 
+# The large corpora: fetched from the pinned lists into bench-work/cache, then built once.
+fetch() { nice python3 "$BENCH/fetch.py" "$BENCH/$1" "$W/cache"; }
+
+corpus_large_tree() {
+  LTREE=$W/corpus/large-tree
+  [ -f "$LTREE.done" ] && return
+  say "corpus: real sources of mixed kinds, over 1 GB (scripts/bench/large-tree.txt)"
+  rm -rf "$LTREE"
+  mkdir -p "$LTREE"
+  fetch large-tree.txt >"$W/large-tree.files"
+  local i path dir
+  while read -r i path; do
+    # cache/KIND/NAME/VERSION/FILE -> large-tree/NAME-VERSION
+    dir=$LTREE/$(basename "$(dirname "$(dirname "$path")")")-$(basename "$(dirname "$path")")
+    mkdir -p "$dir"
+    case $path in
+      *.asc | *.dsc) ;;
+      *.whl) python3 -m zipfile -e "$path" "$dir" ;;
+      *.tar.* | *.tgz) tar -xf "$path" -C "$dir" ;;
+    esac
+  done <"$W/large-tree.files"
+  touch "$LTREE.done"
+}
+
+# replay NAME LIST MAKE_REPLAY_ARGS...: a bare repository of the releases in LIST replayed.
+replay() {
+  local repo=$W/corpus/$1.git list=$2
+  if [ ! -f "$repo.done" ]; then
+    say "corpus: $1, releases replayed as small commits (scripts/bench/$list)"
+    fetch "$list" | cut -d' ' -f2 >"$W/$1.files"
+    rm -rf "$repo"
+    git init --quiet --bare -b main "$repo"
+    (cd "$W" && nice python3 "$BENCH/make_replay.py" "${@:3}") 2>"$W/$1.log" |
+      nice git -C "$repo" fast-import --quiet
+    nice git -C "$repo" -c pack.threads=1 repack -adq
+    touch "$repo.done"
+  fi
+}
+
+corpus_yaml_history() {
+  replay yaml-history yaml-history.txt --max-files 5 --filter yaml =yaml-history.files
+  YREPO=$W/corpus/yaml-history.git
+}
+
+corpus_c_history() {
+  CREPO=$W/corpus/c-history.git
+  local args=() crate
+  if [ ! -f "$CREPO.done" ]; then
+    fetch c-history.txt | cut -d' ' -f2 >"$W/c-history.files"
+    # One directory per library, named after its crate: openssl-src -> openssl/.
+    for crate in $(sed -n 's|.*/crate/\([^/]*\)/.*|\1|p' "$W/c-history.files" | uniq); do
+      grep "/crate/$crate/" "$W/c-history.files" >"$W/c-history.$crate"
+      args+=("${crate%-s[ry][cs]}/=c-history.$crate")
+    done
+  fi
+  replay c-history c-history.txt --max-files 3 "${args[@]}"
+}
+
 bytes_of() { du -sb --apparent-size "$1" | cut -f1; }
 
 measure_dir() {
-  local row=$1 dir=$2
+  local row=$1 dir=$2 out=$W/findings.json
   say "$row ($(($(bytes_of "$dir") / 1000000)) MB, $(find "$dir" -type f | wc -l) files)"
   measure "$row" leakhound "$LH" scan -q "$dir"
   measure "$row" cat "find '$dir' -type f -print0 | xargs -0 cat >/dev/null"
   [ -n "$KF" ] && measure "$row" kingfisher "$KF" scan "$dir" --git-history none --no-validate --no-update-check -q
   [ -n "$BL" ] && measure "$row" betterleaks "$BL" fs "$dir" --no-banner
   [ -n "$GL" ] && measure "$row" gitleaks "$GL" dir "$dir" --no-banner
+  findings "$row" leakhound "$dir" "$out" "$LH" scan -q -f json -o "$out" "$dir"
+  [ -n "$KF" ] && findings "$row" kingfisher "$dir" "$out" "$KF" scan "$dir" --git-history none --no-validate --no-update-check -q -f json -o "$out"
+  [ -n "$BL" ] && findings "$row" betterleaks "$dir" "$out" "$BL" fs "$dir" --no-banner -o "$out"
+  [ -n "$GL" ] && findings "$row" gitleaks "$dir" "$out" "$GL" dir "$dir" --no-banner --report-format json --report-path "$out"
   return 0
 }
 
-measure_history() {
-  local row="history ($STEPS commits)"
-  say "$row"
-  measure "$row" leakhound "$LH" git -q "$REPO"
-  measure "$row" cat-file "git -C '$REPO' cat-file --batch-all-objects --batch >/dev/null"
-  [ -n "$KF" ] && measure "$row" kingfisher "$KF" scan "$REPO" --git-history full --no-validate --no-update-check -q
-  [ -n "$BL" ] && measure "$row" betterleaks "$BL" git "$REPO" --no-banner
-  [ -n "$GL" ] && measure "$row" gitleaks "$GL" git "$REPO" --no-banner
+measure_repo() {
+  local row=$1 repo=$2 out=$W/findings.json
+  say "$row ($(git -C "$repo" rev-list --count main) commits)"
+  measure "$row" leakhound "$LH" git -q "$repo"
+  measure "$row" cat-file "git -C '$repo' cat-file --batch-all-objects --batch >/dev/null"
+  [ -n "$KF" ] && measure "$row" kingfisher "$KF" scan "$repo" --git-history full --no-validate --no-update-check -q
+  [ -n "$BL" ] && measure "$row" betterleaks "$BL" git "$repo" --no-banner
+  [ -n "$GL" ] && measure "$row" gitleaks "$GL" git "$repo" --no-banner
+  findings "$row" leakhound "$repo" "$out" "$LH" git -q -f json -o "$out" "$repo"
+  [ -n "$KF" ] && findings "$row" kingfisher "$repo" "$out" "$KF" scan "$repo" --git-history full --no-validate --no-update-check -q -f json -o "$out"
+  [ -n "$BL" ] && findings "$row" betterleaks "$repo" "$out" "$BL" git "$repo" --no-banner -o "$out"
+  [ -n "$GL" ] && findings "$row" gitleaks "$repo" "$out" "$GL" git "$repo" --no-banner --report-format json --report-path "$out"
   return 0
+}
+
+measure_history() { measure_repo "history ($STEPS commits)" "$REPO"; }
+
+# Sizes of a history: commits, files at the tip, and bytes of all distinct blob versions.
+describe_repo() {
+  echo "$1: $(git -C "$2" rev-list --count main) commits, $(git -C "$2" ls-tree -r main | wc -l)" \
+    "files at the tip, $(git -C "$2" cat-file --batch-all-objects --batch-check='%(objecttype) %(objectsize)' |
+      awk '$1 == "blob" {n++; s += $2} END {printf "%d blobs of %.2f GB", n, s / 1e9}')"
 }
 
 measure_range() {
@@ -156,15 +257,34 @@ main() {
   corpus_helm
   corpus_history
   corpus_staged
+  if [ $LARGE = 1 ]; then
+    corpus_large_tree
+    corpus_yaml_history
+    corpus_c_history
+  fi
   local load; load=$(machine)
   measure_dir "directory (vendored crates)" "$TREE"
   measure_dir "directory (Helm YAML)" "$HELM"
   measure_history
   measure_range
   measure_staged
+  if [ $LARGE = 1 ]; then
+    LIMITS="30 $TIMEOUT"
+    measure_dir "directory (large: real sources of mixed kinds)" "$LTREE"
+    measure_repo "history (YAML: Ansible collections replayed)" "$YREPO"
+    measure_repo "history (C: six C libraries replayed)" "$CREPO"
+    LIMITS=''
+  fi
   say "results ($RESULTS)"
   echo
-  echo "$load"
+  echo "$load Load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)."
+  if [ $LARGE = 1 ]; then
+    echo
+    echo "Large tree: $(bytes_of "$LTREE") bytes in $(find "$LTREE" -type f | wc -l) files" \
+      "($(find "$LTREE" -type f -size +1k | wc -l) of at least 1 KB)."
+    describe_repo "YAML history" "$YREPO"
+    describe_repo "C history" "$CREPO"
+  fi
   echo
   python3 "$BENCH/table.py" "$RESULTS"
 }

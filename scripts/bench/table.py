@@ -15,12 +15,17 @@ ORDER = ["leakhound", "cat", "cat-file", "git-log-p", "git-diff"]
 
 
 def load(path):
-    rows = {}
+    rows, found, failed = {}, [], []
     with open(path) as f:
         for line in f:
             e = json.loads(line)
-            rows.setdefault(e["row"], {})[e["tool"]] = e
-    return rows
+            if e.get("kind") == "findings":
+                found.append(e)
+            elif "failed" in e:
+                failed.append(e)
+            else:
+                rows.setdefault(e["row"], {})[e["tool"]] = e
+    return rows, found, failed
 
 
 def rank(tool):
@@ -40,18 +45,28 @@ def print_row(name, tools):
         vs_peer = ""
         if tool["tool"] == "leakhound" and fastest:
             vs_peer = f"{ratio(tool['wall'], fastest['wall'])} ({fastest['tool']})"
+        load = "–".join(f"{x:.1f}" for x in tool.get("load", []))
         print(
             f"| {name} | {tool['tool']} | {tool['wall']:.3f} | {tool['cpu']:.3f} | "
-            f"{tool['rss'] / 2**20:.0f} | {vs_floor} | {vs_peer} |"
+            f"{tool['rss'] / 2**20:.0f} | {vs_floor} | {vs_peer} | {tool.get('runs', '')} | {load} |"
         )
 
 
 def main():
-    rows = load(sys.argv[1])
-    print("| corpus, mode | tool | wall s (median) | CPU s | peak RSS MB | / floor | leakhound / fastest peer |")
-    print("|---|---|---:|---:|---:|---:|---:|")
+    rows, found, failed = load(sys.argv[1])
+    print("| corpus, mode | tool | wall s (median) | CPU s | peak RSS MB | / floor | leakhound / fastest peer | runs | load avg before–after |")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---|")
     for name, tools in rows.items():
         print_row(name, tools)
+    for e in failed:
+        print(f"| {e['row']} | {e['tool']} | failed ({e['failed']}) after {e['wall']:.0f} s | | | | | | |")
+    if found:
+        print()
+        print("| corpus, mode | tool | findings | sha256 of sorted (rule, path, line) |")
+        print("|---|---|---:|---|")
+        for e in found:
+            digest = e["sha256"] if e["count"] is None else f"`{e['sha256'][:16]}`"
+            print(f"| {e['row']} | {e['tool']} | {e['count']} | {digest} |")
 
 
 if __name__ == "__main__":
