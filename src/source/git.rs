@@ -161,14 +161,15 @@ pub fn commit_info(commit: &Commit) -> Arc<CommitInfo> {
     })
 }
 
-/// A path as findings show it: `/`-separated bytes from git, lossy where not UTF-8.
-pub fn join_path(prefix: &str, name: &[u8]) -> String {
-    let name = String::from_utf8_lossy(name);
-    if prefix.is_empty() {
-        name.into_owned()
-    } else {
-        format!("{prefix}/{name}")
+/// A path as findings show it (`/`-separated bytes from git, lossy where not UTF-8), written
+/// into `path`: the history walk reuses one buffer for every tree entry.
+pub fn join_path(path: &mut String, prefix: &str, name: &[u8]) {
+    path.clear();
+    if !prefix.is_empty() {
+        path.push_str(prefix);
+        path.push('/');
     }
+    path.push_str(&String::from_utf8_lossy(name));
 }
 
 /// Formats a Unix time in the given UTC offset as RFC 3339 (`2024-05-01T12:00:00+02:00`).
@@ -220,7 +221,10 @@ mod tests {
 
     #[test]
     fn paths_join_lossily() {
-        assert_eq!(join_path("", b"a.py"), "a.py");
-        assert_eq!(join_path("src", b"caf\xe9.py"), "src/caf\u{fffd}.py");
+        let mut path = String::from("stale");
+        join_path(&mut path, "", b"a.py");
+        assert_eq!(path, "a.py");
+        join_path(&mut path, "src", b"caf\xe9.py");
+        assert_eq!(path, "src/caf\u{fffd}.py");
     }
 }

@@ -77,8 +77,10 @@ struct Paths {
 }
 
 impl Paths {
-    fn intern(&mut self, path: String) -> u32 {
-        if let Some(&id) = self.ids.get(path.as_str()) {
+    /// The id of `path`, storing it on first sight only: the walk builds each path in one
+    /// reused buffer, so a path met again costs a hash lookup, not an allocation.
+    fn intern(&mut self, path: &str) -> u32 {
+        if let Some(&id) = self.ids.get(path) {
             return id;
         }
         let id = self.names.len() as u32;
@@ -166,12 +168,13 @@ impl<'a, S: Sink> Walker<'a, S> {
     /// The part of a commit's tree not seen at the same place before; new appearances go to
     /// the scanners.
     fn tree(&mut self, root: Oid, commit: &Arc<CommitInfo>, seq: u64) {
-        let mut stack = vec![(root, String::new())];
-        while let Some((id, prefix)) = stack.pop() {
-            let at = self.paths.intern(prefix.clone());
+        let mut stack = vec![(root, self.paths.intern(""))];
+        let mut path = String::new();
+        while let Some((id, at)) = stack.pop() {
             if !self.trees.insert((id, at)) {
                 continue;
             }
+            let prefix = self.paths.names[at as usize].clone();
             let tree = match self.repo.find_tree(id) {
                 Ok(tree) => tree,
                 Err(e) => {
@@ -182,21 +185,27 @@ impl<'a, S: Sink> Walker<'a, S> {
                 }
             };
             for entry in tree.iter() {
-                let path = join_path(&prefix, entry.name_bytes());
-                match entry.filemode() {
-                    MODE_TREE => stack.push((entry.id(), path)),
+                let mode = entry.filemode();
+                if mode == MODE_SYMLINK {
+                    continue;
+                }
+                join_path(&mut path, &prefix, entry.name_bytes());
+                match mode {
+                    MODE_TREE => stack.push((entry.id(), self.paths.intern(&path))),
                     MODE_GITLINK => self
                         .sink
-                        .skip(&origin(path.into(), commit, seq), Skip::Submodule),
-                    MODE_SYMLINK => {}
-                    _ => self.blob(entry.id(), path, commit, seq),
+                        .skip(&origin(path.as_str().into(), commit, seq), Skip::Submodule),
+                    _ => {
+                        let at = self.paths.intern(&path);
+                        self.blob(entry.id(), at, commit, seq);
+                    }
                 }
             }
         }
     }
 
-    fn blob(&mut self, blob: Oid, path: String, commit: &Arc<CommitInfo>, seq: u64) {
-        let id = self.paths.intern(path) as usize;
+    fn blob(&mut self, blob: Oid, id: u32, commit: &Arc<CommitInfo>, seq: u64) {
+        let id = id as usize;
         let class = match self.paths.classes[id] {
             Some(class) => class,
             None => {
