@@ -82,20 +82,34 @@ pub fn parse(out: Output) -> (i32, Value, String) {
     (out.status.code().unwrap_or(-1), value, stderr)
 }
 
-/// `(rule_id, path, line)` of every finding, in report order.
-pub fn triples(report: &Value) -> Vec<(String, String, u64)> {
+/// One value per finding, in report order.
+pub fn each_finding<T>(report: &Value, f: impl Fn(&Value) -> T) -> Vec<T> {
     report["findings"]
         .as_array()
         .expect("findings array")
         .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-            )
-        })
+        .map(f)
         .collect()
+}
+
+/// A string field of a finding; a missing one fails the test, naming the field.
+pub fn field(finding: &Value, name: &str) -> String {
+    (finding[name].as_str())
+        .unwrap_or_else(|| panic!("finding without {name}: {finding}"))
+        .to_string()
+}
+
+/// `(rule_id, path, line)` of every finding, in report order.
+pub fn triples(report: &Value) -> Vec<(String, String, u64)> {
+    each_finding(report, |f| {
+        let line = f["line"].as_u64().expect("line");
+        (field(f, "rule_id"), field(f, "path"), line)
+    })
+}
+
+/// Every finding's fingerprint, in report order.
+pub fn fingerprints(report: &Value) -> Vec<String> {
+    each_finding(report, |f| field(f, "fingerprint"))
 }
 
 pub fn t(rule: &str, path: &str, line: u64) -> (String, String, u64) {
@@ -240,17 +254,9 @@ impl Repo {
 
 /// `(rule, path, line, key_path)` of every finding.
 pub fn with_paths(report: &Value) -> Vec<(String, String, u64, String)> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["key_path"].as_str().unwrap_or("").to_string(),
-            )
-        })
-        .collect()
+    each_finding(report, |f| {
+        let key_path = f["key_path"].as_str().unwrap_or("").to_string();
+        let line = f["line"].as_u64().expect("line");
+        (field(f, "rule_id"), field(f, "path"), line, key_path)
+    })
 }

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::common::{Repo, Tree, git_ok, t, triples};
+use crate::common::{Repo, Tree, fingerprints, git_ok, t, triples};
 
 /// The child's address-space cap.
 const AS_LIMIT: u64 = 2 << 30;
@@ -638,32 +638,28 @@ fn flow_collection(bytes: usize) -> String {
     format!("[{}]", vec![item; n].join(","))
 }
 
-#[test]
-fn json_flow_collection_is_parsed_in_bounded_memory() {
+/// Scans 5 MB of one flow collection in `file` and checks it is read whole in bounded memory.
+fn assert_flow_collection_bounded(file: &str) {
     let tree = Tree::new();
-    tree.write("d.json", flow_collection(5_000_000));
-    let r = scan_json(tree.path(), &["d.json"]);
+    tree.write(file, flow_collection(5_000_000));
+    let r = scan_json(tree.path(), &[file]);
     let report = r.expect_code(0).json();
     assert_eq!(summary(&report, "files_scanned"), 1);
     assert!(
         r.max_rss_kb < 256 * 1024,
-        "5 MB of JSON took {} MiB of RSS",
+        "5 MB of {file} took {} MiB of RSS",
         r.max_rss_kb / 1024
     );
 }
 
 #[test]
+fn json_flow_collection_is_parsed_in_bounded_memory() {
+    assert_flow_collection_bounded("d.json");
+}
+
+#[test]
 fn flow_style_yaml_is_parsed_in_bounded_memory() {
-    let tree = Tree::new();
-    tree.write("d.yaml", flow_collection(5_000_000));
-    let r = scan_json(tree.path(), &["d.yaml"]);
-    let report = r.expect_code(0).json();
-    assert_eq!(summary(&report, "files_scanned"), 1);
-    assert!(
-        r.max_rss_kb < 256 * 1024,
-        "5 MB of flow YAML took {} MiB of RSS",
-        r.max_rss_kb / 1024
-    );
+    assert_flow_collection_bounded("d.yaml");
 }
 
 #[test]
@@ -1133,14 +1129,6 @@ fn renamed_blob_is_judged_under_its_new_path_like_scan() {
         vec![t("k8s-literal-secret", "values.yaml", 3)]
     );
     let full = git_json(repo.path(), &[]).expect_code(1).json();
-    let fingerprints = |r: &Value| -> Vec<String> {
-        r["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
-            .collect()
-    };
     let in_history = fingerprints(&full);
     for fp in fingerprints(&scan) {
         assert!(

@@ -13,19 +13,10 @@ use crate::common::*;
 
 /// `(rule, path, line, key_path, severity)` of every finding, in report order.
 fn detailed(report: &Value) -> Vec<(String, String, u64, String, String)> {
-    report["findings"]
-        .as_array()
-        .expect("findings")
-        .iter()
-        .map(|f| {
-            (
-                f["rule_id"].as_str().unwrap().to_string(),
-                f["path"].as_str().unwrap().to_string(),
-                f["line"].as_u64().unwrap(),
-                f["key_path"].as_str().unwrap_or("").to_string(),
-                f["severity"].as_str().unwrap().to_string(),
-            )
-        })
+    with_paths(report)
+        .into_iter()
+        .zip(each_finding(report, |f| field(f, "severity")))
+        .map(|((rule, path, line, key), severity)| (rule, path, line, key, severity))
         .collect()
 }
 
@@ -270,15 +261,7 @@ fn git_history_gives_the_same_findings() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(detailed(&report), policy_findings());
     let (_, scanned, _) = tree.json(&["scan"]);
-    let fps = |r: &Value| -> Vec<String> {
-        r["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|f| f["fingerprint"].as_str().unwrap().to_string())
-            .collect()
-    };
-    assert_eq!(fps(&report), fps(&scanned));
+    assert_eq!(fingerprints(&report), fingerprints(&scanned));
 }
 
 /// Billion laughs, deep nesting, a large document and broken YAML: each finishes, nothing
