@@ -73,26 +73,31 @@ pub fn check(engine: Engine) -> Failures {
             continue;
         }
         let class = engine.class_of(path);
-        // Binary examples (key stores) are written in base64.
+        // Binary examples (key stores) are written in base64; one that does not decode is a
+        // failure, not an empty file that every counter-example check would pass.
         let binary = matches!(rule.pattern, Pattern::Analyzer(Analyzer::Keystore));
-        let hits = |text: &str| {
+        let hits = |text: &str| -> Result<bool, String> {
             let bytes = match binary {
-                true => STANDARD.decode(text.trim()).unwrap_or_default(),
+                true => {
+                    (STANDARD.decode(text.trim())).map_err(|e| format!("is not base64: {e}"))?
+                }
                 false => text.as_bytes().to_vec(),
             };
-            (scanner.candidates(path, &class, &bytes, &mut Vec::new()))
+            Ok((scanner.candidates(path, &class, &bytes, &mut Vec::new()))
                 .iter()
-                .any(|c| c.rule == index)
+                .any(|c| c.rule == index))
+        };
+        let mut check = |kind: &str, n: usize, text: &str, must: bool| match hits(text) {
+            Err(why) => failures.push(fail(format!("{kind} {n} {why}"))),
+            Ok(true) if !must => failures.push(fail(format!("{kind} {n} matches"))),
+            Ok(false) if must => failures.push(fail(format!("{kind} {n} does not match"))),
+            Ok(_) => {}
         };
         for (n, example) in rule.examples.iter().enumerate() {
-            if !hits(example) {
-                failures.push(fail(format!("example {} does not match", n + 1)));
-            }
+            check("example", n + 1, example, true);
         }
         for (n, counter) in rule.counter_examples.iter().enumerate() {
-            if hits(counter) {
-                failures.push(fail(format!("counter_example {} matches", n + 1)));
-            }
+            check("counter_example", n + 1, counter, false);
         }
     }
     Failures {

@@ -295,3 +295,33 @@ fn a_keystore_deleted_from_history_is_found_by_the_audit_and_a_staged_one_by_the
         vec![t("keystore-pkcs12", "certs/client.p12", 1)]
     );
 }
+
+/// Key-store examples are base64 of a file: `rules check` names an example or a
+/// counter-example that does not decode, rather than testing an empty file that every
+/// counter-example check would pass.
+#[test]
+fn rules_check_rejects_key_store_examples_that_are_not_base64() {
+    let tree = Tree::new();
+    tree.write(
+        "rules.toml",
+        "[[rules]]\nid = \"keystore-java\"\ndescription = \"Java key store\"\n\
+         analyzer = \"keystore\"\nexamples = [\"not base64!\"]\n\
+         counter_examples = [\"also not base64#\"]\n",
+    );
+    let out = tree
+        .cmd(&["rules", "check", "rules.toml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text =
+        String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr);
+    assert!(
+        text.contains("rule \"keystore-java\": example 1 is not base64"),
+        "{text}"
+    );
+    assert!(
+        text.contains("rule \"keystore-java\": counter_example 1 is not base64"),
+        "{text}"
+    );
+    assert!(text.contains("2 problem(s) in 1 rule(s)"), "{text}");
+}
