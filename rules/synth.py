@@ -94,9 +94,11 @@ def bech32_polymod(values):
     return chk
 
 
-def age(broken=False):
+def age(broken=False, key=None):
+    """An age identity for the 32 bytes `key` (random by default), bech32-checksummed."""
     hrp = "age-secret-key-"
-    bits = "".join(f"{b:08b}" for b in secrets.token_bytes(32)) + "0000"
+    key = secrets.token_bytes(32) if key is None else key
+    bits = "".join(f"{b:08b}" for b in key) + "0000"
     data = [int(bits[i : i + 5], 2) for i in range(0, 260, 5)]
     expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
     mod = bech32_polymod(expanded + data + [0] * 6) ^ 1

@@ -24,9 +24,9 @@ import sys
 import zlib
 from pathlib import Path
 
-# The bech32 checksum (BIP-173) is the rule examples' generator's: one implementation.
+# age keys (bech32, BIP-173) come from the rule examples' generator: one implementation.
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "rules"))
-from synth import BECH32, bech32_polymod  # noqa: E402
+from synth import BECH32, age as synth_age  # noqa: E402
 
 SEED = 20240607
 ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "corpus"
@@ -960,14 +960,8 @@ def from_shape(shape, floor=0.0):
 
 
 def age_key():
-    """An age X25519 identity with a valid bech32 checksum (BIP-173)."""
-    hrp = "age-secret-key-"
-    bits = "".join(f"{b:08b}" for b in rng.randbytes(32)) + "0000"
-    data = [int(bits[i:i + 5], 2) for i in range(0, 260, 5)]
-    expanded = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
-    mod = bech32_polymod(expanded + data + [0] * 6) ^ 1
-    checksum = [(mod >> 5 * (5 - i)) & 31 for i in range(6)]
-    return (hrp + "1" + "".join(BECH32[d] for d in data + checksum)).upper()
+    """An age X25519 identity with a valid bech32 checksum (BIP-173), from the seeded RNG."""
+    return synth_age(key=rng.randbytes(32))
 
 
 def provider_name(rule_id):
