@@ -46,6 +46,8 @@ if [ $QUICK = 1 ]; then STEPS=100 EDITS=10 CHARTS=200; else STEPS=400 EDITS=30 C
 
 say() { printf '\n== %s\n' "$*" >&2; }
 RESULTS=$W/results-$(date +%Y%m%d-%H%M%S).jsonl
+# The peers' JSON reports hold the secrets they found in full: never leave one behind.
+trap 'rm -f "$W/findings.json"' EXIT
 LIMITS=''  # on the large corpora: "30 $TIMEOUT" (one run past 30 s; stop at the timeout)
 measure() { python3 "$BENCH/measure.py" "$RESULTS" "$1" "$2" "$RUNS" $LIMITS -- "${@:3}"; }
 # findings ROW TOOL ROOT REPORT COMMAND...: one run with JSON output, count and checksum.
@@ -145,38 +147,41 @@ corpus_large_tree() {
   touch "$LTREE.done"
 }
 
-# replay NAME LIST MAKE_REPLAY_ARGS...: a bare repository of the releases in LIST replayed.
+# fetch_list NAME LIST: the archives of scripts/bench/LIST, fetched, listed in $W/NAME.files.
+fetch_list() { fetch "$2" | cut -d' ' -f2 >"$W/$1.files"; }
+
+# replay NAME MAKE_REPLAY_ARGS...: a bare repository of the fetched releases replayed.
 replay() {
-  local repo=$W/corpus/$1.git list=$2
-  if [ ! -f "$repo.done" ]; then
-    say "corpus: $1, releases replayed as small commits (scripts/bench/$list)"
-    fetch "$list" | cut -d' ' -f2 >"$W/$1.files"
-    rm -rf "$repo"
-    git init --quiet --bare -b main "$repo"
-    (cd "$W" && nice python3 "$BENCH/make_replay.py" "${@:3}") 2>"$W/$1.log" |
-      nice git -C "$repo" fast-import --quiet
-    nice git -C "$repo" -c pack.threads=1 repack -adq
-    touch "$repo.done"
-  fi
+  local repo=$W/corpus/$1.git
+  [ -f "$repo.done" ] && return
+  say "corpus: $1, releases replayed as small commits"
+  rm -rf "$repo"
+  git init --quiet --bare -b main "$repo"
+  (cd "$W" && nice python3 "$BENCH/make_replay.py" "${@:2}") 2>"$W/$1.log" |
+    nice git -C "$repo" fast-import --quiet ||
+    { echo "replaying $1 failed; the end of $W/$1.log:" >&2; tail -n 20 "$W/$1.log" >&2; exit 1; }
+  nice git -C "$repo" -c pack.threads=1 repack -adq
+  touch "$repo.done"
 }
 
 corpus_yaml_history() {
-  replay yaml-history yaml-history.txt --max-files 5 --filter yaml =yaml-history.files
   YREPO=$W/corpus/yaml-history.git
+  [ -f "$YREPO.done" ] || fetch_list yaml-history yaml-history.txt
+  replay yaml-history --max-files 5 --filter yaml =yaml-history.files
 }
 
 corpus_c_history() {
   CREPO=$W/corpus/c-history.git
   local args=() crate
   if [ ! -f "$CREPO.done" ]; then
-    fetch c-history.txt | cut -d' ' -f2 >"$W/c-history.files"
+    fetch_list c-history c-history.txt
     # One directory per library, named after its crate: openssl-src -> openssl/.
-    for crate in $(sed -n 's|.*/crate/\([^/]*\)/.*|\1|p' "$W/c-history.files" | uniq); do
+    for crate in $(sed -n 's|.*/crate/\([^/]*\)/.*|\1|p' "$W/c-history.files" | sort -u); do
       grep "/crate/$crate/" "$W/c-history.files" >"$W/c-history.$crate"
       args+=("${crate%-s[ry][cs]}/=c-history.$crate")
     done
   fi
-  replay c-history c-history.txt --max-files 3 "${args[@]}"
+  replay c-history --max-files 3 "${args[@]}"
 }
 
 bytes_of() { du -sb --apparent-size "$1" | cut -f1; }

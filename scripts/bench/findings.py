@@ -88,23 +88,28 @@ def main():
         code = subprocess.run(["sh", "-c", command], stdout=out, stderr=subprocess.DEVNULL).returncode
         out.seek(0)
         text = out.read().decode(errors="replace") if report == "-" else ""
-    if code == 124:  # stopped by `timeout`
-        print(f"  {tool:<12} findings: timed out", file=sys.stderr)
+    def failed(why):
+        """A run without a usable report is recorded as such, never as a checksum of []."""
+        print(f"  {tool:<12} findings: {why}", file=sys.stderr)
         with open(results, "a") as f:
             f.write(json.dumps({"row": row, "tool": tool, "kind": "findings", "count": None,
-                                "sha256": "timed out", "exit": code, "command": command}) + "\n")
-        return
+                                "sha256": why, "exit": code, "command": command}) + "\n")
+
+    if code == 124:  # stopped by `timeout`
+        return failed("timed out")
+    # 0 and 1: clean and found (leakhound, gitleaks, betterleaks); 200 and 205: kingfisher.
+    if code not in (0, 1, 200, 205):
+        return failed(f"failed (exit {code})")
     if report != "-":
         try:
             with open(report, errors="replace") as f:
                 text = f.read()
         except FileNotFoundError:
-            text = ""
+            return failed(f"no report written (exit {code})")
     try:
         found = tuples(load(text), root)
     except (ValueError, AttributeError) as e:
-        print(f"  {tool:<12} findings: unreadable report (exit {code}): {e}", file=sys.stderr)
-        return
+        return failed(f"unreadable report (exit {code}): {e}")
     digest = hashlib.sha256(json.dumps(found).encode()).hexdigest()
     entry = {"row": row, "tool": tool, "kind": "findings", "count": len(found), "sha256": digest,
              "exit": code, "command": command}

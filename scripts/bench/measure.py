@@ -70,6 +70,13 @@ def main():
         samples = [warm]
     else:
         samples = [run_once(command, timeout) for _ in range(runs)]
+    bad = [s[3] for s in samples if s[3] != code]
+    if bad:  # a timed run that failed or timed out is not a sample of the same work
+        print(f"  {tool:<12} FAILED (exit {bad[0]} in a timed run): {command}", file=sys.stderr)
+        with open(results, "a") as out:
+            out.write(json.dumps({"row": row, "tool": tool, "command": command,
+                                  "failed": str(bad[0]), "load": [load_before, loadavg()]}) + "\n")
+        return
     entry = {
         "row": row,
         "tool": tool,
