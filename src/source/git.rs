@@ -38,7 +38,6 @@ impl GitSource {
     /// Opens the repository at `path` (or the one containing it). Not finding one is an
     /// error for the user, not a warning: there is nothing to scan.
     pub fn open(path: &Path, mode: Mode, threads: usize) -> Result<GitSource> {
-        bound_libgit2_memory();
         let repo = match Repository::discover(path) {
             Ok(repo) => repo,
             Err(e) if e.code() == git2::ErrorCode::NotFound => {
@@ -90,32 +89,21 @@ impl GitSource {
 
 /// Every object is read about once, so libgit2's object cache only costs memory; and
 /// re-hashing each object on read (SHA-1 with collision detection) costs as much as inflating
-/// it, while a damaged object still fails to inflate and is reported.
+/// it, while a damaged object still fails to inflate and is reported. Pack files are mapped
+/// in 8 MiB windows, 32 MiB at most (by default 1 GiB windows up to 8 GiB): a history audit
+/// of 60,000 commits otherwise keeps most of a 370 MB pack resident, near 500 MB of RSS.
 fn tune_libgit2() {
     git2::opts::enable_caching(false);
     git2::opts::strict_hash_verification(false);
+    // SAFETY: libgit2's global options are not synchronised. They are set here, before the
+    // walk starts its scanning threads, and nothing else in the process sets them.
+    unsafe {
+        let _ = git2::opts::set_mwindow_mapped_limit(32 << 20);
+        let _ = git2::opts::set_mwindow_size(8 << 20);
+    }
 }
 
 /// Worker threads for scanning; each opens its own `Repository`, which is not `Sync`.
-/// libgit2's process-wide caches, sized for a walk that reads every object once. By default
-/// its object cache keeps up to 256 MiB of trees and commits, and it maps up to 8 GiB of pack
-/// files in 1 GiB windows: a history audit of 60,000 commits then peaks near 500 MB, most of
-/// it caches that are never hit again. Bounded, the same audit peaks under 150 MB and takes
-/// the same time (README, Performance).
-fn bound_libgit2_memory() {
-    static ONCE: std::sync::Once = std::sync::Once::new();
-    ONCE.call_once(|| {
-        // SAFETY: libgit2's global options are not synchronised: they are set once, from the
-        // thread that opens the repository, before any scanning thread starts, and nothing
-        // else in the process sets them.
-        unsafe {
-            let _ = git2::opts::set_cache_max_size(16 << 20);
-            let _ = git2::opts::set_mwindow_mapped_limit(32 << 20);
-            let _ = git2::opts::set_mwindow_size(8 << 20);
-        }
-    });
-}
-
 pub fn pool(threads: usize) -> Result<rayon::ThreadPool> {
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
