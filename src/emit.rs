@@ -158,7 +158,13 @@ impl Emitter {
         findings
             .into_iter()
             .map(|mut f| {
+                // The human report starts a line with the path: `./` keeps a file named
+                // `::warning::…` from being read as a workflow command by the runner.
                 f.path = escape_controls(&f.path);
+                if f.path.starts_with("::") {
+                    f.path.insert_str(0, "./");
+                }
+                f.secret = Secret::new(escape_controls(f.secret.expose()));
                 f.description = escape_controls(&f.description);
                 f.rule_id = escape_controls(&f.rule_id);
                 f.key_path = f.key_path.as_deref().map(escape_controls);

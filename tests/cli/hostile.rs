@@ -1267,6 +1267,35 @@ fn file_name_with_newline_cannot_inject_workflow_commands() {
     assert_repo_redacted(repo.path(), &base, &head, &[token]);
 }
 
+/// The human report starts a line with the path, and shows (part of) the secret: a file named
+/// `::warning::…` must not become a workflow command, and an escape sequence inside a secret
+/// must not reach the terminal, redacted or not.
+#[test]
+fn human_report_keeps_workflow_commands_and_escapes_out_of_paths_and_secrets() {
+    let key = Secrets::new(904).akia();
+    let tree = Tree::new();
+    tree.write("::warning::x.txt", format!("aws = {key}\n"));
+    tree.write("values.yaml", "db:\n  password: \"\\e[2Jpw\\e[31mXq7v\"\n");
+    for reveal in [&[][..], &["--no-redact"][..]] {
+        let mut args = vec!["scan", "."];
+        args.extend(reveal);
+        let r = run(lh(tree.path(), &args));
+        r.expect_code(1);
+        let out = r.out();
+        assert_no_foreign_workflow_command("scan stdout", &out);
+        assert!(!out.contains('\x1b'), "{out:?}");
+        assert!(
+            out.contains("./::warning::x.txt:1:7 error [aws-access-key-id]"),
+            "{out}"
+        );
+        assert!(
+            out.contains("values.yaml:2:14 error [k8s-literal-secret]"),
+            "{out}"
+        );
+        assert!(out.contains("    secret: \\u{1"), "{out}");
+    }
+}
+
 /// Some number under a key of `summary` that names the decode budget, at least 1.
 fn counts_decode_budget(summary: &Value) -> bool {
     match summary {
