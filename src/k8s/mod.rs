@@ -154,12 +154,23 @@ fn not_deployment_config(path: &str, name: &str) -> bool {
         || name == "package.json"
         || name == "composer.json"
         || name == "tsconfig.json"
-        || name.contains("lock.")
-        || name.ends_with("-lock.json")
+        || is_lockfile(name)
         || name.starts_with("changelog")
         || name.starts_with(".pre-commit")
         || name.starts_with("openapi")
         || name.starts_with("swagger")
+}
+
+/// Package-manager lockfiles the analyzer would read (JSON or YAML): by their exact names and
+/// the `.lock` suffix, so that `block.yaml` or `redis-lock.yaml` are still judged.
+fn is_lockfile(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.ends_with(".lock")
+        || name.ends_with(".lock.json")
+        || matches!(
+            name.as_str(),
+            "package-lock.json" | "npm-shrinkwrap.json" | "pnpm-lock.yaml" | "bun.lock"
+        )
 }
 
 fn is_ci_workflow(path: &str, name: &str) -> bool {
@@ -396,4 +407,29 @@ pub fn is_template_path(path: &str) -> bool {
         || lower.ends_with(".gotmpl")
         || lower.starts_with("templates/")
         || lower.contains("/templates/")
+}
+
+#[cfg(test)]
+mod tests {
+    /// Lockfiles are skipped by name; YAML that merely has "lock" in its name is judged.
+    #[test]
+    fn lockfiles_by_name() {
+        for name in [
+            "package-lock.json",
+            "pnpm-lock.yaml",
+            "composer.lock",
+            "flake.lock",
+            "packages.lock.json",
+        ] {
+            assert!(super::is_lockfile(name), "{name}");
+        }
+        for name in [
+            "block.yaml",
+            "clock.yaml",
+            "redis-lock.yaml",
+            "values-unlock.yaml",
+        ] {
+            assert!(!super::is_lockfile(name), "{name}");
+        }
+    }
 }
