@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::classify::{KeyClass, ValueClass, key_class, looks_like_name, value_class};
+use super::classify::{KeyClass, ValueClass, is_weak, key_class, looks_like_name, value_class};
 
 static URI: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r#"(?i)\b[a-z][a-z0-9+.\-]*://[^\s:/@'"]*:([^\s@'"/]+)@[^\s@'"/]"#).unwrap()
@@ -131,8 +131,9 @@ fn judge_flag(name: &str, item: usize, at: usize, text: &str) -> Option<FlagSecr
     let quote = usize::from(text.starts_with(['"', '\'']));
     let value = text[quote..].trim_end_matches(['"', '\'']);
     // `--token=ping`, `--token 0`, `--password \`: a word, a number or a line continuation,
-    // not a credential.
-    if value.len() < 6 || value.bytes().all(|b| b.is_ascii_digit()) {
+    // not a credential; unless it is a weak default (`--password admin`, `-p 123456`), which
+    // the policy reports as a warning wherever it is written.
+    if (value.len() < 6 || value.bytes().all(|b| b.is_ascii_digit())) && !is_weak(value) {
         return None;
     }
     if class == KeyClass::Ambiguous && looks_like_name(value) {

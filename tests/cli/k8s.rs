@@ -564,3 +564,28 @@ fn helm_vocabulary_in_full() {
     .collect();
     assert_eq!(found, expected, "{report:#}");
 }
+
+/// A weak default on a command line is a warning even though it is a short word: short words
+/// and numbers after a flag are otherwise taken for settings (`--token=ping`).
+#[test]
+fn weak_default_after_a_flag_is_a_warning() {
+    let tree = Tree::new();
+    tree.write(
+        "pod.yaml",
+        "apiVersion: v1\nkind: Pod\nspec:\n  containers:\n    - name: redis\n      \
+         command: [\"redis-server\", \"--requirepass\", \"admin\"]\n    - name: app\n      \
+         args: [\"--token=ping\"]\n",
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        detailed(&report),
+        vec![d(
+            "k8s-command-line-secret",
+            "pod.yaml",
+            6,
+            "spec.containers[0].command[2]",
+            "warning"
+        )]
+    );
+}
