@@ -144,16 +144,19 @@ impl FileSource {
     /// The roots, without those inside a directory root given too (`scan d d/a.txt` scans
     /// `d/a.txt` once) or given twice.
     fn distinct_roots(&self) -> Vec<PathBuf> {
+        // One `canonicalize` and one `is_dir` per root, then hash lookups of each root's
+        // ancestors: `scan $(git ls-files)` may name tens of thousands of roots.
         let canonical: Vec<Option<PathBuf>> =
             self.roots.iter().map(|r| r.canonicalize().ok()).collect();
+        let dirs: std::collections::HashSet<&Path> = (canonical.iter().flatten())
+            .filter(|c| c.is_dir())
+            .map(PathBuf::as_path)
+            .collect();
+        let mut seen = std::collections::HashSet::new();
         let mut kept = Vec::new();
-        for (i, root) in self.roots.iter().enumerate() {
-            let inside_other = canonical[i].as_ref().is_some_and(|me| {
-                canonical.iter().enumerate().any(|(j, other)| {
-                    other.as_ref().is_some_and(|o| {
-                        (j < i && o == me) || (o != me && o.is_dir() && me.starts_with(o))
-                    })
-                })
+        for (root, me) in self.roots.iter().zip(&canonical) {
+            let inside_other = me.as_ref().is_some_and(|me| {
+                !seen.insert(me.clone()) || me.ancestors().skip(1).any(|a| dirs.contains(a))
             });
             if !inside_other {
                 kept.push(root.clone());
