@@ -1,8 +1,10 @@
 //! YAML (and JSON, a subset) to a small tree that keeps the byte range of every scalar, built
-//! from the parser's events one document at a time. Hostile input is bounded here: aliases are
-//! never expanded (an anchored value exists once, where it is defined, so a billion-laughs
-//! bomb costs nothing), nesting deeper than [`MAX_DEPTH`] is skipped, and a document of more
-//! than [`MAX_NODES`] nodes is abandoned to the line-wise analyzer.
+//! from the parser's events one document at a time. Hostile input is bounded here: an alias
+//! is read as its anchored scalar only if that is short ([`MAX_ANCHORED`] bytes) and only for
+//! the first [`MAX_EXPANDED`] aliases of a document (at most 10 MB, dropped with the
+//! document), collections are never expanded (a billion-laughs bomb costs nothing), nesting
+//! deeper than [`MAX_DEPTH`] is skipped, and a document of more than [`MAX_NODES`] nodes is
+//! abandoned to the line-wise analyzer.
 
 use std::cell::Cell;
 use std::ops::Range;
