@@ -59,12 +59,8 @@ impl Budget {
         self.refused
     }
 
-    /// Takes `n` bytes for joined string literals (see `engine::join`).
-    pub fn take_joined(&mut self, n: usize) -> bool {
-        self.take(n)
-    }
-
-    fn take(&mut self, n: usize) -> bool {
+    /// Takes `n` bytes of decoded (or joined, see `engine::join`) text, if they are left.
+    pub fn take(&mut self, n: usize) -> bool {
         if n > self.left {
             self.refused = true;
             return false;
@@ -89,20 +85,39 @@ pub fn decode_all(bytes: &[u8], budget: &mut Budget) -> Vec<Decoded> {
     for span in base64_runs {
         let span = with_padding(bytes, span);
         if !is_data_uri(bytes, span.start) {
-            push(&mut out, budget, span.clone(), base64(&bytes[span]));
+            let least = (span.len() * 3 / 4).saturating_sub(3);
+            push(&mut out, budget, span.clone(), least, || {
+                base64(&bytes[span])
+            });
         }
     }
     for span in hex_runs {
-        push(&mut out, budget, span.clone(), hex(&bytes[span]));
+        let least = (span.len() / 2).saturating_sub(1);
+        push(&mut out, budget, span.clone(), least, || hex(&bytes[span]));
     }
     for span in url_runs {
-        push(&mut out, budget, span.clone(), percent(&bytes[span]));
+        let least = span.len() / 3;
+        push(&mut out, budget, span.clone(), least, || {
+            percent(&bytes[span])
+        });
     }
     out
 }
 
-fn push(out: &mut Vec<Decoded>, budget: &mut Budget, span: Range<usize>, text: Option<Vec<u8>>) {
-    if let Some(text) = text.filter(|t| is_text(t))
+/// Decodes a run and keeps its text if there is budget for it. A run that decodes to at least
+/// `least` bytes is not decoded at all once that is more than is left and a refusal is already
+/// recorded: the outcome would be the same, and a hostile file has many such runs.
+fn push(
+    out: &mut Vec<Decoded>,
+    budget: &mut Budget,
+    span: Range<usize>,
+    least: usize,
+    decode: impl FnOnce() -> Option<Vec<u8>>,
+) {
+    if budget.refused && least > budget.left {
+        return;
+    }
+    if let Some(text) = decode().filter(|t| is_text(t))
         && budget.take(text.len())
     {
         out.push(Decoded { span, text });

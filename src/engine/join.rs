@@ -48,7 +48,7 @@ pub fn joined(bytes: &[u8], budget: &mut Budget) -> Vec<Decoded> {
                 .iter()
                 .flat_map(|p| bytes[p.clone()].to_vec())
                 .collect();
-            if text.len() >= MIN_JOINED && budget.take_joined(text.len()) {
+            if text.len() >= MIN_JOINED && budget.take(text.len()) {
                 out.push(Decoded {
                     span: start..end,
                     text,
