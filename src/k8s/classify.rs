@@ -168,22 +168,23 @@ const MODIFIERS: &[&str] = &[
     "current",
 ];
 
-/// Splits a key into lowercase words at `_ - . / space`, case changes and digits.
+/// Splits a key into lowercase words at `_ - . / space`, case changes and digits. Bytes, not
+/// chars: only ASCII letters and digits make words, so a non-ASCII byte is a separator like any
+/// other, and the analyzer calls this for every key of every YAML file.
 pub fn words(key: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut cur = String::new();
-    let chars: Vec<char> = key.chars().collect();
-    for (i, &c) in chars.iter().enumerate() {
+    let bytes = key.as_bytes();
+    for (i, &c) in bytes.iter().enumerate() {
         if !c.is_ascii_alphanumeric() {
             flush(&mut cur, &mut out);
             continue;
         }
-        let prev = i.checked_sub(1).map(|p| chars[p]);
-        let next = chars.get(i + 1);
+        let prev = i.checked_sub(1).map(|p| bytes[p]);
         let boundary = match prev {
             Some(p) if c.is_ascii_uppercase() && p.is_ascii_lowercase() => true,
             Some(p) if c.is_ascii_uppercase() && p.is_ascii_uppercase() => {
-                next.is_some_and(|n| n.is_ascii_lowercase())
+                bytes.get(i + 1).is_some_and(|n| n.is_ascii_lowercase())
             }
             Some(p) => c.is_ascii_digit() != p.is_ascii_digit(),
             None => false,
@@ -191,7 +192,7 @@ pub fn words(key: &str) -> Vec<String> {
         if boundary {
             flush(&mut cur, &mut out);
         }
-        cur.push(c.to_ascii_lowercase());
+        cur.push(char::from(c.to_ascii_lowercase()));
     }
     flush(&mut cur, &mut out);
     out
@@ -208,35 +209,42 @@ fn flush(cur: &mut String, out: &mut Vec<String>) {
     {
         Some(s) => {
             out.push(word[..word.len() - s.len()].to_string());
-            out.extend(split_joined(s));
+            split_joined(s, out);
         }
-        None => out.extend(split_joined(&word)),
+        None => split_joined(&word, out),
     }
 }
 
-fn split_joined(word: &str) -> Vec<String> {
-    match word {
-        "apikey" => vec!["api".into(), "key".into()],
-        "accesskey" => vec!["access".into(), "key".into()],
-        "secretkey" => vec!["secret".into(), "key".into()],
-        "privatekey" => vec!["private".into(), "key".into()],
-        _ => vec![word.to_string()],
-    }
+fn split_joined(word: &str, out: &mut Vec<String>) {
+    let (a, b) = match word {
+        "apikey" => ("api", "key"),
+        "accesskey" => ("access", "key"),
+        "secretkey" => ("secret", "key"),
+        "privatekey" => ("private", "key"),
+        _ => return out.push(word.to_string()),
+    };
+    out.push(a.into());
+    out.push(b.into());
 }
 
 /// What a key holds, judged by its words.
 pub fn key_class(key: &str) -> KeyClass {
-    let mut w = words(key);
+    class_of_words(&words(key))
+}
+
+/// [`key_class`] of a key already split by [`words`].
+pub fn class_of_words(w: &[String]) -> KeyClass {
     if w.iter()
         .any(|x| matches!(x.as_str(), "existing" | "public" | "publishable"))
     {
         return KeyClass::Plain;
     }
-    if is_connection(&w) {
+    if is_connection(w) {
         return KeyClass::Connection;
     }
+    let mut w = w;
     while w.len() > 1 && w.last().is_some_and(|l| MODIFIERS.contains(&l.as_str())) {
-        w.pop();
+        w = &w[..w.len() - 1];
     }
     let Some(last) = w.last().map(String::as_str) else {
         return KeyClass::Plain;
@@ -268,9 +276,9 @@ pub fn key_class(key: &str) -> KeyClass {
 }
 
 /// A key named `…Key` whose prefix does not say what it holds (`replicaKey`, `dataKey`):
-/// key material when its value looks random, a key's *name* otherwise.
-pub fn is_other_key(key: &str) -> bool {
-    let w = words(key);
+/// key material when its value looks random, a key's *name* otherwise. Takes the key split
+/// by [`words`].
+pub fn other_key_words(w: &[String]) -> bool {
     matches!(w.last().map(String::as_str), Some("key"))
         && w.len() > 1
         && !w.iter().any(|x| {
@@ -588,7 +596,7 @@ fn shell_default(value: &str) -> Option<Range<usize>> {
 pub fn plainly_not_secret(key: &str) -> bool {
     let w = words(key);
     let last = w.last().map(String::as_str).unwrap_or("");
-    key_class(key) == KeyClass::Plain
+    class_of_words(&w) == KeyClass::Plain
         && matches!(
             last,
             "user"

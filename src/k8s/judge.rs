@@ -5,7 +5,7 @@
 use std::ops::Range;
 
 use super::classify::{
-    KeyClass, ValueClass, is_other_key, key_class, looks_like_name, value_class, words,
+    KeyClass, ValueClass, class_of_words, looks_like_name, other_key_words, value_class, words,
 };
 use super::inner::{connection_password, flag_secrets, tokens};
 
@@ -32,8 +32,7 @@ pub struct Judged {
 }
 
 /// Keys whose value is a command line (`JAVA_OPTS`, `args`).
-fn is_options(key: &str) -> bool {
-    let w = words(key);
+fn is_options(w: &[String]) -> bool {
     matches!(
         w.last().map(String::as_str),
         Some("opts" | "options" | "args" | "flags" | "command" | "cmd" | "entrypoint" | "extra")
@@ -55,10 +54,11 @@ pub fn judge(key: &str, value: &str) -> Option<Judged> {
     if let Some((range, class)) = connection_password(value) {
         return Some(judged(range, What::Connection, &class));
     }
-    let class = key_class(key);
-    match class {
-        KeyClass::Plain if is_options(key) => flags(value),
-        KeyClass::Plain if is_other_key(key) && looks_random(value.trim()) => literal(value),
+    // Split once: the class, the options and the other-key tests all read the words.
+    let w = words(key);
+    match class_of_words(&w) {
+        KeyClass::Plain if is_options(&w) => flags(value),
+        KeyClass::Plain if other_key_words(&w) && looks_random(value.trim()) => literal(value),
         KeyClass::Plain | KeyClass::Connection => None,
         KeyClass::Ambiguous if looks_like_name(value.trim()) => None,
         KeyClass::Holder | KeyClass::Ambiguous => literal(value),
