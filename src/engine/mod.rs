@@ -12,9 +12,13 @@ use std::ops::Range;
 
 use crate::finding::Severity;
 use crate::k8s;
+use regex_automata::meta::Regex;
+use regex_automata::util::captures::Captures;
+use regex_automata::{Anchored, Input};
+
 use crate::rules::{Analyzer, Pattern, Rule, RuleSet, Tier};
 use decode::Budget;
-use prefilter::Prefilter;
+use prefilter::{Prefilter, Windows};
 
 /// How many encodings deep a secret is looked for: base64 inside base64 is found, a third
 /// layer is not (nobody nests deeper by accident, and each layer costs a pass).
@@ -130,9 +134,15 @@ impl Engine {
         let candidates = self.prefilter.candidates(bytes);
         for (index, rule) in self.rules.rules.iter().enumerate() {
             let applies = rule.paths.is_none() || class.restricted.contains(&(index as u32));
-            if candidates[index] && applies {
-                self.run_regex(index, rule, bytes, out);
+            if !(candidates.rules[index] && applies) {
+                continue;
             }
+            let Some(compiled) = rule.regex() else {
+                continue;
+            };
+            let windows = (compiled.reach)
+                .and_then(|reach| (self.prefilter).windows(&candidates, index, reach, bytes));
+            self.run_regex(index, rule, &compiled.regex, bytes, windows, out);
         }
     }
 
@@ -165,23 +175,62 @@ impl Engine {
         }
     }
 
-    fn run_regex(&self, index: usize, rule: &Rule, bytes: &[u8], out: &mut Vec<Match>) {
-        let Some(regex) = rule.regex() else { return };
+    /// Runs one rule's regex over the whole blob, or only in its `windows`. Both find the
+    /// same matches. A search anchored at each possible start in turn, resuming after each
+    /// match, is what an unanchored search does, minus the starts where no match can begin;
+    /// and a match that cannot cross a line lies whole in one line.
+    fn run_regex(
+        &self,
+        index: usize,
+        rule: &Rule,
+        regex: &Regex,
+        bytes: &[u8],
+        windows: Option<Windows>,
+        out: &mut Vec<Match>,
+    ) {
         let group = rule
             .secret_group
             .unwrap_or(usize::from(regex.captures_len() > 1));
-        for caps in regex.captures_iter(bytes) {
-            let Some(m) = caps.get(group) else { continue };
-            let secret = String::from_utf8_lossy(m.as_bytes());
+        let mut keep = |caps: &Captures| {
+            let Some(span) = caps.get_group(group) else {
+                return;
+            };
+            let secret = String::from_utf8_lossy(&bytes[span.range()]);
             if let Some(entropy) = self.admits(rule, &secret) {
                 out.push(Match {
                     rule: index,
-                    span: m.range(),
+                    span: span.range(),
                     secret: secret.into_owned(),
                     key_path: None,
                     entropy,
                     severity: None,
                 });
+            }
+        };
+        match windows {
+            None => regex.captures_iter(bytes).for_each(|caps| keep(&caps)),
+            Some(Windows::Lines(lines)) => {
+                for line in lines {
+                    let input = Input::new(bytes).range(line);
+                    regex.captures_iter(input).for_each(|caps| keep(&caps));
+                }
+            }
+            Some(Windows::Starts(starts)) => {
+                let mut caps = regex.create_captures();
+                let mut next = 0;
+                for range in starts {
+                    for at in range.start.max(next)..range.end {
+                        if at < next {
+                            continue;
+                        }
+                        let input = Input::new(bytes).range(at..).anchored(Anchored::Yes);
+                        regex.search_captures(&input, &mut caps);
+                        if let Some(m) = caps.get_match() {
+                            keep(&caps);
+                            next = m.end().max(at + 1);
+                        }
+                    }
+                }
             }
         }
     }
@@ -266,4 +315,65 @@ fn dedupe(rules: &RuleSet, mut found: Vec<Match>) -> Vec<Match> {
         }
     }
     kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every built-in rule searched in its windows finds exactly what it finds searching the
+    /// whole text: its examples and counter-examples, each in a page of filler so that the
+    /// windows are worth using, and all of them again packed together.
+    #[test]
+    fn windows_find_what_the_whole_blob_holds() {
+        let engine = Engine::new(RuleSet::builtin().expect("built-in rules load"));
+        let filler = "lorem ipsum dolor sit amet, consectetur adipiscing\n".repeat(80);
+        let mut spread = String::new();
+        let mut packed = String::new();
+        for rule in &engine.rules.rules {
+            for example in rule.examples.iter().chain(&rule.counter_examples) {
+                spread.push_str(example);
+                spread.push('\n');
+                spread.push_str(&filler);
+                packed.push_str(example);
+                packed.push(' ');
+            }
+        }
+        let text = format!("{spread}{packed}\n{filler}");
+        let bytes = text.as_bytes();
+        let candidates = engine.prefilter.candidates(bytes);
+        let (mut starts, mut lines) = (0, 0);
+        for (index, rule) in engine.rules.rules.iter().enumerate() {
+            let Some(compiled) = rule.regex() else {
+                continue;
+            };
+            let Some(reach) = compiled.reach else {
+                continue;
+            };
+            let Some(windows) = engine.prefilter.windows(&candidates, index, reach, bytes) else {
+                continue;
+            };
+            match windows {
+                Windows::Starts(_) => starts += 1,
+                Windows::Lines(_) => lines += 1,
+            }
+            let (mut whole, mut windowed) = (Vec::new(), Vec::new());
+            engine.run_regex(index, rule, &compiled.regex, bytes, None, &mut whole);
+            engine.run_regex(
+                index,
+                rule,
+                &compiled.regex,
+                bytes,
+                Some(windows),
+                &mut windowed,
+            );
+            let spans = |m: &[Match]| m.iter().map(|m| m.span.clone()).collect::<Vec<_>>();
+            assert_eq!(spans(&whole), spans(&windowed), "{}", rule.id);
+            assert!(!whole.is_empty() || rule.examples.is_empty(), "{}", rule.id);
+        }
+        assert!(
+            starts > 300 && lines >= 2,
+            "{starts} by starts, {lines} by lines"
+        );
+    }
 }

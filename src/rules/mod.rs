@@ -8,10 +8,12 @@ pub mod gitleaks;
 pub mod offline;
 pub mod set;
 pub mod syntax;
+pub mod window;
 
 use std::sync::OnceLock;
 
-use regex::bytes::{Regex, RegexBuilder, RegexSet, RegexSetBuilder};
+use regex::bytes::{RegexSet, RegexSetBuilder};
+use regex_automata::meta::{self, Regex};
 
 use crate::finding::Severity;
 pub use offline::Check;
@@ -42,7 +44,7 @@ pub enum Tier {
 pub enum Pattern {
     Regex {
         source: String,
-        compiled: OnceLock<Regex>,
+        compiled: OnceLock<Compiled>,
     },
     Analyzer(Analyzer),
 }
@@ -74,11 +76,11 @@ pub struct Rule {
 impl Rule {
     /// The compiled regex, or `None` for analyzer rules. Built-in patterns are checked by the
     /// test suite; user patterns are compiled eagerly at load time, so this cannot fail then.
-    pub fn regex(&self) -> Option<&Regex> {
+    pub fn regex(&self) -> Option<&Compiled> {
         match &self.pattern {
-            Pattern::Regex { source, compiled } => Some(
-                compiled.get_or_init(|| build_regex(source).expect("rule regex was validated")),
-            ),
+            Pattern::Regex { source, compiled } => Some(compiled.get_or_init(|| {
+                Compiled::new(source, &self.keywords).expect("rule regex was validated")
+            })),
             Pattern::Analyzer(_) => None,
         }
     }
@@ -97,14 +99,49 @@ impl Rule {
     }
 }
 
+/// A rule's regex, ready to run.
+#[derive(Debug)]
+pub struct Compiled {
+    pub regex: Regex,
+    /// Where matches can be relative to the rule's keywords, when that is known: the
+    /// engine then searches only there.
+    pub reach: Option<window::Reach>,
+}
+
+impl Compiled {
+    pub fn new(source: &str, keywords: &[String]) -> Result<Compiled, String> {
+        Ok(Compiled {
+            regex: build_regex(source)?,
+            reach: window::reach(source, keywords),
+        })
+    }
+}
+
 /// Patterns are matched on bytes (content need not be UTF-8) with ASCII classes: secrets are
-/// ASCII, and Unicode-aware `\w` would make every rule slower.
-pub fn build_regex(source: &str) -> Result<Regex, regex::Error> {
-    RegexBuilder::new(source)
-        .unicode(false)
-        .size_limit(32 << 20)
-        .dfa_size_limit(32 << 20)
-        .build()
+/// ASCII, and Unicode-aware `\w` would make every rule slower. The engine is `regex`'s own,
+/// configured as `regex::bytes::Regex` is; it is used directly because a search can then be
+/// anchored at a chosen start while look-around still sees the whole blob. Errors read as
+/// `regex`'s do: the syntax error with its caret, or the size limit.
+pub fn build_regex(source: &str) -> Result<Regex, String> {
+    meta::Builder::new()
+        .configure(
+            meta::Config::new()
+                .match_kind(regex_automata::MatchKind::LeftmostFirst)
+                .utf8_empty(false)
+                .nfa_size_limit(Some(32 << 20))
+                .hybrid_cache_capacity(32 << 20),
+        )
+        .syntax(
+            regex_automata::util::syntax::Config::new()
+                .unicode(false)
+                .utf8(false),
+        )
+        .build(source)
+        .map_err(|e| match (e.syntax_error(), e.size_limit()) {
+            (Some(syntax), _) => syntax.to_string(),
+            (None, Some(limit)) => format!("Compiled regex exceeds size limit of {limit} bytes."),
+            (None, None) => e.to_string(),
+        })
 }
 
 pub(crate) fn build_set(patterns: &[String]) -> Result<Option<RegexSet>, regex::Error> {
@@ -174,8 +211,9 @@ pub fn compile_rule(syntax: RuleSyntax, source: &str, eager: bool) -> Result<Rul
         (Some(re), None) => {
             let compiled = OnceLock::new();
             if eager {
-                let regex = build_regex(re).map_err(|e| format!("invalid regex: {e}"))?;
-                check_group(&regex, syntax.secret_group)?;
+                let regex = Compiled::new(re, &syntax.keywords)
+                    .map_err(|e| format!("invalid regex: {e}"))?;
+                check_group(&regex.regex, syntax.secret_group)?;
                 let _ = compiled.set(regex);
             }
             Pattern::Regex {

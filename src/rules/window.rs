@@ -1,0 +1,290 @@
+//! Where a rule's regex can match, learned from its syntax, so that the engine need not run
+//! it over the whole blob, yet finds exactly the matches a whole-blob search finds:
+//!
+//! - when every match holds one of the rule's keywords within a bounded distance of its
+//!   start, a match starts at most that far before the end of a keyword the prefilter found,
+//!   and the engine tries only those starts;
+//! - when every match holds a keyword and none can cross a line break, a match lies on a
+//!   line holding a keyword, and the engine searches only those lines.
+//!
+//! The analysis is conservative: a regex it cannot prove either of (a keyword only nearby,
+//! as with `discord` for a bare bot token; `\s*`, which crosses lines, before the keyword)
+//! is searched whole, as before.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Finite sets of strings are built up to this many members; beyond, a part counts as
+/// unknown, which only makes the answer more cautious.
+const SET_CAP: usize = 64;
+
+/// Where the matches of a rule's regex can be, relative to its keywords (compared
+/// ASCII-case-insensitively, as the prefilter finds them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// Every match holds a keyword ending at most this many bytes after the match's start.
+    Start(usize),
+    /// Every match holds a keyword and lies within one line.
+    Line,
+}
+
+/// See [`Reach`]; `None` when neither can be shown.
+pub fn reach(source: &str, keywords: &[String]) -> Option<Reach> {
+    if keywords.is_empty() {
+        return None;
+    }
+    let hir = regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(source)
+        .ok()?;
+    let keywords: Vec<Vec<u8>> = keywords
+        .iter()
+        .map(|k| k.to_ascii_lowercase().into_bytes())
+        .filter(|k| !k.is_empty())
+        .collect();
+    let bound = |bounded| Bound {
+        keywords: &keywords,
+        bounded,
+    };
+    if let Some(b) = bound(true).of(&hir) {
+        return Some(Reach::Start(b));
+    }
+    (bound(false).of(&hir).is_some() && !crosses_lines(&hir)).then_some(Reach::Line)
+}
+
+/// Whether a match can hold a line feed.
+fn crosses_lines(hir: &Hir) -> bool {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => false,
+        HirKind::Literal(lit) => lit.0.contains(&b'\n'),
+        HirKind::Class(Class::Bytes(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= b'\n' && b'\n' <= r.end()),
+        HirKind::Class(Class::Unicode(c)) => c
+            .ranges()
+            .iter()
+            .any(|r| r.start() <= '\n' && '\n' <= r.end()),
+        HirKind::Repetition(r) => r.max != Some(0) && crosses_lines(&r.sub),
+        HirKind::Capture(c) => crosses_lines(&c.sub),
+        HirKind::Concat(parts) | HirKind::Alternation(parts) => parts.iter().any(crosses_lines),
+    }
+}
+
+#[cfg(test)]
+fn start_bound(source: &str, keywords: &[String]) -> Option<usize> {
+    match reach(source, keywords)? {
+        Reach::Start(b) => Some(b),
+        Reach::Line => None,
+    }
+}
+
+struct Bound<'k> {
+    keywords: &'k [Vec<u8>],
+    /// Whether the distance is wanted: without, only "every match holds a keyword" is,
+    /// and unbounded parts before the keyword count as nothing.
+    bounded: bool,
+}
+
+impl Bound<'_> {
+    fn holds_keyword(&self, text: &[u8]) -> bool {
+        (self.keywords.iter()).any(|k| text.windows(k.len()).any(|w| w == k.as_slice()))
+    }
+
+    /// The [`Reach::Start`] bound of one node of the syntax tree (any number when not
+    /// `bounded`): `None` when a match need not hold a keyword.
+    fn of(&self, hir: &Hir) -> Option<usize> {
+        match hir.kind() {
+            HirKind::Literal(lit) => self
+                .holds_keyword(&lit.0.to_ascii_lowercase())
+                .then_some(lit.0.len()),
+            HirKind::Capture(c) => self.of(&c.sub),
+            // The first repetition holds the keyword when one does.
+            HirKind::Repetition(r) if r.min >= 1 => self.of(&r.sub),
+            HirKind::Alternation(alts) => {
+                let mut most = 0;
+                for alt in alts {
+                    most = most.max(self.of(alt)?);
+                }
+                Some(most)
+            }
+            HirKind::Concat(parts) => self.of_concat(parts),
+            _ => None,
+        }
+    }
+
+    /// The first prefix of `parts` that is sure to hold a keyword, either inside one part or
+    /// spelled across consecutive parts of known text (`(?i)pass(?:word|wd)>`), bounds the
+    /// start when everything before it has a bounded length.
+    fn of_concat(&self, parts: &[Hir]) -> Option<usize> {
+        // Longest text the parts before the current one can match.
+        let mut before = 0usize;
+        // The strings the current run of consecutive known-text parts can spell.
+        let mut run: Option<Vec<Vec<u8>>> = None;
+        for part in parts {
+            if let Some(b) = self.of(part) {
+                return Some(before + b);
+            }
+            let len = match part.properties().maximum_len() {
+                Some(len) => len,
+                None if self.bounded => return None,
+                None => 0,
+            };
+            run = match (run.take(), finite(part)) {
+                // Too many spellings: start again from this part, a shorter but sound run.
+                (Some(set), Some(next)) => product(&set, &next).or(Some(next)),
+                (None, next) => next,
+                (_, None) => None,
+            };
+            before += len;
+            if let Some(set) = &run
+                && set.iter().all(|s| self.holds_keyword(s))
+            {
+                return Some(before);
+            }
+        }
+        None
+    }
+}
+
+/// Every string `hir` can match, lowercased, when they are few and short.
+fn finite(hir: &Hir) -> Option<Vec<Vec<u8>>> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(vec![Vec::new()]),
+        HirKind::Literal(lit) => Some(vec![lit.0.to_ascii_lowercase()]),
+        HirKind::Class(class) => {
+            let mut bytes = Vec::new();
+            match class {
+                Class::Bytes(c) => {
+                    for r in c.ranges() {
+                        bytes.extend(r.start()..=r.end());
+                        if bytes.len() > SET_CAP {
+                            return None;
+                        }
+                    }
+                }
+                Class::Unicode(c) => {
+                    for r in c.ranges() {
+                        let (start, end) = (u32::from(r.start()), u32::from(r.end()));
+                        if end > 0x7f || (end - start) as usize > SET_CAP {
+                            return None;
+                        }
+                        bytes.extend((start..=end).map(|b| b as u8));
+                    }
+                }
+            }
+            let mut set: Vec<Vec<u8>> =
+                bytes.iter().map(|b| vec![b.to_ascii_lowercase()]).collect();
+            set.sort();
+            set.dedup();
+            (set.len() <= SET_CAP).then_some(set)
+        }
+        HirKind::Capture(c) => finite(&c.sub),
+        HirKind::Concat(parts) => {
+            let mut set = vec![Vec::new()];
+            for part in parts {
+                set = product(&set, &finite(part)?)?;
+            }
+            Some(set)
+        }
+        HirKind::Alternation(alts) => {
+            let mut set = Vec::new();
+            for alt in alts {
+                set.extend(finite(alt)?);
+                if set.len() > SET_CAP {
+                    return None;
+                }
+            }
+            Some(set)
+        }
+        HirKind::Repetition(r) if r.max.is_some_and(|max| max <= 2) => {
+            let sub = finite(&r.sub)?;
+            let mut set = Vec::new();
+            let mut power = vec![Vec::new()];
+            let max = r.max.unwrap_or(0);
+            for n in 0..=max {
+                if n >= r.min {
+                    set.extend(power.iter().cloned());
+                }
+                if n < max {
+                    power = product(&power, &sub)?;
+                }
+            }
+            (set.len() <= SET_CAP).then_some(set)
+        }
+        HirKind::Repetition(_) => None,
+    }
+}
+
+/// Every string of `a` followed by every string of `b`, if there are not too many.
+fn product(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if a.len() * b.len() > SET_CAP {
+        return None;
+    }
+    Some(
+        a.iter()
+            .flat_map(|x| b.iter().map(move |y| [x.as_slice(), y].concat()))
+            .collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::start_bound;
+
+    fn kw(words: &[&str]) -> Vec<String> {
+        words.iter().map(|w| w.to_string()).collect()
+    }
+
+    #[test]
+    fn a_literal_keyword_bounds_the_start() {
+        // `ghp_` ends 4 bytes after the start.
+        assert_eq!(start_bound(r"ghp_[A-Za-z0-9]{36}", &kw(&["ghp_"])), Some(4));
+        // Case-sensitive in the regex, found case-insensitively by the prefilter.
+        let cosmos = r"(?:^|[^A-Za-z0-9+/_-])([A-Za-z0-9+/]{76}ACDb[A-Za-z0-9+/]{5}[AQgw]==)";
+        assert_eq!(start_bound(cosmos, &kw(&["acdb"])), Some(1 + 76 + 4));
+    }
+
+    #[test]
+    fn case_insensitive_and_alternated_spellings_count() {
+        let xml = r"(?i)<[\w.:-]{0,10}(?:password|passwd)>\s*([^<]{6,256})</";
+        assert_eq!(
+            start_bound(xml, &kw(&["password>", "passwd>"])),
+            Some(1 + 10 + 9)
+        );
+        // Unbounded text after the keyword does not matter.
+        let assign = r#"(?i)api_?key["']?\s*[:=]\s*["']?([a-z0-9]{32})"#;
+        assert_eq!(start_bound(assign, &kw(&["api_key", "apikey"])), Some(7));
+    }
+
+    #[test]
+    fn no_bound_without_a_keyword_in_every_match() {
+        // The keyword is context elsewhere in the file, not part of the match.
+        let bare = r"[MNO][A-Za-z0-9_-]{23,25}\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,38}";
+        assert_eq!(start_bound(bare, &kw(&["discord"])), None);
+        // One branch lacks a keyword (`\bfb` is not `fb_`).
+        let fb = r"(?i)(?:facebook|\bfb)[\w.-]{0,20}?secret";
+        assert_eq!(start_bound(fb, &kw(&["facebook", "fb_"])), None);
+        // An optional keyword is no keyword.
+        assert_eq!(start_bound(r"(?:token)?[a-z]{8}", &kw(&["token"])), None);
+        // An unbounded run before the keyword.
+        assert_eq!(start_bound(r"[a-z]+token", &kw(&["token"])), None);
+        assert_eq!(start_bound(r"token", &[]), None);
+    }
+
+    #[test]
+    fn a_keyword_after_an_unbounded_run_confines_to_lines() {
+        use super::{Reach, reach};
+        let unquoted = r"(?im)^[ \t]*[\w.-]*(?:password|passwd)[ \t]*[=:][ \t]*([^\s]{6,128})\r?$";
+        assert_eq!(
+            reach(unquoted, &kw(&["password", "passwd"])),
+            Some(Reach::Line)
+        );
+        // `\s` crosses lines.
+        let spaced = r"(?i)[\w.-]*password\s*[=:]\s*([^\s]{6,128})";
+        assert_eq!(reach(spaced, &kw(&["password"])), None);
+        // Every match must still hold a keyword.
+        assert_eq!(reach(r"(?m)^[a-z]*=[a-z]{8}$", &kw(&["password"])), None);
+    }
+}
