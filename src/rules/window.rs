@@ -311,7 +311,11 @@ mod tests {
     #[test]
     fn narrowed_keywords_are_necessary() {
         let set = crate::rules::RuleSet::builtin().expect("built-in rules load");
-        for id in ["generic-xml-secret"] {
+        for id in [
+            "generic-xml-secret",
+            "generic-secret",
+            "azure-ad-client-secret-legacy",
+        ] {
             let rule = set.rules.iter().find(|r| r.id == id).expect(id);
             let crate::rules::Pattern::Regex { source, .. } = &rule.pattern else {
                 panic!("{id} is a regex rule");
