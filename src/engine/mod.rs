@@ -7,6 +7,7 @@
 pub mod decode;
 mod join;
 pub mod prefilter;
+mod streams;
 
 use std::ops::Range;
 
