@@ -315,6 +315,7 @@ mod tests {
             "generic-xml-secret",
             "generic-secret",
             "azure-ad-client-secret-legacy",
+            "aws-secret-access-key",
         ] {
             let rule = set.rules.iter().find(|r| r.id == id).expect(id);
             let crate::rules::Pattern::Regex { source, .. } = &rule.pattern else {
