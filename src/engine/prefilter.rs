@@ -176,10 +176,28 @@ impl Prefilter {
         for &p in &self.keywords_of_rule[rule] {
             let first = occurrences.partition_point(|&(q, _, _)| q < p);
             let mut line_end = 0;
+            // The previous occurrence's start and lowest start: each byte is read once.
+            let mut last: Option<(usize, usize)> = None;
             for &(_, start, end) in occurrences[first..].iter().take_while(|o| o.0 == p) {
                 match reach {
-                    // Starts from `bound` before the keyword's end up to its own start.
-                    Reach::Start(bound) => ranges.push(end.saturating_sub(bound)..start + 1),
+                    // Starts from `bound` before the keyword's end, or from where the bytes
+                    // a lead can hold stop, up to the keyword's own start.
+                    Reach::Start { bound, before } => {
+                        let lowest = bound.map_or(0, |b| end.saturating_sub(b));
+                        let stop = last.map_or(lowest, |(s, _)| s.max(lowest));
+                        let mut from = start;
+                        while from > stop && before.contains(bytes[from - 1]) {
+                            from -= 1;
+                        }
+                        if let Some((last_start, last_from)) = last
+                            && from == last_start
+                            && from > lowest
+                        {
+                            from = last_from.max(lowest);
+                        }
+                        last = Some((start, from));
+                        ranges.push(from..start + 1);
+                    }
                     // Occurrences sorted by start: the rest of this line is already in.
                     Reach::Line if start < line_end => {}
                     Reach::Line => {
@@ -206,7 +224,7 @@ impl Prefilter {
                 }
             }
             let weight = match reach {
-                Reach::Start(_) => START_COST,
+                Reach::Start { .. } => START_COST,
                 Reach::Line => 2,
             };
             if cost.saturating_mul(weight) > bytes.len() {
@@ -214,7 +232,7 @@ impl Prefilter {
             }
         }
         Some(match reach {
-            Reach::Start(_) => Windows::Starts(merged),
+            Reach::Start { .. } => Windows::Starts(merged),
             Reach::Line => Windows::Lines(merged),
         })
     }

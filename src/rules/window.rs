@@ -1,15 +1,15 @@
 //! Where a rule's regex can match, learned from its syntax, so that the engine need not run
 //! it over the whole blob, yet finds exactly the matches a whole-blob search finds:
 //!
-//! - when every match holds one of the rule's keywords within a bounded distance of its
-//!   start, a match starts at most that far before the end of a keyword the prefilter found,
-//!   and the engine tries only those starts;
+//! - when every match holds one of the rule's keywords, the text from a match's start to that
+//!   keyword is made of the bytes the regex allows there, and often has a bounded length: a
+//!   match starts within that many bytes before a keyword the prefilter found, inside the
+//!   run of such bytes that ends at the keyword, and the engine tries only those starts;
 //! - when every match holds a keyword and none can cross a line break, a match lies on a
 //!   line holding a keyword, and the engine searches only those lines.
 //!
-//! The analysis is conservative: a regex it cannot prove either of (a keyword only nearby,
-//! as with `discord` for a bare bot token; `\s*`, which crosses lines, before the keyword)
-//! is searched whole, as before.
+//! The analysis is conservative: a regex it cannot prove holds a keyword (a keyword only
+//! nearby, as with `discord` for a bare bot token) is searched whole, as before.
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -21,35 +21,90 @@ const SET_CAP: usize = 64;
 /// ASCII-case-insensitively, as the prefilter finds them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reach {
-    /// Every match holds a keyword ending at most this many bytes after the match's start.
-    Start(usize),
+    /// Every match holds a keyword, and the text from the match's start to it is made of
+    /// the `before` bytes and, with a `bound`, ends at most that many bytes after the start.
+    Start {
+        bound: Option<usize>,
+        before: ByteSet,
+    },
     /// Every match holds a keyword and lies within one line.
     Line,
 }
 
-/// See [`Reach`]; `None` when neither can be shown.
+/// A set of byte values.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    pub fn contains(&self, b: u8) -> bool {
+        self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+
+    fn add(&mut self, b: u8) {
+        self.0[usize::from(b >> 6)] |= 1 << (b & 63);
+    }
+
+    fn union(mut self, other: ByteSet) -> ByteSet {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a |= b;
+        }
+        self
+    }
+
+    /// Every byte a match of `hir` can hold.
+    fn of(hir: &Hir) -> ByteSet {
+        let mut set = ByteSet::default();
+        match hir.kind() {
+            HirKind::Empty | HirKind::Look(_) => {}
+            HirKind::Literal(lit) => lit.0.iter().for_each(|&b| set.add(b)),
+            HirKind::Class(Class::Bytes(c)) => {
+                (c.ranges().iter()).for_each(|r| (r.start()..=r.end()).for_each(|b| set.add(b)))
+            }
+            HirKind::Class(Class::Unicode(c)) => {
+                for r in c.ranges() {
+                    let end = u32::from(r.end()).min(0xff);
+                    (u32::from(r.start())..=end).for_each(|b| set.add(b as u8));
+                    // Beyond ASCII a char is several bytes, each 0x80 or above.
+                    if u32::from(r.end()) > 0x7f {
+                        (0x80..=0xff).for_each(|b| set.add(b));
+                    }
+                }
+            }
+            HirKind::Repetition(r) if r.max == Some(0) => {}
+            HirKind::Repetition(r) => set = ByteSet::of(&r.sub),
+            HirKind::Capture(c) => set = ByteSet::of(&c.sub),
+            HirKind::Concat(parts) | HirKind::Alternation(parts) => {
+                set = (parts.iter()).fold(set, |acc, p| acc.union(ByteSet::of(p)))
+            }
+        }
+        set
+    }
+}
+
+/// See [`Reach`]; `None` when a match need not hold a keyword.
 pub fn reach(source: &str, keywords: &[String]) -> Option<Reach> {
     let (hir, keywords) = parse(source, keywords)?;
-    let bound = |bounded| Bound {
+    let lead = Leads {
         keywords: &keywords,
-        bounded,
-    };
-    if let Some(b) = bound(true).of(&hir) {
-        return Some(Reach::Start(b));
     }
-    (bound(false).of(&hir).is_some() && !crosses_lines(&hir)).then_some(Reach::Line)
+    .of(&hir)?;
+    Some(match lead.len {
+        Some(_) => Reach::Start {
+            bound: lead.len,
+            before: lead.bytes,
+        },
+        None if !crosses_lines(&hir) => Reach::Line,
+        None => Reach::Start {
+            bound: None,
+            before: lead.bytes,
+        },
+    })
 }
 
 /// Whether every match of `source` holds one of `keywords`, wherever: the rule then runs on
 /// exactly the blobs that can hold a match, however narrow its keywords.
 pub fn keywords_necessary(source: &str, keywords: &[String]) -> bool {
-    parse(source, keywords).is_some_and(|(hir, keywords)| {
-        let bound = Bound {
-            keywords: &keywords,
-            bounded: false,
-        };
-        bound.of(&hir).is_some()
-    })
+    reach(source, keywords).is_some()
 }
 
 /// The syntax tree and the lowercased keywords; `None` without keywords.
@@ -93,39 +148,51 @@ fn crosses_lines(hir: &Hir) -> bool {
 #[cfg(test)]
 fn start_bound(source: &str, keywords: &[String]) -> Option<usize> {
     match reach(source, keywords)? {
-        Reach::Start(b) => Some(b),
+        Reach::Start { bound, .. } => bound,
         Reach::Line => None,
     }
 }
 
-struct Bound<'k> {
-    keywords: &'k [Vec<u8>],
-    /// Whether the distance is wanted: without, only "every match holds a keyword" is,
-    /// and unbounded parts before the keyword count as nothing.
-    bounded: bool,
+/// The text from a match's start to the end of the keyword it holds (the lead): how long
+/// it can be (`None`: unbounded), and which bytes it can hold.
+struct Lead {
+    len: Option<usize>,
+    bytes: ByteSet,
 }
 
-impl Bound<'_> {
+struct Leads<'k> {
+    keywords: &'k [Vec<u8>],
+}
+
+impl Leads<'_> {
     fn holds_keyword(&self, text: &[u8]) -> bool {
         (self.keywords.iter()).any(|k| text.windows(k.len()).any(|w| w == k.as_slice()))
     }
 
-    /// The [`Reach::Start`] bound of one node of the syntax tree (any number when not
-    /// `bounded`): `None` when a match need not hold a keyword.
-    fn of(&self, hir: &Hir) -> Option<usize> {
+    /// The lead of one node of the syntax tree: `None` when a match need not hold a keyword.
+    fn of(&self, hir: &Hir) -> Option<Lead> {
         match hir.kind() {
-            HirKind::Literal(lit) => self
-                .holds_keyword(&lit.0.to_ascii_lowercase())
-                .then_some(lit.0.len()),
+            HirKind::Literal(lit) => {
+                self.holds_keyword(&lit.0.to_ascii_lowercase())
+                    .then(|| Lead {
+                        len: Some(lit.0.len()),
+                        bytes: ByteSet::of(hir),
+                    })
+            }
             HirKind::Capture(c) => self.of(&c.sub),
             // The first repetition holds the keyword when one does.
             HirKind::Repetition(r) if r.min >= 1 => self.of(&r.sub),
             HirKind::Alternation(alts) => {
-                let mut most = 0;
+                let mut lead = Lead {
+                    len: Some(0),
+                    bytes: ByteSet::default(),
+                };
                 for alt in alts {
-                    most = most.max(self.of(alt)?);
+                    let this = self.of(alt)?;
+                    lead.len = lead.len.zip(this.len).map(|(a, b)| a.max(b));
+                    lead.bytes = lead.bytes.union(this.bytes);
                 }
-                Some(most)
+                Some(lead)
             }
             HirKind::Concat(parts) => self.of_concat(parts),
             _ => None,
@@ -133,33 +200,34 @@ impl Bound<'_> {
     }
 
     /// The first prefix of `parts` that is sure to hold a keyword, either inside one part or
-    /// spelled across consecutive parts of known text (`(?i)pass(?:word|wd)>`), bounds the
-    /// start when everything before it has a bounded length.
-    fn of_concat(&self, parts: &[Hir]) -> Option<usize> {
-        // Longest text the parts before the current one can match.
-        let mut before = 0usize;
+    /// spelled across consecutive parts of known text (`(?i)pass(?:word|wd)>`), is the lead.
+    fn of_concat(&self, parts: &[Hir]) -> Option<Lead> {
+        // Longest text the parts before the current one can match, and its bytes.
+        let mut before = Some(0usize);
+        let mut bytes = ByteSet::default();
         // The strings the current run of consecutive known-text parts can spell.
         let mut run: Option<Vec<Vec<u8>>> = None;
         for part in parts {
-            if let Some(b) = self.of(part) {
-                return Some(before + b);
+            if let Some(lead) = self.of(part) {
+                return Some(Lead {
+                    len: before.zip(lead.len).map(|(a, b)| a + b),
+                    bytes: bytes.union(lead.bytes),
+                });
             }
-            let len = match part.properties().maximum_len() {
-                Some(len) => len,
-                None if self.bounded => return None,
-                None => 0,
-            };
             run = match (run.take(), finite(part)) {
                 // Too many spellings: start again from this part, a shorter but sound run.
                 (Some(set), Some(next)) => product(&set, &next).or(Some(next)),
                 (None, next) => next,
                 (_, None) => None,
             };
-            before += len;
+            before = before
+                .zip(part.properties().maximum_len())
+                .map(|(a, b)| a + b);
+            bytes = bytes.union(ByteSet::of(part));
             if let Some(set) = &run
                 && set.iter().all(|s| self.holds_keyword(s))
             {
-                return Some(before);
+                return Some(Lead { len: before, bytes });
             }
         }
         None
@@ -299,9 +367,18 @@ mod tests {
             reach(unquoted, &kw(&["password", "passwd"])),
             Some(Reach::Line)
         );
-        // `\s` crosses lines.
+        // `\s` crosses lines: the starts are only known to lie in the run of name bytes
+        // before the keyword.
         let spaced = r"(?i)[\w.-]*password\s*[=:]\s*([^\s]{6,128})";
-        assert_eq!(reach(spaced, &kw(&["password"])), None);
+        let Some(Reach::Start {
+            bound: None,
+            before,
+        }) = reach(spaced, &kw(&["password"]))
+        else {
+            panic!("an unbounded lead of name bytes");
+        };
+        assert!(before.contains(b'_') && before.contains(b'P') && before.contains(b'.'));
+        assert!(!before.contains(b' ') && !before.contains(b'(') && !before.contains(b'\n'));
         // Every match must still hold a keyword.
         assert_eq!(reach(r"(?m)^[a-z]*=[a-z]{8}$", &kw(&["password"])), None);
     }
