@@ -173,6 +173,9 @@ impl Prefilter {
     ) -> Option<Windows> {
         let occurrences = found.occurrences.as_ref()?;
         let mut ranges = Vec::new();
+        // Bytes read to place the windows: past the blob's length, a whole search is cheaper
+        // (and a hostile blob of keywords cannot make this quadratic).
+        let mut read = 0usize;
         for &p in &self.keywords_of_rule[rule] {
             let first = occurrences.partition_point(|&(q, _, _)| q < p);
             let mut line_end = 0;
@@ -196,6 +199,7 @@ impl Prefilter {
                             from = last_from.max(lowest);
                         }
                         last = Some((start, from));
+                        read += start - from + 1;
                         ranges.push(from..start + 1);
                     }
                     // Occurrences sorted by start: the rest of this line is already in.
@@ -204,8 +208,12 @@ impl Prefilter {
                         let from = memchr::memrchr(b'\n', &bytes[..start]).map_or(0, |i| i + 1);
                         line_end =
                             memchr::memchr(b'\n', &bytes[end..]).map_or(bytes.len(), |i| end + i);
+                        read += line_end - from;
                         ranges.push(from..line_end);
                     }
+                }
+                if read > bytes.len() {
+                    return None;
                 }
             }
         }

@@ -234,6 +234,58 @@ fn staged_reports_the_index_not_the_work_tree() {
     assert!(report["findings"][0].get("commit").is_none());
     assert_eq!(report["summary"]["commits_scanned"], 0);
     assert_eq!(report["summary"]["files_scanned"], 1);
+
+    // Without a `git` command to name the staged paths, libgit2 diffs every folder: the
+    // same finding.
+    let out = (repo.tree.cmd(&["git", "--staged", "-f", "json"]))
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    let (code, report, stderr) = parse(out);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(triples(&report), vec![t("stripe-secret-key", "app.py", 2)]);
+}
+
+/// `git commit -- b.py` commits b.py's work-tree content through a temporary index, named
+/// to the hook in `GIT_INDEX_FILE`; `.git/index` does not hold it. The hook must read the
+/// index git is committing, and must not report what that commit leaves out.
+#[test]
+fn a_partial_commit_is_checked_in_the_index_git_commits() {
+    let mut g = Gen::new();
+    let (left_out, committed) = (g.stripe_live(), g.stripe_live());
+    let repo = Repo::new();
+    repo.write("a.py", "A = 1\n").write("lib/b.py", "B = 1\n");
+    repo.commit("start");
+    repo.write("a.py", format!("A = \"{left_out}\"\n"));
+    repo.git(&["add", "a.py"]);
+    repo.write("lib/b.py", format!("B = 1\nKEY = \"{committed}\"\n"));
+    let bin = assert_cmd::cargo::cargo_bin("leakhound");
+    let report = repo.path().join("hook-report.json");
+    let hook = repo.path().join(".git/hooks/pre-commit");
+    std::fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\nexec '{}' git --staged -q -f json -o '{}'\n",
+            bin.display(),
+            report.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&hook, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+
+    let out = git_in(
+        repo.path(),
+        &["commit", "-q", "-m", "partial", "--", "lib/b.py"],
+    );
+    assert!(!out.status.success(), "the hook let the key through");
+    let report: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(
+        triples(&report),
+        vec![t("stripe-secret-key", "lib/b.py", 2)]
+    );
+    assert_eq!(report["summary"]["files_scanned"], 1);
+    assert_eq!(repo.git(&["log", "--format=%s"]), "start");
 }
 
 #[test]
