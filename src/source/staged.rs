@@ -23,7 +23,7 @@ use super::range::offer_change;
 
 pub fn scan_staged(repo: &Repository, sink: &impl Sink) -> Result<()> {
     let index_file = std::env::var_os("GIT_INDEX_FILE");
-    let mut index = match &index_file {
+    let index = match &index_file {
         Some(file) => Index::open(Path::new(file))
             .with_context(|| format!("cannot read the index {}", Path::new(file).display()))?,
         None => repo
@@ -47,7 +47,7 @@ pub fn scan_staged(repo: &Repository, sink: &impl Sink) -> Result<()> {
         }
     }
     let mut staged = repo
-        .diff_tree_to_index(head.as_ref(), Some(&mut index), Some(&mut opts))
+        .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))
         .context("cannot diff the index against HEAD")?;
     let odb = repo.odb()?;
     for (path, change) in diff::changes(&mut staged, sink) {
