@@ -12,6 +12,7 @@ pub mod staged;
 
 mod diff;
 mod graph;
+mod paths;
 
 use crate::blob::{BlobId, Origin, Skip};
 use crate::diag::Diagnostics;

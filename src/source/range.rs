@@ -158,6 +158,20 @@ fn commit_changes(repo: &Repository, commit: &Commit, sink: &impl Sink) -> Chang
     let mut per_parent = Vec::new();
     for parent in &parents {
         let mut opts = diff::options(sink.max_read());
+        // Only the changed paths, exactly: libgit2 then reads only the folders leading to
+        // them (see `paths`). If the trees cannot be compared, libgit2 diffs them whole and
+        // says why.
+        if let Ok(changed) = super::paths::changed(repo, parent.as_ref().map(|t| t.id()), tree.id())
+        {
+            if changed.is_empty() {
+                per_parent.push(diff::Changes::new());
+                continue;
+            }
+            opts.disable_pathspec_match(true);
+            for path in changed {
+                opts.pathspec(path);
+            }
+        }
         match repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts)) {
             Ok(mut d) => per_parent.push(diff::changes(&mut d, sink)),
             Err(e) => diag.error(what(), e.message()),
