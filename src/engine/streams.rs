@@ -44,7 +44,8 @@ pub fn overlapping(dfa: &DFA, bytes: &[u8], longest: usize, mut hit: impl FnMut(
     // Stream `i` reports the keywords ending in `own[i]..end[i]`, reading from `from[i]`.
     let own: [usize; STREAMS] = std::array::from_fn(|i| i * chunk);
     let end: [usize; STREAMS] = std::array::from_fn(|i| ((i + 1) * chunk).min(bytes.len()));
-    let from: [usize; STREAMS] = std::array::from_fn(|i| own[i].saturating_sub(longest - 1));
+    let from: [usize; STREAMS] =
+        std::array::from_fn(|i| own[i].saturating_sub(longest.saturating_sub(1)));
     let mut sid = [start; STREAMS];
     let together = (0..STREAMS).map(|i| end[i] - from[i]).min().unwrap_or(0);
     for t in 0..together {

@@ -35,6 +35,15 @@ pub fn options(max_size: u64) -> DiffOptions {
     opts
 }
 
+/// Limits a diff to exactly these paths (not patterns): libgit2 then reads only the folders
+/// leading to them, which is the point of naming them.
+pub fn only(opts: &mut DiffOptions, paths: Vec<Vec<u8>>) {
+    opts.disable_pathspec_match(true);
+    for path in paths {
+        opts.pathspec(path);
+    }
+}
+
 /// The files a diff adds lines to. Deletions, pure renames and copies, mode changes,
 /// symlinks and submodules (counted in `tally`) add none.
 pub fn changes(diff: &mut Diff, sink: &impl Sink) -> Changes {

@@ -167,10 +167,7 @@ fn commit_changes(repo: &Repository, commit: &Commit, sink: &impl Sink) -> Chang
                 per_parent.push(diff::Changes::new());
                 continue;
             }
-            opts.disable_pathspec_match(true);
-            for path in changed {
-                opts.pathspec(path);
-            }
+            diff::only(&mut opts, changed);
         }
         match repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts)) {
             Ok(mut d) => per_parent.push(diff::changes(&mut d, sink)),

@@ -40,11 +40,7 @@ pub fn scan_staged(repo: &Repository, sink: &impl Sink) -> Result<()> {
         if paths.is_empty() {
             return Ok(());
         }
-        // Exact paths, not patterns: libgit2 then reads only the folders leading to them.
-        opts.disable_pathspec_match(true);
-        for path in paths {
-            opts.pathspec(path);
-        }
+        diff::only(&mut opts, paths);
     }
     let mut staged = repo
         .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))
