@@ -11,12 +11,12 @@ mod streams;
 
 use std::ops::Range;
 
-use crate::finding::Severity;
-use crate::k8s;
 use regex_automata::meta::Regex;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input};
 
+use crate::finding::Severity;
+use crate::k8s;
 use crate::rules::{Analyzer, Pattern, Rule, RuleSet, Tier};
 use decode::Budget;
 use prefilter::{Prefilter, Windows};
@@ -179,7 +179,8 @@ impl Engine {
     /// Runs one rule's regex over the whole blob, or only in its `windows`. Both find the
     /// same matches. A search anchored at each possible start in turn, resuming after each
     /// match, is what an unanchored search does, minus the starts where no match can begin;
-    /// and a match that cannot cross a line lies whole in one line.
+    /// a match that cannot cross a line lies whole in one line; and no match starts before
+    /// the first possible start.
     fn run_regex(
         &self,
         index: usize,
@@ -216,7 +217,11 @@ impl Engine {
                     regex.captures_iter(input).for_each(|caps| keep(&caps));
                 }
             }
-            Some(Windows::Starts(starts)) => {
+            Some(Windows::From(first)) => {
+                let input = Input::new(bytes).range(first..);
+                regex.captures_iter(input).for_each(|caps| keep(&caps));
+            }
+            Some(Windows::Starts { starts, longest }) => {
                 let mut caps = regex.create_captures();
                 let mut next = 0;
                 for range in starts {
@@ -224,7 +229,8 @@ impl Engine {
                         if at < next {
                             continue;
                         }
-                        let input = Input::new(bytes).range(at..).anchored(Anchored::Yes);
+                        let end = bytes.len().min(at.saturating_add(longest));
+                        let input = Input::new(bytes).range(at..end).anchored(Anchored::Yes);
                         regex.search_captures(&input, &mut caps);
                         if let Some(m) = caps.get_match() {
                             keep(&caps);
@@ -355,7 +361,7 @@ mod tests {
                 continue;
             };
             match windows {
-                Windows::Starts(_) => starts += 1,
+                Windows::Starts { .. } | Windows::From(_) => starts += 1,
                 Windows::Lines(_) => lines += 1,
             }
             let (mut whole, mut windowed) = (Vec::new(), Vec::new());

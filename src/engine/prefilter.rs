@@ -185,7 +185,7 @@ impl Prefilter {
                 match reach {
                     // Starts from `bound` before the keyword's end, or from where the bytes
                     // a lead can hold stop, up to the keyword's own start.
-                    Reach::Start { bound, before } => {
+                    Reach::Start { bound, before, .. } => {
                         let lowest = bound.map_or(0, |b| end.saturating_sub(b));
                         let stop = last.map_or(lowest, |(s, _)| s.max(lowest));
                         let mut from = start;
@@ -218,6 +218,22 @@ impl Prefilter {
             }
         }
         ranges.sort_unstable_by_key(|r| r.start);
+        let weight = match reach {
+            // A match of unbounded length may run to the blob's end from any start: one
+            // search from the first possible start, never one per start, which a blob made of
+            // long runs would turn quadratic.
+            Reach::Start { longest: None, .. } => {
+                return Some(Windows::From(
+                    ranges.first().map_or(bytes.len(), |r| r.start),
+                ));
+            }
+            // Each start is tried over at most `longest` bytes.
+            Reach::Start {
+                longest: Some(longest),
+                ..
+            } => START_COST.max(longest / 4),
+            Reach::Line => 2,
+        };
         let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
         let mut cost = 0;
         for r in ranges {
@@ -231,16 +247,15 @@ impl Prefilter {
                     merged.push(r);
                 }
             }
-            let weight = match reach {
-                Reach::Start { .. } => START_COST,
-                Reach::Line => 2,
-            };
             if cost.saturating_mul(weight) > bytes.len() {
                 return None;
             }
         }
         Some(match reach {
-            Reach::Start { .. } => Windows::Starts(merged),
+            Reach::Start { longest, .. } => Windows::Starts {
+                starts: merged,
+                longest: longest.unwrap_or(bytes.len()),
+            },
             Reach::Line => Windows::Lines(merged),
         })
     }
@@ -254,8 +269,14 @@ enum Automaton<'a> {
 
 /// Where one rule is searched in a blob.
 pub enum Windows {
-    /// Positions a match can start at; each is tried as an anchored search.
-    Starts(Vec<Range<usize>>),
+    /// Positions a match can start at; each is tried as an anchored search over at most
+    /// `longest` bytes, the longest match the regex can make.
+    Starts {
+        starts: Vec<Range<usize>>,
+        longest: usize,
+    },
+    /// Every match starts at or after this: one search from there.
+    From(usize),
     /// Spans of whole lines, searched as they are; no match crosses their ends.
     Lines(Vec<Range<usize>>),
 }

@@ -23,9 +23,12 @@ const SET_CAP: usize = 64;
 pub enum Reach {
     /// Every match holds a keyword, and the text from the match's start to it is made of
     /// the `before` bytes and, with a `bound`, ends at most that many bytes after the start.
+    /// A match is at most `longest` bytes long, when that is bounded: a search tried at one
+    /// start then reads no further, however the blob was made to prolong it.
     Start {
         bound: Option<usize>,
         before: ByteSet,
+        longest: Option<usize>,
     },
     /// Every match holds a keyword and lies within one line.
     Line,
@@ -88,15 +91,14 @@ pub fn reach(source: &str, keywords: &[String]) -> Option<Reach> {
         keywords: &keywords,
     }
     .of(&hir)?;
-    Some(match lead.len {
-        Some(_) => Reach::Start {
+    let longest = hir.properties().maximum_len();
+    Some(match longest {
+        // A line is searched once however long: it is the safe reach for unbounded matches.
+        None if !crosses_lines(&hir) => Reach::Line,
+        _ => Reach::Start {
             bound: lead.len,
             before: lead.bytes,
-        },
-        None if !crosses_lines(&hir) => Reach::Line,
-        None => Reach::Start {
-            bound: None,
-            before: lead.bytes,
+            longest,
         },
     })
 }
@@ -373,6 +375,7 @@ mod tests {
         let Some(Reach::Start {
             bound: None,
             before,
+            longest: None,
         }) = reach(spaced, &kw(&["password"]))
         else {
             panic!("an unbounded lead of name bytes");

@@ -685,6 +685,37 @@ fn unclosed_template_braces_scan_in_linear_time() {
 }
 
 #[test]
+fn keyword_windows_scan_long_runs_in_linear_time() {
+    // A rule searched only near its keywords tries each possible start; a start from which a
+    // match could run on (a connection string's `Host=a;` segments, a JDBC URL's tail) must
+    // not be tried once per start across a long run. Tried that way, these took 45 s and
+    // more (quadratic in the run); searched once from the first possible start, well under a
+    // second. The token after each run must still be found.
+    let token = Secrets::new(402).ghp();
+    let tree = Tree::new();
+    let tail = format!("\n{}\ntoken: \"{token}\"\n", "\"".repeat(24_000_000));
+    tree.write(
+        "conn.txt",
+        format!("{}password{tail}", "Host=a;".repeat(100_000)),
+    );
+    tree.write("jdbc.txt", format!("{}{tail}", "jdbc:a:".repeat(90_000)));
+    let r = run_with(
+        lh(tree.path(), &["scan", "-f", "json", "conn.txt", "jdbc.txt"]),
+        Input::Null,
+        Duration::from_secs(20),
+    );
+    let report = r.expect_code(1).json();
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("github-pat", "conn.txt", 3),
+            t("github-pat", "jdbc.txt", 3)
+        ]
+    );
+    assert_eq!(summary(&report, "files_scanned"), 2);
+}
+
+#[test]
 fn long_yaml_key_with_many_children_stays_in_bounded_memory() {
     // The report: 1 MB key + 3000 children took 2.95 GB.
     let tree = Tree::new();
