@@ -193,13 +193,14 @@ impl Engine {
         let group = rule
             .secret_group
             .unwrap_or(usize::from(regex.captures_len() > 1));
+        let mut found = Vec::new();
         let mut keep = |caps: &Captures| {
             let Some(span) = caps.get_group(group) else {
                 return;
             };
             let secret = String::from_utf8_lossy(&bytes[span.range()]);
             if let Some(entropy) = self.admits(rule, &secret) {
-                out.push(Match {
+                found.push(Match {
                     rule: index,
                     span: span.range(),
                     secret: secret.into_owned(),
@@ -221,15 +222,22 @@ impl Engine {
                 let input = Input::new(bytes).range(first..);
                 regex.captures_iter(input).for_each(|caps| keep(&caps));
             }
-            Some(Windows::Starts { starts, longest }) => {
+            Some(Windows::Starts { starts, limit }) => {
                 let mut caps = regex.create_captures();
                 let mut next = 0;
+                // Bytes the tries may read: past a few times the blob, white space made to
+                // prolong them, the whole search (linear) is done instead, and its matches kept.
+                let mut budget = 4 * bytes.len().max(1 << 12);
                 for range in starts {
                     for at in range.start.max(next)..range.end {
                         if at < next {
                             continue;
                         }
-                        let end = bytes.len().min(at.saturating_add(longest));
+                        let end = limit.end(bytes, at);
+                        budget = match budget.checked_sub(end - at) {
+                            Some(left) => left,
+                            None => return self.run_regex(index, rule, regex, bytes, None, out),
+                        };
                         let input = Input::new(bytes).range(at..end).anchored(Anchored::Yes);
                         regex.search_captures(&input, &mut caps);
                         if let Some(m) = caps.get_match() {
@@ -240,6 +248,7 @@ impl Engine {
                 }
             }
         }
+        out.append(&mut found);
     }
 
     /// The rule's own tests: entropy floor and offline check. Returns the entropy (when the

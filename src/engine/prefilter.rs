@@ -185,6 +185,12 @@ impl Prefilter {
                 match reach {
                     // Starts from `bound` before the keyword's end, or from where the bytes
                     // a lead can hold stop, up to the keyword's own start.
+                    // Searched once from the first start: later occurrences start no lower.
+                    Reach::Start {
+                        longest: None,
+                        solid: None,
+                        ..
+                    } if last.is_some() => break,
                     Reach::Start { bound, before, .. } => {
                         let lowest = bound.map_or(0, |b| end.saturating_sub(b));
                         let stop = last.map_or(lowest, |(s, _)| s.max(lowest));
@@ -222,16 +228,20 @@ impl Prefilter {
             // A match of unbounded length may run to the blob's end from any start: one
             // search from the first possible start, never one per start, which a blob made of
             // long runs would turn quadratic.
-            Reach::Start { longest: None, .. } => {
+            Reach::Start {
+                longest: None,
+                solid: None,
+                ..
+            } => {
                 return Some(Windows::From(
                     ranges.first().map_or(bytes.len(), |r| r.start),
                 ));
             }
-            // Each start is tried over at most `longest` bytes.
-            Reach::Start {
-                longest: Some(longest),
-                ..
-            } => START_COST.max(longest / 4),
+            // Each start is tried over at most `longest` bytes, or `solid` bytes and the white
+            // space between them.
+            Reach::Start { longest, solid, .. } => {
+                START_COST.max(longest.or(solid).unwrap_or(0) / 4)
+            }
             Reach::Line => 2,
         };
         let mut merged: Vec<Range<usize>> = Vec::with_capacity(ranges.len());
@@ -252,12 +262,42 @@ impl Prefilter {
             }
         }
         Some(match reach {
-            Reach::Start { longest, .. } => Windows::Starts {
+            Reach::Start { longest, solid, .. } => Windows::Starts {
                 starts: merged,
-                longest: longest.unwrap_or(bytes.len()),
+                limit: match (longest, solid) {
+                    (Some(longest), _) => Limit::Bytes(longest),
+                    (None, solid) => Limit::Solid(solid.unwrap_or(bytes.len())),
+                },
             },
             Reach::Line => Windows::Lines(merged),
         })
+    }
+}
+
+/// How far a match can reach from its start.
+#[derive(Clone, Copy)]
+pub enum Limit {
+    /// At most this many bytes.
+    Bytes(usize),
+    /// At most this many bytes that are not white space, and any white space between.
+    Solid(usize),
+}
+
+impl Limit {
+    /// Where a match starting at `at` ends at the latest.
+    pub fn end(self, bytes: &[u8], at: usize) -> usize {
+        match self {
+            Limit::Bytes(n) => bytes.len().min(at.saturating_add(n)),
+            Limit::Solid(n) => {
+                let mut solid = 0;
+                (bytes[at..].iter())
+                    .position(|&b| {
+                        solid += usize::from(!crate::rules::window::is_white_space(b));
+                        solid > n
+                    })
+                    .map_or(bytes.len(), |i| at + i)
+            }
+        }
     }
 }
 
@@ -269,11 +309,11 @@ enum Automaton<'a> {
 
 /// Where one rule is searched in a blob.
 pub enum Windows {
-    /// Positions a match can start at; each is tried as an anchored search over at most
-    /// `longest` bytes, the longest match the regex can make.
+    /// Positions a match can start at; each is tried as an anchored search no further than
+    /// the longest match the regex can make there.
     Starts {
         starts: Vec<Range<usize>>,
-        longest: usize,
+        limit: Limit,
     },
     /// Every match starts at or after this: one search from there.
     From(usize),

@@ -24,11 +24,13 @@ pub enum Reach {
     /// Every match holds a keyword, and the text from the match's start to it is made of
     /// the `before` bytes and, with a `bound`, ends at most that many bytes after the start.
     /// A match is at most `longest` bytes long, when that is bounded: a search tried at one
-    /// start then reads no further, however the blob was made to prolong it.
+    /// start then reads no further, however the blob was made to prolong it. When only runs
+    /// of white space are unbounded (`\s*`), a match holds at most `solid` other bytes.
     Start {
         bound: Option<usize>,
         before: ByteSet,
         longest: Option<usize>,
+        solid: Option<usize>,
     },
     /// Every match holds a keyword and lies within one line.
     Line,
@@ -41,6 +43,10 @@ pub struct ByteSet([u64; 4]);
 impl ByteSet {
     pub fn contains(&self, b: u8) -> bool {
         self.0[usize::from(b >> 6)] & (1 << (b & 63)) != 0
+    }
+
+    fn is_white_space(&self) -> bool {
+        (0..=255u8).all(|b| !self.contains(b) || is_white_space(b))
     }
 
     fn add(&mut self, b: u8) {
@@ -84,7 +90,8 @@ impl ByteSet {
     }
 }
 
-/// See [`Reach`]; `None` when a match need not hold a keyword.
+/// See [`Reach`]; `None` when a match need not hold a keyword. `Some` also says the rule's
+/// keywords are necessary: it runs on exactly the blobs that can hold a match.
 pub fn reach(source: &str, keywords: &[String]) -> Option<Reach> {
     let (hir, keywords) = parse(source, keywords)?;
     let lead = Leads {
@@ -99,14 +106,36 @@ pub fn reach(source: &str, keywords: &[String]) -> Option<Reach> {
             bound: lead.len,
             before: lead.bytes,
             longest,
+            solid: solid_len(&hir),
         },
     })
 }
 
-/// Whether every match of `source` holds one of `keywords`, wherever: the rule then runs on
-/// exactly the blobs that can hold a match, however narrow its keywords.
-pub fn keywords_necessary(source: &str, keywords: &[String]) -> bool {
-    reach(source, keywords).is_some()
+/// `\s` without Unicode: what a run of white space is made of.
+pub fn is_white_space(b: u8) -> bool {
+    matches!(b, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ')
+}
+
+/// The most bytes a match can hold outside runs of white space, when only such runs are
+/// unbounded (`key\s*=\s*"…{16,64}"`); `None` when something else is.
+fn solid_len(hir: &Hir) -> Option<usize> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(0),
+        HirKind::Literal(lit) => Some(lit.0.len()),
+        HirKind::Class(_) => Some(1),
+        HirKind::Repetition(r) => match r.max {
+            Some(max) => solid_len(&r.sub)?.checked_mul(max as usize),
+            None if ByteSet::of(&r.sub).is_white_space() => Some(0),
+            None => None,
+        },
+        HirKind::Capture(c) => solid_len(&c.sub),
+        HirKind::Concat(parts) => parts
+            .iter()
+            .try_fold(0usize, |sum, p| sum.checked_add(solid_len(p)?)),
+        HirKind::Alternation(parts) => parts
+            .iter()
+            .try_fold(0usize, |most, p| Some(most.max(solid_len(p)?))),
+    }
 }
 
 /// The syntax tree and the lowercased keywords; `None` without keywords.
@@ -376,6 +405,7 @@ mod tests {
             bound: None,
             before,
             longest: None,
+            ..
         }) = reach(spaced, &kw(&["password"]))
         else {
             panic!("an unbounded lead of name bytes");
@@ -401,7 +431,7 @@ mod tests {
             let crate::rules::Pattern::Regex { source, .. } = &rule.pattern else {
                 panic!("{id} is a regex rule");
             };
-            assert!(super::keywords_necessary(source, &rule.keywords), "{id}");
+            assert!(super::reach(source, &rule.keywords).is_some(), "{id}");
         }
     }
 }
