@@ -229,8 +229,72 @@ fn split_joined(word: &str, out: &mut Vec<String>) {
 
 /// What a key holds, judged by its words.
 pub fn key_class(key: &str) -> KeyClass {
-    class_of_words(&words(key))
+    key_facts(key).class
 }
+
+/// What the analyzer reads from a key's name alone: judged once per distinct key. A file
+/// repeats its keys (`name`, `image`, `value` in every list item; 5 keys in each of the
+/// 20,000 entries of an Ansible `FILES.json`), and splitting a key into words cost a tenth of
+/// the analyzer's time when done at every pair.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyFacts {
+    pub class: KeyClass,
+    /// The value is a command line (`JAVA_OPTS`, `args`).
+    pub options: bool,
+    /// See [`other_key_words`].
+    pub other_key: bool,
+}
+
+impl KeyFacts {
+    fn of(key: &str) -> KeyFacts {
+        let w = words(key);
+        KeyFacts {
+            class: class_of_words(&w),
+            options: matches!(
+                w.last().map(String::as_str),
+                Some(
+                    "opts"
+                        | "options"
+                        | "args"
+                        | "flags"
+                        | "command"
+                        | "cmd"
+                        | "entrypoint"
+                        | "extra"
+                )
+            ),
+            other_key: other_key_words(&w),
+        }
+    }
+}
+
+/// [`KeyFacts`] of a key, remembered per thread for keys up to [`MAX_REMEMBERED_KEY`] bytes,
+/// at most [`MAX_REMEMBERED`] of them (then forgotten all at once): memory stays bounded
+/// whatever keys a file invents.
+pub fn key_facts(key: &str) -> KeyFacts {
+    use std::cell::RefCell;
+    thread_local! {
+        static KNOWN: RefCell<foldhash::HashMap<Box<str>, KeyFacts>> = RefCell::default();
+    }
+    if key.len() > MAX_REMEMBERED_KEY {
+        return KeyFacts::of(key);
+    }
+    KNOWN.with(|known| {
+        if let Some(&facts) = known.borrow().get(key) {
+            return facts;
+        }
+        let facts = KeyFacts::of(key);
+        let mut known = known.borrow_mut();
+        if known.len() >= MAX_REMEMBERED {
+            known.clear();
+        }
+        known.insert(key.into(), facts);
+        facts
+    })
+}
+
+const MAX_REMEMBERED_KEY: usize = 64;
+const MAX_REMEMBERED: usize = 4096;
 
 /// [`key_class`] of a key already split by [`words`].
 pub fn class_of_words(w: &[String]) -> KeyClass {
@@ -628,6 +692,32 @@ pub fn plainly_not_secret(key: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The remembered facts are the facts: asked twice, past the memory's size, and for keys
+    /// too long to remember.
+    #[test]
+    fn remembered_key_facts_are_computed_ones() {
+        let long = format!("{}Password", "x".repeat(MAX_REMEMBERED_KEY));
+        let keys = [
+            "password",
+            "JAVA_OPTS",
+            "replicaKey",
+            "publicKey",
+            "name",
+            &long,
+        ];
+        for round in 0..2 {
+            for key in keys {
+                assert_eq!(key_facts(key), KeyFacts::of(key), "{key} (round {round})");
+            }
+            for i in 0..MAX_REMEMBERED + 1 {
+                key_facts(&format!("k{i}"));
+            }
+        }
+        assert_eq!(key_facts("password").class, KeyClass::Holder);
+        assert!(key_facts("JAVA_OPTS").options);
+        assert!(key_facts("replicaKey").other_key && !key_facts("publicKey").other_key);
+    }
 
     #[test]
     fn key_words_split_every_style() {

@@ -4,9 +4,7 @@
 
 use std::ops::Range;
 
-use super::classify::{
-    KeyClass, ValueClass, class_of_words, looks_like_name, other_key_words, value_class, words,
-};
+use super::classify::{KeyClass, ValueClass, key_facts, looks_like_name, value_class};
 use super::inner::{connection_password, flag_secrets, tokens};
 
 /// What kind of secret a pair holds.
@@ -31,14 +29,6 @@ pub struct Judged {
     pub weak: bool,
 }
 
-/// Keys whose value is a command line (`JAVA_OPTS`, `args`).
-fn is_options(w: &[String]) -> bool {
-    matches!(
-        w.last().map(String::as_str),
-        Some("opts" | "options" | "args" | "flags" | "command" | "cmd" | "entrypoint" | "extra")
-    )
-}
-
 /// Key material, judged by its look: 16+ characters of base64/hex with the entropy of random
 /// bytes, and no spaces.
 fn looks_random(v: &str) -> bool {
@@ -54,11 +44,10 @@ pub fn judge(key: &str, value: &str) -> Option<Judged> {
     if let Some((range, class)) = connection_password(value) {
         return Some(judged(range, What::Connection, &class));
     }
-    // Split once: the class, the options and the other-key tests all read the words.
-    let w = words(key);
-    match class_of_words(&w) {
-        KeyClass::Plain if is_options(&w) => flags(value),
-        KeyClass::Plain if other_key_words(&w) && looks_random(value.trim()) => literal(value),
+    let key = key_facts(key);
+    match key.class {
+        KeyClass::Plain if key.options => flags(value),
+        KeyClass::Plain if key.other_key && looks_random(value.trim()) => literal(value),
         KeyClass::Plain | KeyClass::Connection => None,
         KeyClass::Ambiguous if looks_like_name(value.trim()) => None,
         KeyClass::Holder | KeyClass::Ambiguous => literal(value),

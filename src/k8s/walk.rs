@@ -227,8 +227,7 @@ impl<'a> Walker<'a> {
     /// Records a value judged safe, when it is one token (a name, a reference, ciphertext):
     /// values holding assignments are left to the other rules.
     fn clear(&mut self, s: &Scalar, text: &str) {
-        let token =
-            !text.contains(char::is_whitespace) && !text.trim_end_matches('=').contains('=');
+        let token = !has_white_space(text) && !text.trim_end_matches('=').contains('=');
         if token {
             self.cleared.push(s.span.clone());
         }
@@ -527,4 +526,34 @@ fn docker_has_auth(json: &str) -> Option<bool> {
             })
         })
         .then_some(false)
+}
+
+/// `text.contains(char::is_whitespace)`, byte by byte where the text is ASCII (almost every
+/// value): the char-by-char search was a twentieth of the analyzer's time.
+fn has_white_space(text: &str) -> bool {
+    if text.is_ascii() {
+        text.bytes()
+            .any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+    } else {
+        text.contains(char::is_whitespace)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn white_space_as_char_is_whitespace_says() {
+        for c in (0u8..=127)
+            .map(char::from)
+            .chain(['\u{a0}', '\u{2003}', 'é'])
+        {
+            for text in [format!("{c}"), format!("ab{c}cd"), format!("é{c}")] {
+                assert_eq!(
+                    super::has_white_space(&text),
+                    text.contains(char::is_whitespace),
+                    "{text:?}"
+                );
+            }
+        }
+    }
 }
