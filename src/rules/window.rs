@@ -426,6 +426,8 @@ mod tests {
             "generic-secret",
             "azure-ad-client-secret-legacy",
             "aws-secret-access-key",
+            "generic-secret-unquoted",
+            "php-define-password",
         ] {
             let rule = set.rules.iter().find(|r| r.id == id).expect(id);
             let crate::rules::Pattern::Regex { source, .. } = &rule.pattern else {
