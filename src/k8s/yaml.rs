@@ -217,6 +217,19 @@ impl<'a> Window<'a> {
         rest.as_ptr() as usize - self.text.as_ptr() as usize + rest.len()
     }
 
+    /// Whether the next character is an ASCII byte `test` accepts; `at_end` at the end of the
+    /// window (where `peek` reads `\0`).
+    fn first_is(&self, test: impl Fn(u8) -> bool, at_end: bool) -> bool {
+        let rest = self.rest();
+        match rest.as_bytes().first() {
+            Some(&b) => b.is_ascii() && test(b),
+            None => {
+                self.at_end(rest);
+                at_end
+            }
+        }
+    }
+
     /// Records that the scanner wanted more than the window holds.
     fn at_end(&self, rest: &str) {
         if self.end_of(rest) < self.text.len() {
@@ -240,6 +253,12 @@ impl Input for Window<'_> {
 
     fn raw_read_ch(&mut self) -> char {
         let rest = self.rest();
+        if let Some(&b) = rest.as_bytes().first()
+            && b.is_ascii()
+        {
+            self.rest.set(&rest[1..]);
+            return char::from(b);
+        }
         let mut chars = rest.chars();
         match chars.next() {
             Some(c) => {
@@ -280,7 +299,15 @@ impl Input for Window<'_> {
     }
 
     fn peek(&self) -> char {
-        self.peek_nth(0)
+        let rest = self.rest();
+        match rest.as_bytes().first() {
+            Some(&b) if b.is_ascii() => char::from(b),
+            Some(_) => rest.chars().next().unwrap_or('\0'),
+            None => {
+                self.at_end(rest);
+                '\0'
+            }
+        }
     }
 
     fn peek_nth(&self, n: usize) -> char {
@@ -290,6 +317,56 @@ impl Input for Window<'_> {
             self.at_end(rest);
         }
         found.unwrap_or('\0')
+    }
+
+    // The scanner asks these once or more per character of every plain scalar; the trait's
+    // versions go through `peek` and `peek_nth` each time. Each answers from the first byte or
+    // two (every character they test for is ASCII), and reads past the window exactly where
+    // the trait's version would: at the first character for one-character tests, at the second
+    // for `next_can_be_plain_scalar`.
+
+    fn next_is_blank_or_break(&self) -> bool {
+        self.first_is(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'), false)
+    }
+
+    fn next_is_blank_or_breakz(&self) -> bool {
+        self.first_is(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r' | 0), true)
+    }
+
+    fn next_is_blank(&self) -> bool {
+        self.first_is(|b| matches!(b, b' ' | b'\t'), false)
+    }
+
+    fn next_is_break(&self) -> bool {
+        self.first_is(|b| matches!(b, b'\n' | b'\r'), false)
+    }
+
+    fn next_is_breakz(&self) -> bool {
+        self.first_is(|b| matches!(b, b'\n' | b'\r' | 0), true)
+    }
+
+    fn next_is_z(&self) -> bool {
+        self.first_is(|b| b == 0, true)
+    }
+
+    fn next_can_be_plain_scalar(&self, in_flow: bool) -> bool {
+        let rest = self.rest();
+        let bytes = rest.as_bytes();
+        // `peek_nth(1)` reads past the window when fewer than two characters are left.
+        if bytes.len() <= 4 && rest.chars().nth(1).is_none() {
+            self.at_end(rest);
+        }
+        let is_flow = |b: u8| matches!(b, b',' | b'[' | b']' | b'{' | b'}');
+        match bytes.first() {
+            Some(b':') => {
+                // A second character that is not ASCII is neither blank nor flow.
+                let next = bytes.get(1).copied().unwrap_or(0);
+                let ends = matches!(next, b' ' | b'\t' | b'\n' | b'\r' | 0);
+                !(ends || (in_flow && is_flow(next)))
+            }
+            Some(&b) if in_flow && is_flow(b) => false,
+            _ => !rest.starts_with('\u{FEFF}'),
+        }
     }
 
     fn peek_opt(&self) -> Option<char> {
@@ -473,6 +550,92 @@ pub fn is_plain_string(v: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An input with only the methods the trait requires, as `Window` was before it answered
+    /// the scanner's per-character questions itself: the events and their positions must be
+    /// the same either way.
+    struct Plain<'a> {
+        rest: &'a str,
+        lookahead: usize,
+    }
+
+    impl Input for Plain<'_> {
+        fn lookahead(&mut self, count: usize) {
+            self.lookahead = self.lookahead.max(count);
+        }
+        fn buflen(&self) -> usize {
+            self.lookahead
+        }
+        fn bufmaxlen(&self) -> usize {
+            128
+        }
+        fn raw_read_ch(&mut self) -> char {
+            let mut chars = self.rest.chars();
+            let c = chars.next().unwrap_or('\0');
+            self.rest = chars.as_str();
+            c
+        }
+        fn raw_read_non_breakz_ch(&mut self) -> Option<char> {
+            let c = self.rest.chars().next()?;
+            if saphyr_parser::input::is_breakz(c) || c == '\u{FEFF}' {
+                return None;
+            }
+            self.rest = &self.rest[c.len_utf8()..];
+            Some(c)
+        }
+        fn skip(&mut self) {
+            let _ = self.raw_read_ch();
+        }
+        fn skip_n(&mut self, count: usize) {
+            for _ in 0..count {
+                let _ = self.raw_read_ch();
+            }
+        }
+        fn peek(&self) -> char {
+            self.peek_nth(0)
+        }
+        fn peek_nth(&self, n: usize) -> char {
+            self.rest.chars().nth(n).unwrap_or('\0')
+        }
+        fn peek_opt(&self) -> Option<char> {
+            self.rest.chars().next()
+        }
+    }
+
+    fn events(mut parser: Parser<'_, impl Input>) -> Vec<String> {
+        let mut out = Vec::new();
+        while let Some(event) = parser.next_event() {
+            match event {
+                Ok((event, span)) => out.push(format!("{event:?} {span:?}")),
+                Err(e) => {
+                    out.push(format!("error {e}"));
+                    break;
+                }
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(crate::proptest_cases::cases(512))]
+
+        #[test]
+        fn the_window_reads_as_a_plain_input_does(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "key", ": ", ":", "\n", "\r\n", "  ", "\t", "- ", "[", "]", "{", "}", ", ",
+                "#c", " #c", "'q'", "\"d\"", "é", "値", "\u{FEFF}", "---\n", "...\n", "|\n",
+                "&a ", "*a", "!t ", "?", "\0", "a:b", "x", "1",
+            ]), 0..40),
+        ) {
+            let text = pieces.concat();
+            let limit = Cell::new(text.len());
+            let cut = Cell::new(false);
+            let windowed = events(Parser::new(Window::new(&text, &limit, &cut)));
+            let plain = events(Parser::new(Plain { rest: &text, lookahead: 0 }));
+            proptest::prop_assert_eq!(windowed, plain, "{:?}", text);
+            proptest::prop_assert!(!cut.get());
+        }
+    }
 
     fn docs(text: &str) -> Vec<Node> {
         let mut out = Vec::new();
