@@ -309,15 +309,7 @@ fn base64(run: &[u8]) -> Option<Vec<u8>> {
     if !base64_probe_is_text(&body[..probe_len], url_safe)? {
         return None;
     }
-    let lenient = GeneralPurposeConfig::new()
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-        .with_decode_allow_trailing_bits(true);
-    let alphabet = if url_safe {
-        &base64::alphabet::URL_SAFE
-    } else {
-        &base64::alphabet::STANDARD
-    };
-    GeneralPurpose::new(alphabet, lenient)
+    lenient(url_safe)
         .decode(body)
         .ok()
         .or_else(|| [STANDARD, URL_SAFE].iter().find_map(|e| e.decode(run).ok()))
@@ -328,11 +320,7 @@ fn base64(run: &[u8]) -> Option<Vec<u8>> {
 /// and a text check after a full decode cost a twentieth of a YAML history audit. `None` for a
 /// character outside the alphabet, where decoding fails.
 fn base64_probe_is_text(quads: &[u8], url_safe: bool) -> Option<bool> {
-    let table = if url_safe {
-        &BASE64_URL_SAFE
-    } else {
-        &BASE64_STANDARD
-    };
+    let table = &SEXTETS[usize::from(url_safe)];
     let mut text = TextCheck::new(quads.len() / 4 * 3);
     for quad in quads.chunks_exact(4) {
         let mut bits = 0u32;
@@ -409,21 +397,35 @@ fn share_passes(printable: usize, len: usize) -> bool {
     printable as f64 / len as f64 >= MIN_PRINTABLE
 }
 
-const INVALID: u8 = 0xff;
-const BASE64_STANDARD: [u8; 256] =
-    sextets(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
-const BASE64_URL_SAFE: [u8; 256] =
-    sextets(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_");
+/// Base64 with either padding and stray low bits accepted, in the standard alphabet or the
+/// URL-safe one: built once, not per run.
+const LENIENT: GeneralPurposeConfig = GeneralPurposeConfig::new()
+    .with_decode_padding_mode(DecodePaddingMode::Indifferent)
+    .with_decode_allow_trailing_bits(true);
+const LENIENT_STANDARD: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::STANDARD, LENIENT);
+const LENIENT_URL_SAFE: GeneralPurpose = GeneralPurpose::new(&base64::alphabet::URL_SAFE, LENIENT);
 
-const fn sextets(alphabet: &[u8; 64]) -> [u8; 256] {
-    let mut table = [INVALID; 256];
-    let mut i = 0;
-    while i < 64 {
-        table[alphabet[i] as usize] = i as u8;
-        i += 1;
+fn lenient(url_safe: bool) -> &'static GeneralPurpose {
+    if url_safe {
+        &LENIENT_URL_SAFE
+    } else {
+        &LENIENT_STANDARD
     }
-    table
 }
+
+const INVALID: u8 = 0xff;
+
+/// The value of each character in the standard and the URL-safe alphabet (the `base64` crate's
+/// own), [`INVALID`] for the rest.
+static SEXTETS: std::sync::LazyLock<[[u8; 256]; 2]> = std::sync::LazyLock::new(|| {
+    [base64::alphabet::STANDARD, base64::alphabet::URL_SAFE].map(|alphabet| {
+        let mut table = [INVALID; 256];
+        for (value, c) in alphabet.as_str().bytes().enumerate() {
+            table[usize::from(c)] = value as u8;
+        }
+        table
+    })
+});
 
 /// The value of each hex digit; hex runs hold nothing else.
 const HEX_VALUE: [u8; 256] = {
@@ -677,16 +679,8 @@ mod tests {
         }
 
         fn base64_reference(run: &[u8]) -> Option<Vec<u8>> {
-            let lenient = GeneralPurposeConfig::new()
-                .with_decode_padding_mode(DecodePaddingMode::Indifferent)
-                .with_decode_allow_trailing_bits(true);
             let url_safe = run.iter().any(|b| matches!(b, b'-' | b'_'));
-            let alphabet = if url_safe {
-                &base64::alphabet::URL_SAFE
-            } else {
-                &base64::alphabet::STANDARD
-            };
-            let engine = GeneralPurpose::new(alphabet, lenient);
+            let engine = lenient(url_safe);
             let body = run
                 .strip_suffix(b"==")
                 .or(run.strip_suffix(b"="))
