@@ -171,7 +171,7 @@ const MODIFIERS: &[&str] = &[
 /// Splits a key into lowercase words at `_ - . / space`, case changes and digits. Bytes, not
 /// chars: only ASCII letters and digits make words, so a non-ASCII byte is a separator like any
 /// other, and the analyzer calls this for every key of every YAML file.
-pub fn words(key: &str) -> Vec<String> {
+fn words(key: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut cur = String::new();
     let bytes = key.as_bytes();
@@ -297,7 +297,7 @@ const MAX_REMEMBERED_KEY: usize = 64;
 const MAX_REMEMBERED: usize = 4096;
 
 /// [`key_class`] of a key already split by [`words`].
-pub fn class_of_words(w: &[String]) -> KeyClass {
+fn class_of_words(w: &[String]) -> KeyClass {
     if w.iter()
         .any(|x| matches!(x.as_str(), "existing" | "public" | "publishable"))
     {
@@ -342,7 +342,7 @@ pub fn class_of_words(w: &[String]) -> KeyClass {
 /// A key named `…Key` whose prefix does not say what it holds (`replicaKey`, `dataKey`):
 /// key material when its value looks random, a key's *name* otherwise. Takes the key split
 /// by [`words`].
-pub fn other_key_words(w: &[String]) -> bool {
+fn other_key_words(w: &[String]) -> bool {
     matches!(w.last().map(String::as_str), Some("key"))
         && w.len() > 1
         && !w.iter().any(|x| {

@@ -532,8 +532,7 @@ fn docker_has_auth(json: &str) -> Option<bool> {
 /// value): the char-by-char search was a twentieth of the analyzer's time.
 fn has_white_space(text: &str) -> bool {
     if text.is_ascii() {
-        text.bytes()
-            .any(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r'))
+        text.bytes().any(crate::rules::window::is_white_space)
     } else {
         text.contains(char::is_whitespace)
     }
