@@ -18,6 +18,7 @@ Prints the cached paths, one per file, in the list's order, prefixed by the line
 """
 
 import concurrent.futures
+import threading
 import glob
 import hashlib
 import os
@@ -95,26 +96,36 @@ def fetch_one(kind, name, version, dest, apt, cache):
         subprocess.run(["pip", "download", "-q", "--no-deps", "--only-binary", ":all:", "-d", dest,
                         f"{name}=={version}"], check=True)
     elif kind == "crate":
-        home = os.path.join(cache, "cargo-home")
-        with tempfile.TemporaryDirectory() as tmp:
-            os.makedirs(os.path.join(tmp, "src"))
-            open(os.path.join(tmp, "src", "lib.rs"), "w").close()
-            with open(os.path.join(tmp, "Cargo.toml"), "w") as f:
-                f.write('[package]\nname = "fetch"\nversion = "0.0.0"\nedition = "2021"\n'
-                        f'[dependencies]\ndep = {{ package = "{name}", version = "={version}" }}\n')
-            # A cargo home of its own: no waiting on the lock of the user's builds.
-            env = dict(os.environ, CARGO_HOME=home)
-            subprocess.run(["cargo", "fetch", "-q"], cwd=tmp, env=env, check=True)
-        found = glob.glob(os.path.join(home, "registry/cache/*", f"{name}-{version}.crate"))
-        if not found:  # a version pinned without its build metadata (111.25.0 for 111.25.0+1.1.1t)
-            found = glob.glob(os.path.join(home, "registry/cache/*", f"{name}-{version}+*.crate"))
-        shutil.copy(found[0], dest)
-        # cargo also unpacked it (and its dependencies): keep only our copy of the .crate.
-        for unpacked in glob.glob(os.path.join(home, "registry/src/*/*")):
-            shutil.rmtree(unpacked, ignore_errors=True)
-        os.remove(found[0])
+        # One at a time: the fetches share a cargo home, and each clears what cargo unpacked
+        # there, which would pull the files from under another fetch's unpacking.
+        with CARGO:
+            fetch_crate(name, version, dest, cache)
     else:
         raise SystemExit(f"unknown kind {kind}")
+
+
+CARGO = threading.Lock()
+
+
+def fetch_crate(name, version, dest, cache):
+    home = os.path.join(cache, "cargo-home")
+    with tempfile.TemporaryDirectory() as tmp:
+        os.makedirs(os.path.join(tmp, "src"))
+        open(os.path.join(tmp, "src", "lib.rs"), "w").close()
+        with open(os.path.join(tmp, "Cargo.toml"), "w") as f:
+            f.write('[package]\nname = "fetch"\nversion = "0.0.0"\nedition = "2021"\n'
+                    f'[dependencies]\ndep = {{ package = "{name}", version = "={version}" }}\n')
+        # A cargo home of its own: no waiting on the lock of the user's builds.
+        env = dict(os.environ, CARGO_HOME=home)
+        subprocess.run(["cargo", "fetch", "-q"], cwd=tmp, env=env, check=True)
+    found = glob.glob(os.path.join(home, "registry/cache/*", f"{name}-{version}.crate"))
+    if not found:  # a version pinned without its build metadata (111.25.0 for 111.25.0+1.1.1t)
+        found = glob.glob(os.path.join(home, "registry/cache/*", f"{name}-{version}+*.crate"))
+    shutil.copy(found[0], dest)
+    # cargo also unpacked it (and its dependencies): keep only our copy of the .crate.
+    for unpacked in glob.glob(os.path.join(home, "registry/src/*/*")):
+        shutil.rmtree(unpacked, ignore_errors=True)
+    os.remove(found[0])
 
 
 def ensure(entry, cache, apt):
