@@ -114,12 +114,19 @@ impl Engine {
     ) -> Vec<Match> {
         let mut found = Vec::new();
         self.run_rules(class, bytes, &mut found);
+        let mut budget = Budget::new();
+        let mut decoded = Vec::new();
+        self.run_decoded(class, bytes, 1, &mut budget, &mut decoded);
         let mut cleared = Vec::new();
         if let Some(profile) = class.analyzer {
-            cleared = self.run_kubernetes(profile, path, bytes, &mut found, warnings);
+            // The analyzer's cleared values only matter to generic matches.
+            let generic = |m: &Match| self.rules.rules[m.rule].tier == Tier::Generic;
+            let cleared_wanted = found.iter().chain(&decoded).any(generic);
+            cleared =
+                self.run_kubernetes(profile, path, bytes, cleared_wanted, &mut found, warnings);
         }
-        let mut budget = Budget::new();
-        self.run_decoded(class, bytes, 1, &mut budget, &mut found);
+        // After the analyzer's: where spans tie, the first of equal tier is kept (`dedupe`).
+        found.append(&mut decoded);
         if budget.refused() {
             warnings.push(format!(
                 "{}{path}: more encoded text than the {} MiB decoding budget; the rest was not decoded",
@@ -275,10 +282,11 @@ impl Engine {
         profile: k8s::Profile,
         path: &str,
         bytes: &[u8],
+        cleared_wanted: bool,
         out: &mut Vec<Match>,
         warnings: &mut Vec<String>,
     ) -> Vec<Range<usize>> {
-        let mut analysis = k8s::analyze_as(profile, path, bytes);
+        let mut analysis = k8s::analyze_as(profile, path, bytes, cleared_wanted);
         warnings.append(&mut analysis.warnings);
         for hit in analysis.hits {
             let Some(index) = self.rules.position(hit.rule_id) else {

@@ -4,6 +4,8 @@
 //! value becomes a node as soon as it is read, and [`MAX_NODES`](super::yaml::MAX_NODES) and
 //! [`MAX_DEPTH`](super::yaml::MAX_DEPTH) bound the tree as they do for YAML.
 
+use std::borrow::Cow;
+
 use super::yaml::{Builder, Node, Scalar, Step, is_plain_string};
 
 /// Why a text was not read as JSON.
@@ -22,7 +24,7 @@ pub fn looks_like_json(text: &str) -> bool {
 }
 
 /// The tree of a text that is one JSON value.
-pub fn parse(text: &str) -> Result<Node, NotRead> {
+pub fn parse(text: &str) -> Result<Node<'_>, NotRead> {
     let bytes = text.as_bytes();
     let mut at = if text.starts_with('\u{FEFF}') { 3 } else { 0 };
     let mut builder = Builder::default();
@@ -85,12 +87,12 @@ pub fn parse(text: &str) -> Result<Node, NotRead> {
     }
 }
 
-fn step(builder: &mut Builder, step: Step) -> Result<(), NotRead> {
+fn step<'t>(builder: &mut Builder<'t>, step: Step<'t>) -> Result<(), NotRead> {
     builder.step(step).map_err(NotRead::TooBig)
 }
 
 /// An object's key and its `:`; where its value starts.
-fn object_key(text: &str, at: usize, builder: &mut Builder) -> Result<usize, NotRead> {
+fn object_key<'t>(text: &'t str, at: usize, builder: &mut Builder<'t>) -> Result<usize, NotRead> {
     if text.as_bytes().get(at) != Some(&b'"') {
         return Err(NotRead::NotJson);
     }
@@ -115,7 +117,7 @@ fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
 
 /// The string, number or literal at `at`, and where it ends. Inside structure too deep to
 /// keep (`skip`), only its end is found.
-fn scalar(text: &str, at: usize, skip: bool) -> Result<(Node, usize), NotRead> {
+fn scalar(text: &str, at: usize, skip: bool) -> Result<(Node<'_>, usize), NotRead> {
     let bytes = text.as_bytes();
     if bytes[at] == b'"' {
         let end = string_end(bytes, at + 1).ok_or(NotRead::NotJson)?;
@@ -124,9 +126,11 @@ fn scalar(text: &str, at: usize, skip: bool) -> Result<(Node, usize), NotRead> {
         }
         let raw = &text[at + 1..end];
         let value = if raw.contains('\\') {
-            serde_json::from_str::<String>(&text[at..=end]).map_err(|_| NotRead::NotJson)?
+            Cow::Owned(
+                serde_json::from_str::<String>(&text[at..=end]).map_err(|_| NotRead::NotJson)?,
+            )
         } else {
-            raw.to_string()
+            Cow::Borrowed(raw)
         };
         let node = Node::Scalar(Scalar {
             value,
@@ -148,7 +152,7 @@ fn scalar(text: &str, at: usize, skip: bool) -> Result<(Node, usize), NotRead> {
         return Err(NotRead::NotJson);
     }
     let node = Node::Scalar(Scalar {
-        value: word.to_string(),
+        value: Cow::Borrowed(word),
         span: at..at + len,
         is_string: is_plain_string(word),
         block: false,
@@ -178,7 +182,7 @@ fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
 mod tests {
     use super::*;
 
-    fn get<'n>(node: &'n Node, key: &str) -> &'n Scalar {
+    fn get<'n, 't>(node: &'n Node<'t>, key: &str) -> &'n Scalar<'t> {
         match node.get(key) {
             Some(Node::Scalar(s)) => s,
             other => panic!("{key}: {other:?}"),
@@ -192,7 +196,7 @@ mod tests {
         let root = parse(text).unwrap();
         let a = get(&root, "a");
         assert_eq!(
-            (a.value.as_str(), &text[a.span.clone()]),
+            (a.value.as_ref(), &text[a.span.clone()]),
             ("x\"y", "x\\\"y")
         );
         assert!(a.is_string);

@@ -202,13 +202,19 @@ fn is_translation(path: &str) -> bool {
 
 pub fn analyze(path: &str, bytes: &[u8]) -> Analysis {
     match profile(path) {
-        Some(profile) => analyze_as(profile, path, bytes),
+        Some(profile) => analyze_as(profile, path, bytes, true),
         None => Analysis::default(),
     }
 }
 
 /// Analyzes `bytes` as a file of this profile; `path` names the file in warnings.
-pub fn analyze_as(profile: Profile, path: &str, bytes: &[u8]) -> Analysis {
+///
+/// `cleared_wanted` says whether the caller will use [`Analysis::cleared`] (a generic rule
+/// matched in the file). Without it, a YAML or JSON file that holds none of the words every
+/// finding of the analyzer needs (see [`may_hold_findings`]) is not parsed: most of a chart's
+/// templates (`service.yaml`, `ingress.yaml`) hold none, and parsing is most of the analyzer's
+/// time.
+pub fn analyze_as(profile: Profile, path: &str, bytes: &[u8], cleared_wanted: bool) -> Analysis {
     let mut analysis = Analysis::default();
     if profile.translation {
         return analysis;
@@ -223,7 +229,9 @@ pub fn analyze_as(profile: Profile, path: &str, bytes: &[u8]) -> Analysis {
             scripts::flags(text, &mut analysis.hits);
         }
         FileKind::Yaml => {
-            yaml_file(path, profile.facts, text, &mut analysis);
+            if cleared_wanted || may_hold_findings(text) {
+                yaml_file(path, profile.facts, text, &mut analysis);
+            }
             scripts::scan(text, &mut analysis.hits);
         }
     }
@@ -232,6 +240,49 @@ pub fn analyze_as(profile: Profile, path: &str, bytes: &[u8]) -> Analysis {
     }
     analysis
 }
+
+/// Whether a YAML or JSON text can hold anything its structure makes a finding: every one
+/// needs, somewhere in the text, a word a secret-holding key or flag is made of (a key's words
+/// are ASCII letters of the key, so the key holds them, in some case: `password`, `DB_PWD`,
+/// `apiKey`, `authToken`, `tlsSecret`, `credentials`, `erlangCookie`, `--requirepass`), a
+/// connection string's (`://`, `@tcp(`, `@unix(`, `Password=` and `AccountKey=` are words of
+/// those), or `Secret` (a `Secret`'s or `secretGenerator`'s values need no key name); the
+/// kinds whose values are only cleared are named with `secret`, `auth`, `pass` and
+/// `VaultConnection`. The one way a parsed value spells what its text does not is an escape
+/// (`"p\x61ss"`, JSON's `\u0070`) or a line joined at a trailing backslash: a text with one
+/// is always parsed. The unit test `may_hold_findings_is_necessary` checks the words against
+/// the judge.
+fn may_hold_findings(text: &str) -> bool {
+    use aho_corasick::AhoCorasick;
+    use std::sync::LazyLock;
+    static WORDS: LazyLock<AhoCorasick> = LazyLock::new(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(FINDING_WORDS)
+            .expect("a few fixed words")
+    });
+    WORDS.is_match(text)
+}
+
+/// See [`may_hold_findings`].
+const FINDING_WORDS: &[&str] = &[
+    "pass",
+    "pw",
+    "token",
+    "auth",
+    "key",
+    "secret",
+    "cred",
+    "cookie",
+    "://",
+    "@tcp(",
+    "@unix(",
+    "vaultconnection",
+    "\\x",
+    "\\u",
+    "\\\n",
+    "\\\r",
+];
 
 fn dotenv(text: &str, out: &mut Vec<Hit>) {
     for pair in lines::env_pairs(text, 0..text.len()) {
@@ -307,7 +358,8 @@ fn yaml_file(path: &str, facts: walk::FileFacts, text: &str, analysis: &mut Anal
         None => (Cow::Borrowed(text), &[]),
     };
     let mut walker = walk::Walker::new(text, masks, facts);
-    let result = match structure(&parse_text) {
+    let mut uncommented = None;
+    let result = match structure(&parse_text, &mut uncommented) {
         Ok(root) => {
             walker.document(&root);
             Ok(())
@@ -332,12 +384,18 @@ fn yaml_file(path: &str, facts: walk::FileFacts, text: &str, analysis: &mut Anal
 
 /// The tree of a text that is JSON, read without the YAML scanner's buffering (see
 /// [`json`]); `NotJson` for anything else.
-fn structure(text: &str) -> Result<yaml::Node, json::NotRead> {
+/// `uncommented` holds the text with its comments blanked, where it has comments: the tree
+/// borrows from it.
+fn structure<'t>(
+    text: &'t str,
+    uncommented: &'t mut Option<String>,
+) -> Result<yaml::Node<'t>, json::NotRead> {
     if !json::looks_like_json(text) {
         return Err(json::NotRead::NotJson);
     }
-    match blank_comments(text) {
-        Some(plain) => json::parse(&plain),
+    *uncommented = blank_comments(text);
+    match uncommented {
+        Some(plain) => json::parse(plain),
         None => json::parse(text),
     }
 }

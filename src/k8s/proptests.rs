@@ -6,7 +6,7 @@
 
 use proptest::prelude::*;
 
-use super::{MAX_PATH, analyze, template};
+use super::{MAX_PATH, analyze, analyze_as, may_hold_findings, profile, template};
 
 use crate::proptest_cases::cases;
 
@@ -254,6 +254,102 @@ fn templates() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Pieces of keys, flags and values that spell the words a finding needs only together, or
+/// through an escape or a joined line, or not at all.
+const FRAGMENTS: &[&str] = &[
+    "pa",
+    "ss",
+    "p",
+    "w",
+    "to",
+    "ken",
+    "ke",
+    "y",
+    "au",
+    "th",
+    "se",
+    "cret",
+    "cr",
+    "ed",
+    "co",
+    "okie",
+    "erlang",
+    "-",
+    "_",
+    "=",
+    "--",
+    ":",
+    "@",
+    "tcp(",
+    "unix(",
+    "://",
+    "\\x61",
+    "\\\n",
+    "Zq8vLw3rTn5y",
+];
+
+/// Documents of every shape the analyzer reads, with keys, flags and values made of
+/// [`FRAGMENTS`].
+fn disguised() -> impl Strategy<Value = (String, String)> {
+    let word =
+        || prop::collection::vec(prop::sample::select(FRAGMENTS), 1..6).prop_map(|f| f.concat());
+    let shape = 0..7usize;
+    let name = prop::sample::select(
+        &[
+            "values.yaml",
+            "config.json",
+            "templates/x.yaml",
+            "docker-compose.yml",
+            "kustomization.yaml",
+        ][..],
+    );
+    (name, shape, word(), word(), word()).prop_map(|(name, shape, k, v, w)| {
+        let text = match shape {
+            0 => format!("{k}: {v}\n"),
+            1 => format!("\"{k}\": \"{v}\"\n"),
+            2 => format!("{{\"{k}\": \"{v}\", \"{w}\": [\"{v}\"]}}\n"),
+            3 => format!("env:\n  - name: {k}\n    value: \"{v}\"\n"),
+            4 => format!("{w}:\n  args: [\"--{k}\", \"{v}\"]\n  {k}: |\n    {w}={v}\n"),
+            5 => format!("kind: {w}\n{k}:\n  {v}: Zq8vLw3rTn5y\n  literals:\n    - {k}={v}\n"),
+            _ => format!("{k}: \"{v}\\\n  {w}\"\nurl: {w}://{k}:{v}@db\n"),
+        };
+        (name.to_string(), text)
+    })
+}
+
+/// Skipping the parse of a file without the words a finding needs ([`may_hold_findings`])
+/// changes no finding: the hits are the same whether the cleared values are wanted or not.
+fn check_skip_is_silent(name: &str, text: &str) -> Result<(), TestCaseError> {
+    let Some(profile) = profile(name) else {
+        return Ok(());
+    };
+    let key = |h: &super::Hit| {
+        (
+            h.rule_id,
+            h.span.clone(),
+            h.secret.clone(),
+            h.key_path.clone(),
+        )
+    };
+    let full: Vec<_> = analyze_as(profile, name, text.as_bytes(), true)
+        .hits
+        .iter()
+        .map(key)
+        .collect();
+    let gated: Vec<_> = analyze_as(profile, name, text.as_bytes(), false)
+        .hits
+        .iter()
+        .map(key)
+        .collect();
+    prop_assert_eq!(
+        &full,
+        &gated,
+        "may_hold_findings: {}",
+        may_hold_findings(text)
+    );
+    Ok(())
+}
+
 proptest! {
     #![proptest_config(cases(256))]
 
@@ -269,12 +365,27 @@ proptest! {
 }
 
 proptest! {
+    #![proptest_config(cases(4096))]
+
+    #[test]
+    fn skipping_files_without_finding_words_is_silent((name, text) in prop_oneof![inputs(), disguised()]) {
+        check_skip_is_silent(&name, &text)?;
+    }
+}
+
+proptest! {
     #![proptest_config(cases(20_000))]
 
     #[test]
     #[ignore = "long run of analysis_is_bounded"]
     fn long_analysis_is_bounded((name, text) in inputs()) {
         check_analysis(&name, &text)?;
+    }
+
+    #[test]
+    #[ignore = "long run of skipping_files_without_finding_words_is_silent"]
+    fn long_skipping_files_without_finding_words_is_silent((name, text) in prop_oneof![inputs(), disguised()]) {
+        check_skip_is_silent(&name, &text)?;
     }
 
     #[test]
@@ -325,4 +436,62 @@ fn masked_multibyte_characters_do_not_split_spans() {
     let text = "a: {{ \"é\" }}\nb: x{{ ¥\nc: {{ 𐀀 }}: d\n";
     assert!(check_analysis("values.yaml", text).is_ok());
     assert!(check_mask(text).is_ok());
+}
+
+/// The ways a parsed value spells a word its text does not: each is parsed, and found.
+#[test]
+fn escaped_and_joined_keys_are_still_judged() {
+    for text in [
+        "\"p\\x61ssword\": \"Zq8vLw3rTn5y\"\n",
+        "{\"p\\u0061ssword\": \"Zq8vLw3rTn5y\"}\n",
+        "args: [\"--p\\x61ss\", \"Zq8vLw3rTn5y\"]\n",
+        "JAVA_OPTS: \"-Ddb.pa\\\n  ssword=Zq8vLw3rTn5y\"\n",
+    ] {
+        let profile = profile("values.yaml").unwrap();
+        let hits = analyze_as(profile, "values.yaml", text.as_bytes(), false).hits;
+        assert_eq!(hits.len(), 1, "{text}: {hits:?}");
+        assert_eq!(hits[0].secret, "Zq8vLw3rTn5y", "{text}");
+    }
+    assert!(!may_hold_findings(
+        "apiVersion: v1\nkind: Service\nspec:\n  port: 80\n"
+    ));
+}
+
+/// Each of the words is needed: here it is the only one, and the file holds a finding.
+#[test]
+fn every_finding_word_is_needed() {
+    let cases = [
+        ("pass", "pass: Zq8vLw3rTn5y\n"),
+        ("pw", "rootpw: Zq8vLw3rTn5y\n"),
+        ("token", "token: Zq8vLw3rTn5y\n"),
+        ("auth", "masterauth: Zq8vLw3rTn5y\n"),
+        ("key", "signingKey: Zq8vLw3rTn5y\n"),
+        (
+            "secret",
+            "apiVersion: v1\nkind: Secret\nstringData:\n  blob: Zq8vLw3rTn5y\n",
+        ),
+        ("cred", "creds: Zq8vLw3rTn5y\n"),
+        ("cookie", "erlangCookie: Zq8vLw3rTn5y\n"),
+        ("://", "url: mysql://app:Zq8vLw3rTn5y@db\n"),
+        ("@tcp(", "dsn: app:Zq8vLw3rTn5y@tcp(db:3306)/app\n"),
+        ("@unix(", "dsn: app:Zq8vLw3rTn5y@unix(/run/my.sock)/app\n"),
+        ("\\x", "\"p\\x61ss\": Zq8vLw3rTn5y\n"),
+        ("\\u", "{\"p\\u0061ss\": \"Zq8vLw3rTn5y\"}\n"),
+        ("\\\n", "JAVA_OPTS: \"-Ddb.pa\\\n  ss=Zq8vLw3rTn5y\"\n"),
+    ];
+    for (word, text) in cases {
+        let others = super::FINDING_WORDS
+            .iter()
+            .filter(|w| !w.eq_ignore_ascii_case(word));
+        for other in others {
+            assert!(
+                !text.to_ascii_lowercase().contains(other),
+                "{word}: {text} holds {other:?}"
+            );
+        }
+        assert!(
+            !analyze("values.yaml", text.as_bytes()).hits.is_empty(),
+            "{word}: {text}"
+        );
+    }
 }

@@ -52,6 +52,10 @@ struct Ctx {
 
 #[derive(Clone)]
 enum Seg {
+    /// A key spelled in the text as it is, at these bytes: most keys, named without a copy.
+    At(Range<usize>),
+    /// A key the text spells otherwise (quoted with escapes, under a template's mask) or too
+    /// long to keep whole.
     Key(String),
     Index(usize),
 }
@@ -122,14 +126,17 @@ impl<'a> Walker<'a> {
         }
         let env_entry = self.env_entry(entries, ctx);
         for (key, value) in entries {
-            let Some(key) = key.as_str() else { continue };
+            let Node::Scalar(key_node) = key else {
+                continue;
+            };
+            let key = &*key_node.value;
             let skip = key == "<<"
                 || (self.path.is_empty() && key == "sops")
                 || (env_entry && key == "value");
             if skip {
                 continue;
             }
-            self.path.push(Seg::Key(bounded(key).into_owned()));
+            self.path.push(self.segment(key_node));
             if resource == Some("Secret") && matches!(key, "data" | "stringData") {
                 self.secret_data(value, key == "data");
             } else {
@@ -165,7 +172,7 @@ impl<'a> Walker<'a> {
                 let secret = self
                     .path
                     .iter()
-                    .any(|s| matches!(s, Seg::Key(k) if k == "secretGenerator"));
+                    .any(|s| self.key_of(s) == Some("secretGenerator"));
                 return self.assignments(items, rule::KUSTOMIZE, secret);
             }
             _ => {}
@@ -332,13 +339,14 @@ impl<'a> Walker<'a> {
     fn secret_data(&mut self, node: &Node, base64: bool) {
         let Node::Map(entries) = node else { return };
         for (key, value) in entries {
-            let (Some(key), Node::Scalar(s)) = (key.as_str(), value) else {
+            let (Node::Scalar(key_node), Node::Scalar(s)) = (key, value) else {
                 continue;
             };
+            let key = &*key_node.value;
             if plainly_not_secret(key) {
                 continue;
             }
-            self.path.push(Seg::Key(bounded(key).into_owned()));
+            self.path.push(self.segment(key_node));
             let text = self.value_text(s).into_owned();
             let judged = if base64 {
                 judge_base64(key, &text)
@@ -420,12 +428,32 @@ impl<'a> Walker<'a> {
         }
     }
 
+    /// The key path's segment for a key.
+    fn segment(&self, key: &Scalar) -> Seg {
+        let name = &*key.value;
+        match bounded(name) {
+            Cow::Borrowed(_) if self.text.get(key.span.clone()) == Some(name) => {
+                Seg::At(key.span.clone())
+            }
+            bounded => Seg::Key(bounded.into_owned()),
+        }
+    }
+
+    /// The key a segment names (`None` for a list index).
+    fn key_of<'s>(&'s self, seg: &'s Seg) -> Option<&'s str> {
+        match seg {
+            Seg::At(span) => Some(&self.text[span.clone()]),
+            Seg::Key(k) => Some(k),
+            Seg::Index(_) => None,
+        }
+    }
+
     fn key_path(&self) -> String {
         let mut out = String::new();
         for seg in &self.path {
-            match seg {
-                Seg::Index(i) => out.push_str(&format!("[{i}]")),
-                Seg::Key(k)
+            match (seg, self.key_of(seg)) {
+                (Seg::Index(i), _) => out.push_str(&format!("[{i}]")),
+                (_, Some(k))
                     if k.bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
                 {
@@ -434,7 +462,7 @@ impl<'a> Walker<'a> {
                     }
                     out.push_str(k);
                 }
-                Seg::Key(k) => out.push_str(&format!("[{k:?}]")),
+                (_, k) => out.push_str(&format!("[{:?}]", k.unwrap_or_default())),
             }
         }
         clip(out)
@@ -442,7 +470,7 @@ impl<'a> Walker<'a> {
 }
 
 /// The string scalars of a sequence, with their positions.
-fn strings(items: &[Node]) -> Vec<(usize, &Scalar)> {
+fn strings<'n, 't>(items: &'n [Node<'t>]) -> Vec<(usize, &'n Scalar<'t>)> {
     items
         .iter()
         .enumerate()
@@ -471,7 +499,7 @@ fn is_command(key: &str) -> bool {
 }
 
 /// `kind` of a map that is a Kubernetes resource (has `apiVersion` and `kind`).
-fn resource_kind(entries: &[(Node, Node)]) -> Option<&str> {
+fn resource_kind<'n>(entries: &'n [(Node<'_>, Node<'_>)]) -> Option<&'n str> {
     let get = |name: &str| {
         entries
             .iter()

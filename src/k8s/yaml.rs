@@ -6,6 +6,7 @@
 //! deeper than [`MAX_DEPTH`] is skipped, and a document of more than [`MAX_NODES`] nodes is
 //! abandoned to the line-wise analyzer.
 
+use std::borrow::Cow;
 use std::cell::Cell;
 use std::ops::Range;
 
@@ -17,8 +18,10 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_NODES: usize = 1_000_000;
 
 #[derive(Clone, Debug)]
-pub struct Scalar {
-    pub value: String,
+pub struct Scalar<'t> {
+    /// Borrowed from the text where the source spells it as it is (a JSON string without
+    /// escapes): a JSON file of 20,000 entries is not copied string by string.
+    pub value: Cow<'t, str>,
     /// Bytes of the value in the source: inside the quotes, without a block scalar's header
     /// and trailing newlines.
     pub span: Range<usize>,
@@ -28,16 +31,16 @@ pub struct Scalar {
 }
 
 #[derive(Debug)]
-pub enum Node {
-    Scalar(Scalar),
-    Map(Vec<(Node, Node)>),
-    Seq(Vec<Node>),
+pub enum Node<'t> {
+    Scalar(Scalar<'t>),
+    Map(Vec<(Node<'t>, Node<'t>)>),
+    Seq(Vec<Node<'t>>),
     /// An alias, or structure too deep to judge.
     Other,
 }
 
-impl Node {
-    pub fn get(&self, key: &str) -> Option<&Node> {
+impl<'t> Node<'t> {
+    pub fn get(&self, key: &str) -> Option<&Node<'t>> {
         match self {
             Node::Map(entries) => entries
                 .iter()
@@ -49,7 +52,7 @@ impl Node {
 
     pub fn as_str(&self) -> Option<&str> {
         match self {
-            Node::Scalar(s) => Some(&s.value),
+            Node::Scalar(s) => Some(&*s.value),
             _ => None,
         }
     }
@@ -63,9 +66,9 @@ pub struct Failure {
     pub message: String,
 }
 
-enum Frame {
-    Map(Vec<(Node, Node)>, Option<Node>),
-    Seq(Vec<Node>),
+enum Frame<'t> {
+    Map(Vec<(Node<'t>, Node<'t>)>, Option<Node<'t>>),
+    Seq(Vec<Node<'t>>),
     Skip(usize),
 }
 
@@ -135,7 +138,11 @@ pub const LOOKAHEAD: usize = 1 << 20;
 /// Parses every document, handing each finished one to `on_doc` with its start offset.
 /// `source` is the text the spans are into: `text` itself, or the template that `text` is the
 /// masked copy of.
-pub fn parse(text: &str, source: &str, mut on_doc: impl FnMut(Node)) -> Result<(), Failure> {
+pub fn parse(
+    text: &str,
+    source: &str,
+    mut on_doc: impl FnMut(Node<'static>),
+) -> Result<(), Failure> {
     let lines = Lines::new(text, source);
     let limit = Cell::new(end_of_window(text, 0));
     let cut = Cell::new(false);
@@ -380,21 +387,21 @@ impl Input for Window<'_> {
 }
 
 /// One step of building a tree, from a YAML event or a JSON token.
-pub enum Step {
-    Leaf(Node),
+pub enum Step<'t> {
+    Leaf(Node<'t>),
     OpenMap,
     OpenSeq,
     Close,
 }
 
 #[derive(Default)]
-pub struct Builder {
-    stack: Vec<Frame>,
-    pub root: Option<Node>,
+pub struct Builder<'t> {
+    stack: Vec<Frame<'t>>,
+    pub root: Option<Node<'t>>,
     nodes: usize,
     /// Short anchored scalars (`&pw hunter2`), so that `password: *pw` is judged with the
     /// anchor's value and reported where the anchor is. Collections are never expanded.
-    anchors: std::collections::HashMap<usize, Scalar>,
+    anchors: std::collections::HashMap<usize, Scalar<'t>>,
     expanded: usize,
 }
 
@@ -403,14 +410,14 @@ pub struct Builder {
 const MAX_ANCHORED: usize = 1024;
 const MAX_EXPANDED: usize = 10_000;
 
-impl Builder {
+impl<'t> Builder<'t> {
     fn event(&mut self, event: Event, span: Span, lines: &Lines) -> Result<(), String> {
         let step = match event {
             Event::Scalar(value, style, anchor, _) => {
-                let node = scalar(&value, style, span, lines);
+                let node = scalar(value.into_owned(), style, span, lines);
                 if let Node::Scalar(anchored) = &node
                     && anchor > 0
-                    && value.len() <= MAX_ANCHORED
+                    && anchored.value.len() <= MAX_ANCHORED
                 {
                     self.anchors.insert(anchor, anchored.clone());
                 }
@@ -440,7 +447,7 @@ impl Builder {
     }
 
     /// Adds one step; structure deeper than [`MAX_DEPTH`] becomes [`Node::Other`].
-    pub fn step(&mut self, step: Step) -> Result<(), String> {
+    pub fn step(&mut self, step: Step<'t>) -> Result<(), String> {
         self.count()?;
         if let Some(Frame::Skip(depth)) = self.stack.last_mut() {
             match step {
@@ -468,7 +475,7 @@ impl Builder {
         matches!(self.stack.last(), Some(Frame::Skip(_)))
     }
 
-    fn open(&mut self, frame: Frame) {
+    fn open(&mut self, frame: Frame<'t>) {
         let frame = if self.stack.len() >= MAX_DEPTH {
             Frame::Skip(1)
         } else {
@@ -486,7 +493,7 @@ impl Builder {
         self.add(node);
     }
 
-    fn add(&mut self, node: Node) {
+    fn add(&mut self, node: Node<'t>) {
         match self.stack.last_mut() {
             None => self.root = Some(node),
             Some(Frame::Seq(items)) => items.push(node),
@@ -499,7 +506,8 @@ impl Builder {
     }
 }
 
-fn scalar(value: &str, style: ScalarStyle, span: Span, lines: &Lines) -> Node {
+/// The scanner has already copied the value out of the text: it is kept, not copied again.
+fn scalar<'t>(value: String, style: ScalarStyle, span: Span, lines: &Lines) -> Node<'t> {
     let mut start = lines.offset(span.start.line(), span.start.col());
     let mut end = lines.offset(span.end.line(), span.end.col()).max(start);
     let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
@@ -522,15 +530,27 @@ fn scalar(value: &str, style: ScalarStyle, span: Span, lines: &Lines) -> Node {
         end += 1;
     }
     Node::Scalar(Scalar {
-        value: value.to_string(),
+        is_string: style != ScalarStyle::Plain || is_plain_string(&value),
+        value: Cow::Owned(value),
         span: start..end,
-        is_string: style != ScalarStyle::Plain || is_plain_string(value),
         block,
     })
 }
 
 /// Plain scalars that YAML 1.1 or 1.2 reads as null, booleans or numbers are not strings.
 pub fn is_plain_string(v: &str) -> bool {
+    // Every keyword and number below starts with one of these (`f64` also reads `inf`,
+    // `infinity` and `nan` in any case): anything else is a string without a copy made to
+    // lowercase it, and most keys and values of a file are.
+    let maybe_not = v.bytes().next().is_none_or(|b| {
+        matches!(
+            b.to_ascii_lowercase(),
+            b'0'..=b'9' | b'+' | b'-' | b'.' | b'~' | b'n' | b't' | b'f' | b'y' | b'o' | b'i'
+        )
+    });
+    if !maybe_not {
+        return true;
+    }
     let lower = v.to_ascii_lowercase();
     let keyword = matches!(
         lower.as_str(),
@@ -589,7 +609,7 @@ mod tests {
         }
     }
 
-    fn docs(text: &str) -> Vec<Node> {
+    fn docs(text: &str) -> Vec<Node<'_>> {
         let mut out = Vec::new();
         parse(text, text, |n| out.push(n)).unwrap();
         out
