@@ -117,6 +117,12 @@ struct Walker<'a, S> {
     trees: HashSet<(RawId, u32)>,
     /// Blobs sent, by id and path class.
     blobs: HashSet<(RawId, u32)>,
+    /// The last tree walked at each folder path (by path id): an entry of a new tree that
+    /// the last one already had (same name, id and mode) was handled then, at the same path,
+    /// so it is passed over without building its path or looking it up. Most entries of a new
+    /// tree are such: a commit changes a few files of a folder. One tree per folder path ever
+    /// met: the size of one checkout's trees, not of the history.
+    last: HashMap<u32, git2::Tree<'a>>,
     seq: u64,
 }
 
@@ -129,6 +135,7 @@ impl<'a, S: Sink> Walker<'a, S> {
             paths: Paths::default(),
             trees: HashSet::default(),
             blobs: HashSet::default(),
+            last: HashMap::default(),
             seq: 0,
         }
     }
@@ -199,9 +206,26 @@ impl<'a, S: Sink> Walker<'a, S> {
                     continue;
                 }
             };
+            let last = self.last.remove(&at);
+            let mut before = last.iter().flat_map(|t| t.iter()).peekable();
             for entry in tree.iter() {
                 let mode = entry.filemode();
                 if mode == MODE_SYMLINK {
+                    continue;
+                }
+                // Entries are in git's order in both trees; in a tree out of order (hostile),
+                // an entry may not be found and is handled as new, never the other way round.
+                while before
+                    .next_if(|b| git_order(b, &entry) == std::cmp::Ordering::Less)
+                    .is_some()
+                {}
+                let unchanged = before.peek().is_some_and(|b| {
+                    b.name_bytes() == entry.name_bytes()
+                        && b.id() == entry.id()
+                        && b.filemode() == mode
+                });
+                // A submodule is reported with each tree that holds it, as before.
+                if unchanged && mode != MODE_GITLINK {
                     continue;
                 }
                 join_path(&mut path, &prefix, entry.name_bytes());
@@ -216,6 +240,8 @@ impl<'a, S: Sink> Walker<'a, S> {
                     }
                 }
             }
+            drop(before);
+            self.last.insert(at, tree);
         }
     }
 
@@ -235,6 +261,19 @@ impl<'a, S: Sink> Walker<'a, S> {
             let _ = self.tx.send(Job { blob, origin });
         }
     }
+}
+
+/// Git's order of tree entries: by name bytes, a folder's name read as if it ended in `/`.
+fn git_order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
+    let end = |e: &git2::TreeEntry<'_>| {
+        if e.filemode() == MODE_TREE {
+            &b"/"[..]
+        } else {
+            b""
+        }
+    };
+    let a_key = a.name_bytes().iter().chain(end(a));
+    a_key.cmp(b.name_bytes().iter().chain(end(b)))
 }
 
 fn origin(path: Arc<str>, commit: &Arc<CommitInfo>, seq: u64) -> Origin {
