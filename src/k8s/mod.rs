@@ -460,15 +460,33 @@ fn line_wise(text: &str, range: Range<usize>, out: &mut Vec<Hit>) {
 /// Helm templates and helpers: expected not to parse as YAML, so their line-wise reading is
 /// not worth a warning.
 pub fn is_template_path(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    lower.ends_with(".tpl")
-        || lower.ends_with(".gotmpl")
-        || lower.starts_with("templates/")
-        || lower.contains("/templates/")
+    let bytes = path.as_bytes();
+    let ends = |s: &str| {
+        bytes.len() >= s.len() && bytes[bytes.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes())
+    };
+    let at =
+        |i: usize| bytes[i..].len() >= 10 && bytes[i..i + 10].eq_ignore_ascii_case(b"templates/");
+    ends(".tpl") || ends(".gotmpl") || at(0) || memchr::memchr_iter(b'/', bytes).any(|i| at(i + 1))
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn template_paths_in_any_case() {
+        for (path, template) in [
+            ("templates/deploy.yaml", true),
+            ("chart/Templates/x.yaml", true),
+            ("a/_helpers.TPL", true),
+            ("values.gotmpl", true),
+            ("templates", false),
+            ("mytemplates/x.yaml", false),
+            ("chart/templates.yaml", false),
+            ("values.yaml", false),
+        ] {
+            assert_eq!(super::is_template_path(path), template, "{path}");
+        }
+    }
+
     /// Lockfiles are skipped by name; YAML that merely has "lock" in its name is judged.
     #[test]
     fn lockfiles_by_name() {

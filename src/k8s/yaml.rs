@@ -193,6 +193,9 @@ struct Window<'a> {
     limit: &'a Cell<usize>,
     cut: &'a Cell<bool>,
     lookahead: usize,
+    /// The window holds the whole text from the start (most files are shorter than
+    /// [`LOOKAHEAD`]): it never grows, and the scanner's every question skips the check.
+    whole: bool,
 }
 
 impl<'a> Window<'a> {
@@ -203,12 +206,16 @@ impl<'a> Window<'a> {
             limit,
             cut,
             lookahead: 0,
+            whole: limit.get() == text.len(),
         }
     }
 
     /// What is left to read, grown to the current limit.
     fn rest(&self) -> &'a str {
         let rest = self.rest.get();
+        if self.whole {
+            return rest;
+        }
         let end = self.end_of(rest);
         let limit = self.limit.get();
         if end >= limit {
@@ -540,8 +547,8 @@ fn scalar<'t>(value: String, style: ScalarStyle, span: Span, lines: &Lines) -> N
 /// Plain scalars that YAML 1.1 or 1.2 reads as null, booleans or numbers are not strings.
 pub fn is_plain_string(v: &str) -> bool {
     // Every keyword and number below starts with one of these (`f64` also reads `inf`,
-    // `infinity` and `nan` in any case): anything else is a string without a copy made to
-    // lowercase it, and most keys and values of a file are.
+    // `infinity` and `nan` in any case): anything else is a string, and most keys and values
+    // of a file are. Compared without case, never lowercased into a copy.
     let maybe_not = v.bytes().next().is_none_or(|b| {
         matches!(
             b.to_ascii_lowercase(),
@@ -551,25 +558,94 @@ pub fn is_plain_string(v: &str) -> bool {
     if !maybe_not {
         return true;
     }
-    let lower = v.to_ascii_lowercase();
-    let keyword = matches!(
-        lower.as_str(),
-        "" | "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
-    );
-    let number = v.parse::<f64>().is_ok()
-        || lower
-            .strip_prefix("0x")
-            .is_some_and(|h| u64::from_str_radix(h, 16).is_ok())
-        || lower
-            .strip_prefix("0o")
-            .is_some_and(|o| u64::from_str_radix(o, 8).is_ok());
-    let special = matches!(lower.as_str(), ".inf" | "-.inf" | ".nan");
-    !(keyword || number || special) || lower == "nan" || lower == "inf"
+    let is = |w: &&str| v.eq_ignore_ascii_case(w);
+    let keyword = [
+        "", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n",
+    ]
+    .iter()
+    .any(is);
+    let radix = |prefix: &str, radix: u32| {
+        v.get(..2).is_some_and(|p| p.eq_ignore_ascii_case(prefix))
+            && u64::from_str_radix(&v[2..], radix).is_ok()
+    };
+    let number = v.parse::<f64>().is_ok() || radix("0x", 16) || radix("0o", 8);
+    let special = [".inf", "-.inf", ".nan"].iter().any(is);
+    !(keyword || number || special) || ["nan", "inf"].iter().any(is)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The answer `is_plain_string` gave when it lowercased a copy first.
+    fn plain_string_by_copy(v: &str) -> bool {
+        let lower = v.to_ascii_lowercase();
+        let keyword = matches!(
+            lower.as_str(),
+            "" | "~" | "null" | "true" | "false" | "yes" | "no" | "on" | "off" | "y" | "n"
+        );
+        let number = v.parse::<f64>().is_ok()
+            || lower
+                .strip_prefix("0x")
+                .is_some_and(|h| u64::from_str_radix(h, 16).is_ok())
+            || lower
+                .strip_prefix("0o")
+                .is_some_and(|o| u64::from_str_radix(o, 8).is_ok());
+        let special = matches!(lower.as_str(), ".inf" | "-.inf" | ".nan");
+        !(keyword || number || special) || lower == "nan" || lower == "inf"
+    }
+
+    #[test]
+    fn plain_strings_are_told_without_a_copy() {
+        let words = [
+            "",
+            "~",
+            "NULL",
+            "True",
+            "fAlse",
+            "YES",
+            "No",
+            "ON",
+            "Off",
+            "y",
+            "N",
+            "nan",
+            "NaN",
+            "inf",
+            "INF",
+            "-inf",
+            "+Infinity",
+            ".Inf",
+            "-.INF",
+            ".NaN",
+            "0x1F",
+            "0X1f",
+            "0x",
+            "0x+5",
+            "0o17",
+            "0O8",
+            "0b1",
+            "1e3",
+            "1.5E-3",
+            "+.5",
+            "-",
+            ".",
+            "0",
+            "007",
+            "1_000",
+            "é",
+            "ñame",
+            "value",
+            "tcp",
+            "off-by-one",
+            "yes!",
+            "1.2.3",
+            "\u{FEFF}1",
+        ];
+        for w in words {
+            assert_eq!(is_plain_string(w), plain_string_by_copy(w), "{w:?}");
+        }
+    }
 
     // The reference is saphyr's own input over a character iterator, which has only the
     // methods the trait requires, as `Window` had before it answered the scanner's
