@@ -244,14 +244,16 @@ pub fn analyze_as(profile: Profile, path: &str, bytes: &[u8], cleared_wanted: bo
 /// Whether a YAML or JSON text can hold anything its structure makes a finding: every one
 /// needs, somewhere in the text, a word a secret-holding key or flag is made of (a key's words
 /// are ASCII letters of the key, so the key holds them, in some case: `password`, `DB_PWD`,
-/// `apiKey`, `authToken`, `tlsSecret`, `credentials`, `erlangCookie`, `--requirepass`), a
-/// connection string's (`://`, `@tcp(`, `@unix(`, `Password=` and `AccountKey=` are words of
-/// those), or `Secret` (a `Secret`'s or `secretGenerator`'s values need no key name); the
-/// kinds whose values are only cleared are named with `secret`, `auth`, `pass` and
-/// `VaultConnection`. The one way a parsed value spells what its text does not is an escape
-/// (`"p\x61ss"`, JSON's `\u0070`) or a line joined at a trailing backslash: a text with one
-/// is always parsed. The unit test `may_hold_findings_is_necessary` checks the words against
-/// the judge.
+/// `apiKey`, `authToken`, `tlsSecret`, `credentials`, `erlangCookie`, `--requirepass`,
+/// `masterauth`; `auth` alone only qualifies `…Secret` and `…Key`), a connection string's
+/// (`://`, `@tcp(`, `@unix(`; `Password=` and `AccountKey=` hold words above), or `Secret` (a
+/// `Secret`'s or `secretGenerator`'s values need no key name). Resources that only reference
+/// secrets (`VaultConnection`) yield no finding, only cleared values, which the caller wants
+/// whenever a generic rule matched. The one way a parsed value spells what its text does not
+/// is an escape (`"p\x61ss"`, JSON's `\u0070`) or a line joined at a trailing backslash: a
+/// text with one is always parsed. The property test `skipping_files_without_finding_words_is_silent`
+/// checks that the hits are the same either way, and `every_finding_word_is_needed` that each
+/// word is needed.
 fn may_hold_findings(text: &str) -> bool {
     use aho_corasick::AhoCorasick;
     use std::sync::LazyLock;
@@ -269,7 +271,7 @@ const FINDING_WORDS: &[&str] = &[
     "pass",
     "pw",
     "token",
-    "auth",
+    "masterauth",
     "key",
     "secret",
     "cred",
@@ -277,7 +279,6 @@ const FINDING_WORDS: &[&str] = &[
     "://",
     "@tcp(",
     "@unix(",
-    "vaultconnection",
     "\\x",
     "\\u",
     "\\\n",

@@ -274,6 +274,8 @@ const FRAGMENTS: &[&str] = &[
     "co",
     "okie",
     "erlang",
+    "master",
+    "auth",
     "-",
     "_",
     "=",
@@ -464,7 +466,7 @@ fn every_finding_word_is_needed() {
         ("pass", "pass: Zq8vLw3rTn5y\n"),
         ("pw", "rootpw: Zq8vLw3rTn5y\n"),
         ("token", "token: Zq8vLw3rTn5y\n"),
-        ("auth", "masterauth: Zq8vLw3rTn5y\n"),
+        ("masterauth", "masterauth: Zq8vLw3rTn5y\n"),
         ("key", "signingKey: Zq8vLw3rTn5y\n"),
         (
             "secret",
