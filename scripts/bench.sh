@@ -49,7 +49,16 @@ RESULTS=$W/results-$(date +%Y%m%d-%H%M%S).jsonl
 # The peers' JSON reports hold the secrets they found in full: never leave one behind.
 trap 'rm -f "$W/findings.json"' EXIT
 LIMITS=''  # on the large corpora: "30 $TIMEOUT" (one run past 30 s; stop at the timeout)
-measure() { python3 "$BENCH/measure.py" "$RESULTS" "$1" "$2" "$RUNS" $LIMITS -- "${@:3}"; }
+# measure ROW TOOL COMMAND...: queued; run_measures times the row's queued commands in turn,
+# one run of each before the next run of any (a machine whose speed drifts during the row then
+# slows every tool alike, and the ratios hold).
+MEASURES=() MEASURE_ROW=''
+measure() { MEASURE_ROW=$1; MEASURES+=(-- "$2" "${*:3}"); }
+run_measures() {
+  [ ${#MEASURES[@]} -gt 0 ] || return 0
+  python3 "$BENCH/measure.py" "$RESULTS" "$MEASURE_ROW" "$RUNS" $LIMITS "${MEASURES[@]}"
+  MEASURES=()
+}
 # findings ROW TOOL ROOT REPORT COMMAND...: one run with JSON output, count and checksum.
 findings() {
   [ $FINDINGS = 1 ] || return 0
@@ -194,6 +203,7 @@ measure_dir() {
   [ -n "$KF" ] && measure "$row" kingfisher "$KF" scan "$dir" --git-history none --no-validate --no-update-check -q
   [ -n "$BL" ] && measure "$row" betterleaks "$BL" fs "$dir" --no-banner
   [ -n "$GL" ] && measure "$row" gitleaks "$GL" dir "$dir" --no-banner
+  run_measures
   findings "$row" leakhound "$dir" "$out" "$LH" scan -q -f json -o "$out" "$dir"
   [ -n "$KF" ] && findings "$row" kingfisher "$dir" "$out" "$KF" scan "$dir" --git-history none --no-validate --no-update-check -q -f json -o "$out"
   [ -n "$BL" ] && findings "$row" betterleaks "$dir" "$out" "$BL" fs "$dir" --no-banner -o "$out"
@@ -209,6 +219,7 @@ measure_repo() {
   [ -n "$KF" ] && measure "$row" kingfisher "$KF" scan "$repo" --git-history full --no-validate --no-update-check -q
   [ -n "$BL" ] && measure "$row" betterleaks "$BL" git "$repo" --no-banner
   [ -n "$GL" ] && measure "$row" gitleaks "$GL" git "$repo" --no-banner
+  run_measures
   findings "$row" leakhound "$repo" "$out" "$LH" git -q -f json -o "$out" "$repo"
   [ -n "$KF" ] && findings "$row" kingfisher "$repo" "$out" "$KF" scan "$repo" --git-history full --no-validate --no-update-check -q -f json -o "$out"
   [ -n "$BL" ] && findings "$row" betterleaks "$repo" "$out" "$BL" git "$repo" --no-banner -o "$out"
@@ -233,6 +244,7 @@ measure_range() {
   [ -n "$KF" ] && measure "$row" kingfisher "$KF" scan "$REPO" --since-commit "$BASE" --no-validate --no-update-check -q
   [ -n "$BL" ] && measure "$row" betterleaks "$BL" git "$REPO" --log-opts="$BASE..main" --no-banner
   [ -n "$GL" ] && measure "$row" gitleaks "$GL" git "$REPO" --log-opts="$BASE..main" --no-banner
+  run_measures
   return 0
 }
 
@@ -245,6 +257,7 @@ measure_staged() {
   [ -n "$KF" ] && measure "$row" kingfisher "$KF" scan . --staged --no-validate --no-update-check -q
   [ -n "$BL" ] && measure "$row" betterleaks "$BL" git --staged . --no-banner
   [ -n "$GL" ] && measure "$row" gitleaks "$GL" git --staged . --no-banner
+  run_measures
   cd "$ROOT"
 }
 
