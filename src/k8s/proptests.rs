@@ -440,48 +440,116 @@ fn masked_multibyte_characters_do_not_split_spans() {
     assert!(check_mask(text).is_ok());
 }
 
+/// The one hit of `text` as a `values.yaml` read with the gate on (no cleared values wanted):
+/// its rule, the bytes it covers and its key path.
+fn gated_hit(text: &str) -> (&'static str, &str, String) {
+    let profile = profile("values.yaml").expect("values files are analyzed");
+    let hits = analyze_as(profile, "values.yaml", text.as_bytes(), false).hits;
+    assert_eq!(hits.len(), 1, "{text:?}: {hits:?}");
+    let hit = &hits[0];
+    let path = hit.key_path.clone().unwrap_or_default();
+    (hit.rule_id, &text[hit.span.clone()], path)
+}
+
 /// The ways a parsed value spells a word its text does not: each is parsed, and found.
 #[test]
 fn escaped_and_joined_keys_are_still_judged() {
-    for text in [
-        "\"p\\x61ssword\": \"Zq8vLw3rTn5y\"\n",
-        "{\"p\\u0061ssword\": \"Zq8vLw3rTn5y\"}\n",
-        "args: [\"--p\\x61ss\", \"Zq8vLw3rTn5y\"]\n",
-        "JAVA_OPTS: \"-Ddb.pa\\\n  ssword=Zq8vLw3rTn5y\"\n",
+    for (text, rule, path) in [
+        (
+            "\"p\\x61ssword\": \"Zq8vLw3rTn5y\"\n",
+            "k8s-literal-secret",
+            "password",
+        ),
+        (
+            "{\"p\\u0061ssword\": \"Zq8vLw3rTn5y\"}\n",
+            "k8s-literal-secret",
+            "password",
+        ),
+        (
+            "args: [\"--p\\x61ss\", \"Zq8vLw3rTn5y\"]\n",
+            "k8s-command-line-secret",
+            "args[1]",
+        ),
+        (
+            "JAVA_OPTS: \"-Ddb.pa\\\n  ssword=Zq8vLw3rTn5y\"\n",
+            "k8s-command-line-secret",
+            "JAVA_OPTS",
+        ),
     ] {
-        let profile = profile("values.yaml").unwrap();
-        let hits = analyze_as(profile, "values.yaml", text.as_bytes(), false).hits;
-        assert_eq!(hits.len(), 1, "{text}: {hits:?}");
-        assert_eq!(hits[0].secret, "Zq8vLw3rTn5y", "{text}");
+        assert_eq!(
+            gated_hit(text),
+            (rule, "Zq8vLw3rTn5y", path.to_string()),
+            "{text:?}"
+        );
     }
     assert!(!may_hold_findings(
         "apiVersion: v1\nkind: Service\nspec:\n  port: 80\n"
     ));
 }
 
-/// Each of the words is needed: here it is the only one, and the file holds a finding.
+/// Each of the words is needed: here it is the only one, and the gated analysis still finds
+/// the secret, which it could not if the word were dropped from [`super::FINDING_WORDS`].
 #[test]
 fn every_finding_word_is_needed() {
+    let literal = "k8s-literal-secret";
+    let connection = "k8s-connection-string";
     let cases = [
-        ("pass", "pass: Zq8vLw3rTn5y\n"),
-        ("pw", "rootpw: Zq8vLw3rTn5y\n"),
-        ("token", "token: Zq8vLw3rTn5y\n"),
-        ("masterauth", "masterauth: Zq8vLw3rTn5y\n"),
-        ("key", "signingKey: Zq8vLw3rTn5y\n"),
+        ("pass", "pass: Zq8vLw3rTn5y\n", literal, "pass"),
+        ("pw", "rootpw: Zq8vLw3rTn5y\n", literal, "rootpw"),
+        ("token", "token: Zq8vLw3rTn5y\n", literal, "token"),
+        (
+            "masterauth",
+            "masterauth: Zq8vLw3rTn5y\n",
+            literal,
+            "masterauth",
+        ),
+        ("key", "signingKey: Zq8vLw3rTn5y\n", literal, "signingKey"),
         (
             "secret",
             "apiVersion: v1\nkind: Secret\nstringData:\n  blob: Zq8vLw3rTn5y\n",
+            "k8s-secret-manifest",
+            "stringData.blob",
         ),
-        ("cred", "creds: Zq8vLw3rTn5y\n"),
-        ("cookie", "erlangCookie: Zq8vLw3rTn5y\n"),
-        ("://", "url: mysql://app:Zq8vLw3rTn5y@db\n"),
-        ("@tcp(", "dsn: app:Zq8vLw3rTn5y@tcp(db:3306)/app\n"),
-        ("@unix(", "dsn: app:Zq8vLw3rTn5y@unix(/run/my.sock)/app\n"),
-        ("\\x", "\"p\\x61ss\": Zq8vLw3rTn5y\n"),
-        ("\\u", "{\"p\\u0061ss\": \"Zq8vLw3rTn5y\"}\n"),
-        ("\\\n", "JAVA_OPTS: \"-Ddb.pa\\\n  ss=Zq8vLw3rTn5y\"\n"),
+        ("cred", "creds: Zq8vLw3rTn5y\n", literal, "creds"),
+        (
+            "cookie",
+            "erlangCookie: Zq8vLw3rTn5y\n",
+            literal,
+            "erlangCookie",
+        ),
+        (
+            "://",
+            "url: mysql://app:Zq8vLw3rTn5y@db\n",
+            connection,
+            "url",
+        ),
+        (
+            "@tcp(",
+            "dsn: app:Zq8vLw3rTn5y@tcp(db:3306)/app\n",
+            connection,
+            "dsn",
+        ),
+        (
+            "@unix(",
+            "dsn: app:Zq8vLw3rTn5y@unix(/run/my.sock)/app\n",
+            connection,
+            "dsn",
+        ),
+        ("\\x", "\"p\\x61ss\": Zq8vLw3rTn5y\n", literal, "pass"),
+        (
+            "\\u",
+            "{\"p\\u0061ss\": \"Zq8vLw3rTn5y\"}\n",
+            literal,
+            "pass",
+        ),
+        (
+            "\\\n",
+            "JAVA_OPTS: \"-Ddb.pa\\\n  ss=Zq8vLw3rTn5y\"\n",
+            "k8s-command-line-secret",
+            "JAVA_OPTS",
+        ),
     ];
-    for (word, text) in cases {
+    for (word, text, rule, path) in cases {
         let others = super::FINDING_WORDS
             .iter()
             .filter(|w| !w.eq_ignore_ascii_case(word));
@@ -491,9 +559,10 @@ fn every_finding_word_is_needed() {
                 "{word}: {text} holds {other:?}"
             );
         }
-        assert!(
-            !analyze("values.yaml", text.as_bytes()).hits.is_empty(),
-            "{word}: {text}"
+        assert_eq!(
+            gated_hit(text),
+            (rule, "Zq8vLw3rTn5y", path.to_string()),
+            "{word}"
         );
     }
 }
