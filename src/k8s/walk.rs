@@ -451,18 +451,21 @@ impl<'a> Walker<'a> {
     fn key_path(&self) -> String {
         let mut out = String::new();
         for seg in &self.path {
-            match (seg, self.key_of(seg)) {
-                (Seg::Index(i), _) => out.push_str(&format!("[{i}]")),
-                (_, Some(k))
-                    if k.bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-') =>
-                {
-                    if !out.is_empty() {
-                        out.push('.');
-                    }
-                    out.push_str(k);
+            let Some(k) = self.key_of(seg) else {
+                if let Seg::Index(i) = seg {
+                    out.push_str(&format!("[{i}]"));
                 }
-                (_, k) => out.push_str(&format!("[{:?}]", k.unwrap_or_default())),
+                continue;
+            };
+            if k.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            } else {
+                out.push_str(&format!("[{k:?}]"));
             }
         }
         clip(out)

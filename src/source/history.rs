@@ -121,7 +121,9 @@ struct Walker<'a, S> {
     /// the last one already had (same name, id and mode) was handled then, at the same path,
     /// so it is passed over without building its path or looking it up. Most entries of a new
     /// tree are such: a commit changes a few files of a folder. One tree per folder path ever
-    /// met: the size of one checkout's trees, not of the history.
+    /// met, so its entries are bounded by the paths already interned in `paths` (a history
+    /// that renames a folder again and again keeps each old folder's last tree, as `paths`
+    /// keeps each old path).
     last: HashMap<u32, git2::Tree<'a>>,
     seq: u64,
 }
