@@ -10,6 +10,7 @@ pub mod prefilter;
 mod streams;
 
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use regex_automata::meta::Regex;
 use regex_automata::util::captures::Captures;
@@ -17,13 +18,20 @@ use regex_automata::{Anchored, Input};
 
 use crate::finding::Severity;
 use crate::k8s;
-use crate::rules::{Analyzer, Pattern, Rule, RuleSet, Tier};
+use crate::rules::window::{self, Reach};
+use crate::rules::{Analyzer, Compiled, Pattern, Rule, RuleSet, Tier};
 use decode::Budget;
 use prefilter::{Prefilter, Windows};
 
 /// How many encodings deep a secret is looked for: base64 inside base64 is found, a third
 /// layer is not (nobody nests deeper by accident, and each layer costs a pass).
 const MAX_DECODE_DEPTH: usize = 2;
+
+/// The shortest keyword a rule is anchored on. Shorter ones are common words of code
+/// (`key` in every other line of a crypto library): the starts around them cost more than the
+/// regex's own search of the whole blob (`azure-storage-account-key` on the C history took
+/// 12 times as long anchored on `key`).
+const MIN_ANCHOR: usize = 5;
 
 /// Starts the warning for a blob whose encoded runs were not all decoded, so the scan stage
 /// can tell it from an analyzer's parse warning.
@@ -61,6 +69,18 @@ pub struct Engine {
     kubernetes: bool,
     /// Rules with `paths`: the only ones whose running depends on the path.
     restricted: Vec<usize>,
+    /// For each rule, found on first use: another keyword to search near, when the rule's own
+    /// do not bound where its matches lie (see [`Engine::anchor`]).
+    anchors: Vec<OnceLock<Option<Anchor>>>,
+}
+
+/// A keyword of the prefilter that every match of a rule spells, though the rule does not
+/// ask for it (its own keywords are context: `meta` for `fb…secret`, `kubeadm` for a
+/// bootstrap token), and how far the matches reach from it.
+#[derive(Clone, Debug)]
+struct Anchor {
+    reach: Reach,
+    patterns: Vec<u32>,
 }
 
 impl Engine {
@@ -74,12 +94,50 @@ impl Engine {
             .filter(|(_, r)| r.paths.is_some())
             .map(|(i, _)| i)
             .collect();
+        let anchors = (0..rules.rules.len()).map(|_| OnceLock::new()).collect();
         Engine {
             rules,
             prefilter,
             kubernetes,
             restricted,
+            anchors,
         }
+    }
+
+    /// Where a rule's matches lie, as keyword patterns and the reach from them: its own
+    /// keywords when its regex proves every match holds one, else an anchor (`None`: the
+    /// whole blob is searched). The rule still runs only where its own keywords occur.
+    fn reach_of(&self, index: usize, rule: &Rule, compiled: &Compiled) -> Option<(Reach, &[u32])> {
+        if let Some(reach) = compiled.reach {
+            return Some((reach, self.prefilter.patterns_of(index)));
+        }
+        let anchor = self.anchors[index].get_or_init(|| self.anchor(rule));
+        anchor.as_ref().map(|a| (a.reach, a.patterns.as_slice()))
+    }
+
+    /// The longest of the prefilter's keywords that the rule's regex spells in every match
+    /// (checked by `window::reach`, the same proof as for the rule's own keywords), so that
+    /// a rule whose keywords are context is still searched only near what its matches hold:
+    /// `facebook-app-secret` runs on every file holding `meta`, and its matches all hold
+    /// `secret`. Only keywords written in the pattern's source are candidates.
+    fn anchor(&self, rule: &Rule) -> Option<Anchor> {
+        let Pattern::Regex { source, .. } = &rule.pattern else {
+            return None;
+        };
+        let lower = source.to_ascii_lowercase();
+        let keywords = self.prefilter.keywords();
+        let mut candidates: Vec<usize> = (0..keywords.len())
+            .filter(|&p| keywords[p].len() >= MIN_ANCHOR)
+            .filter(|&p| lower.contains(&keywords[p].to_ascii_lowercase()))
+            .collect();
+        candidates.sort_by_key(|&p| std::cmp::Reverse(keywords[p].len()));
+        candidates.into_iter().find_map(|p| {
+            let reach = window::reach(source, std::slice::from_ref(&keywords[p]))?;
+            Some(Anchor {
+                reach,
+                patterns: vec![p as u32],
+            })
+        })
     }
 
     pub fn class_of(&self, path: &str) -> EngineClass {
@@ -148,8 +206,11 @@ impl Engine {
             let Some(compiled) = rule.regex() else {
                 continue;
             };
-            let windows = (compiled.reach)
-                .and_then(|reach| (self.prefilter).windows(&candidates, index, reach, bytes));
+            let windows = self
+                .reach_of(index, rule, compiled)
+                .and_then(|(reach, patterns)| {
+                    (self.prefilter).windows(&candidates, patterns, reach, bytes)
+                });
             self.run_regex(index, rule, &compiled.regex, bytes, windows, out);
         }
     }
@@ -345,6 +406,38 @@ fn dedupe(rules: &RuleSet, mut found: Vec<Match>) -> Vec<Match> {
 mod tests {
     use super::*;
 
+    /// Rules whose keywords are only context are searched near a keyword every match spells.
+    #[test]
+    fn context_keyword_rules_are_anchored_on_what_matches_spell() {
+        let engine = Engine::new(RuleSet::builtin().expect("built-in rules load"));
+        let anchor_of = |id: &str| {
+            let index = engine.rules.position(id).expect("rule exists");
+            let rule = &engine.rules.rules[index];
+            let compiled = rule.regex().expect("a regex rule");
+            assert!(
+                compiled.reach.is_none(),
+                "{id} is windowed by its own keywords"
+            );
+            engine.anchor(rule).map(|a| {
+                let keyword = &engine.prefilter.keywords()[a.patterns[0] as usize];
+                keyword.to_ascii_lowercase()
+            })
+        };
+        assert_eq!(anchor_of("facebook-app-secret").as_deref(), Some("secret"));
+        assert_eq!(
+            anchor_of("telegram-bot-token-context").as_deref(),
+            Some("token")
+        );
+        assert_eq!(
+            anchor_of("kubeadm-bootstrap-token").as_deref(),
+            Some("token")
+        );
+        // A bare bot token spells no keyword: still searched whole.
+        assert_eq!(anchor_of("discord-bot-token"), None);
+        // Every match spells `key`, too common a word of code to search around.
+        assert_eq!(anchor_of("azure-storage-account-key"), None);
+    }
+
     /// Every built-in rule searched in its windows finds exactly what it finds searching the
     /// whole text: its examples and counter-examples, each in a page of filler so that the
     /// windows are worth using, and all of them again packed together.
@@ -366,17 +459,21 @@ mod tests {
         let text = format!("{spread}{packed}\n{filler}");
         let bytes = text.as_bytes();
         let candidates = engine.prefilter.candidates(bytes);
-        let (mut starts, mut lines) = (0, 0);
+        let (mut starts, mut lines, mut anchored) = (0, 0, 0);
         for (index, rule) in engine.rules.rules.iter().enumerate() {
             let Some(compiled) = rule.regex() else {
                 continue;
             };
-            let Some(reach) = compiled.reach else {
+            let Some((reach, patterns)) = engine.reach_of(index, rule, compiled) else {
                 continue;
             };
-            let Some(windows) = engine.prefilter.windows(&candidates, index, reach, bytes) else {
+            let Some(windows) = engine
+                .prefilter
+                .windows(&candidates, patterns, reach, bytes)
+            else {
                 continue;
             };
+            anchored += usize::from(compiled.reach.is_none());
             match windows {
                 Windows::Starts { .. } | Windows::From(_) => starts += 1,
                 Windows::Lines(_) => lines += 1,
@@ -396,8 +493,8 @@ mod tests {
             assert!(!whole.is_empty() || rule.examples.is_empty(), "{}", rule.id);
         }
         assert!(
-            starts > 300 && lines >= 2,
-            "{starts} by starts, {lines} by lines"
+            starts > 300 && lines >= 2 && anchored >= 8,
+            "{starts} by starts, {lines} by lines, {anchored} by anchors"
         );
     }
 }

@@ -162,12 +162,23 @@ impl Prefilter {
         }
     }
 
-    /// Where to search for `rule`'s matches, given how they [`Reach`] its keywords: `None`
-    /// when the whole blob is cheaper to search, or the occurrences were not all kept.
+    /// The keywords, in pattern order.
+    pub fn keywords(&self) -> &[String] {
+        &self.keywords
+    }
+
+    /// The keyword patterns `rule` asked for.
+    pub fn patterns_of(&self, rule: usize) -> &[u32] {
+        &self.keywords_of_rule[rule]
+    }
+
+    /// Where to search for a rule's matches, given how they [`Reach`] the keyword `patterns`
+    /// (its own, or another keyword every match spells): `None` when the whole blob is
+    /// cheaper to search, or the occurrences were not all kept.
     pub fn windows(
         &self,
         found: &Candidates,
-        rule: usize,
+        patterns: &[u32],
         reach: Reach,
         bytes: &[u8],
     ) -> Option<Windows> {
@@ -176,7 +187,7 @@ impl Prefilter {
         // Bytes read to place the windows: past the blob's length, a whole search is cheaper
         // (and a hostile blob of keywords cannot make this quadratic).
         let mut read = 0usize;
-        for &p in &self.keywords_of_rule[rule] {
+        for &p in patterns {
             let first = occurrences.partition_point(|&(q, _, _)| q < p);
             let mut line_end = 0;
             // The previous occurrence's start and lowest start: each byte is read once.
