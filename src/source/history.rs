@@ -215,12 +215,11 @@ impl<'a, S: Sink> Walker<'a, S> {
                 if mode == MODE_SYMLINK {
                     continue;
                 }
-                // Entries are in git's order in both trees; in a tree out of order (hostile),
-                // an entry may not be found and is handled as new, never the other way round.
-                while before
-                    .next_if(|b| git_order(b, &entry) == std::cmp::Ordering::Less)
-                    .is_some()
-                {}
+                // Entries are in git's order in both trees (`TreeEntry`'s `Ord` is libgit2's:
+                // by name, a folder's read as if it ended in `/`); in a tree out of order
+                // (hostile), an entry may not be found and is handled as new, never the other
+                // way round.
+                while before.next_if(|b| *b < entry).is_some() {}
                 let unchanged = before.peek().is_some_and(|b| {
                     b.name_bytes() == entry.name_bytes()
                         && b.id() == entry.id()
@@ -263,19 +262,6 @@ impl<'a, S: Sink> Walker<'a, S> {
             let _ = self.tx.send(Job { blob, origin });
         }
     }
-}
-
-/// Git's order of tree entries: by name bytes, a folder's name read as if it ended in `/`.
-fn git_order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ordering {
-    let end = |e: &git2::TreeEntry<'_>| {
-        if e.filemode() == MODE_TREE {
-            &b"/"[..]
-        } else {
-            b""
-        }
-    };
-    let a_key = a.name_bytes().iter().chain(end(a));
-    a_key.cmp(b.name_bytes().iter().chain(end(b)))
 }
 
 fn origin(path: Arc<str>, commit: &Arc<CommitInfo>, seq: u64) -> Origin {
