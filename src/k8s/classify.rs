@@ -693,6 +693,36 @@ pub fn plainly_not_secret(key: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// The analyzer's gate (`may_hold_findings`) parses a file only if it holds one of
+    /// `FINDING_WORDS`: every word that makes a key hold a secret here must spell one, or a
+    /// word added to these lists would be judged only in files that happen to hold another.
+    #[test]
+    fn every_holding_word_passes_the_analyzer_gate() {
+        // Each word with a word before it that makes it hold a secret.
+        let alone = (HOLDER_WORDS.iter().chain(SUFFIXES)).map(|w| ("db", *w));
+        let after = [
+            ("db", "secret"),
+            ("db", "secrets"),
+            ("db", "credential"),
+            ("db", "credentials"),
+            ("db", "creds"),
+            ("api", "key"),
+            ("api", "keys"),
+            ("erlang", "cookie"),
+        ];
+        for (before, word) in alone.chain(after) {
+            assert!(
+                (super::super::FINDING_WORDS.iter()).any(|f| word.contains(f)),
+                "{word} holds none of the analyzer gate's words"
+            );
+            assert_ne!(
+                class_of_words(&words(&format!("{before}_{word}"))),
+                KeyClass::Plain,
+                "{before}_{word} holds no secret"
+            );
+        }
+    }
+
     /// The remembered facts are the facts: asked twice, past the memory's size, and for keys
     /// too long to remember.
     #[test]
