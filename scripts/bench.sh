@@ -287,8 +287,8 @@ main() {
   measure_range
   measure_staged
   if [ $LARGE = 1 ]; then
-    # Every command up to a minute gets the timed runs (the median of 3
-    # that the targets name); a warm-up alone can be cold where the kernel reclaims the cache.
+    # Every command up to a minute gets the timed runs (the median of 3 that the targets
+    # name): a warm-up alone can be cold where the kernel reclaims the page cache.
     LIMITS="60 $TIMEOUT"
     measure_dir "directory (large: real sources of mixed kinds)" "$LTREE"
     measure_repo "history (YAML: Ansible collections replayed)" "$YREPO"
