@@ -17,19 +17,21 @@
 # corpus is printed (findings.py).
 #
 # usage: scripts/bench.sh [--quick] [--runs N] [--no-peers] [--large] [--findings] [--timeout S]
+#                         [--corpora]
 #   --quick     smaller history and YAML tree, 3 runs each: a couple of minutes
 #   --runs N    timed runs per command (median reported; default 5, after one warm-up run)
 #   --no-peers  measure leakhound and the floors only
 #   --large     also build and measure the large corpora (downloads about 4.5 GB the first time)
 #   --findings  print the findings count and checksum per tool and corpus (implied by --large)
 #   --timeout S stop a command on a large corpus after S seconds (default 3600)
+#   --corpora   build the corpora (and install the peers) and stop: nothing is timed
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 W=$ROOT/bench-work
 BENCH=$ROOT/scripts/bench
-QUICK=0 RUNS=5 PEERS=1 LARGE=0 FINDINGS=0 TIMEOUT=3600
+QUICK=0 RUNS=5 PEERS=1 LARGE=0 FINDINGS=0 TIMEOUT=3600 ONLY_CORPORA=0
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 RUNS=3 ;;
@@ -38,7 +40,8 @@ while [ $# -gt 0 ]; do
     --large) LARGE=1 FINDINGS=1 ;;
     --findings) FINDINGS=1 ;;
     --timeout) TIMEOUT=$2; shift ;;
-    *) echo "usage: scripts/bench.sh [--quick] [--runs N] [--no-peers] [--large] [--findings] [--timeout S]" >&2; exit 2 ;;
+    --corpora) ONLY_CORPORA=1 ;;
+    *) echo "usage: scripts/bench.sh [--quick] [--runs N] [--no-peers] [--large] [--findings] [--timeout S] [--corpora]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -280,6 +283,7 @@ main() {
     corpus_yaml_history
     corpus_c_history
   fi
+  [ $ONLY_CORPORA = 0 ] || return 0
   local load; load=$(machine)
   measure_dir "directory (vendored crates)" "$TREE"
   measure_dir "directory (Helm YAML)" "$HELM"
