@@ -165,7 +165,11 @@ fn scalar(text: &str, at: usize, skip: bool) -> Result<(Node<'_>, usize), NotRea
 fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
     loop {
         let at = from + memchr::memchr2(b'"', b'\\', &bytes[from..])?;
-        if bytes[from..at].iter().any(|&b| b < 0x20) {
+        // Without an early exit, the compiler checks many bytes at a time.
+        if bytes[from..at]
+            .iter()
+            .fold(false, |raw, &b| raw | (b < 0x20))
+        {
             return None;
         }
         if bytes[at] == b'"' {

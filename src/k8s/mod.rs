@@ -230,7 +230,7 @@ pub fn analyze_as(profile: Profile, path: &str, bytes: &[u8], cleared_wanted: bo
         }
         FileKind::Yaml => {
             if cleared_wanted || may_hold_findings(text) {
-                yaml_file(path, profile.facts, text, &mut analysis);
+                yaml_file(path, profile.facts, text, cleared_wanted, &mut analysis);
             }
             scripts::scan(text, &mut analysis.hits);
         }
@@ -352,13 +352,19 @@ fn clip(path: String) -> String {
     format!("{}…{}", &path[..head], &path[tail..])
 }
 
-fn yaml_file(path: &str, facts: walk::FileFacts, text: &str, analysis: &mut Analysis) {
+fn yaml_file(
+    path: &str,
+    facts: walk::FileFacts,
+    text: &str,
+    cleared_wanted: bool,
+    analysis: &mut Analysis,
+) {
     let masked = template::mask(text);
     let (parse_text, masks): (Cow<str>, &[Range<usize>]) = match &masked {
         Some(m) => (Cow::Borrowed(m.text.as_str()), &m.masks),
         None => (Cow::Borrowed(text), &[]),
     };
-    let mut walker = walk::Walker::new(text, masks, facts);
+    let mut walker = walk::Walker::new(text, masks, facts, cleared_wanted);
     let mut uncommented = None;
     let result = match structure(&parse_text, &mut uncommented) {
         Ok(root) => {

@@ -76,10 +76,18 @@ pub struct Walker<'a> {
     pub hits: Vec<Hit>,
     /// Single-token values judged safe (see `Analysis::cleared`).
     pub cleared: Vec<Range<usize>>,
+    /// Whether the caller uses `cleared`: a file where no generic rule matched has nothing
+    /// to drop, and most values of a JSON manifest would be recorded for nothing.
+    clearing: bool,
 }
 
 impl<'a> Walker<'a> {
-    pub fn new(text: &'a str, masks: &'a [Range<usize>], facts: FileFacts) -> Walker<'a> {
+    pub fn new(
+        text: &'a str,
+        masks: &'a [Range<usize>],
+        facts: FileFacts,
+        clearing: bool,
+    ) -> Walker<'a> {
         Walker {
             text,
             masks,
@@ -87,6 +95,7 @@ impl<'a> Walker<'a> {
             path: Vec::new(),
             hits: Vec::new(),
             cleared: Vec::new(),
+            clearing,
         }
     }
 
@@ -234,6 +243,9 @@ impl<'a> Walker<'a> {
     /// Records a value judged safe, when it is one token (a name, a reference, ciphertext):
     /// values holding assignments are left to the other rules.
     fn clear(&mut self, s: &Scalar, text: &str) {
+        if !self.clearing {
+            return;
+        }
         let token = !has_white_space(text) && !text.trim_end_matches('=').contains('=');
         if token {
             self.cleared.push(s.span.clone());
