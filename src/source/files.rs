@@ -237,34 +237,59 @@ fn scan_file(path: &Path, shown: &str, sink: &impl Sink) {
     if meta.len() > max {
         return sink.skip(&origin, Skip::TooLarge(meta.len()));
     }
-    match read_capped(path, max) {
-        Ok(Content::Binary) => sink.skip(&origin, Skip::Binary),
-        Ok(Content::Bytes(bytes)) if bytes.len() as u64 > max => {
-            sink.skip(&origin, Skip::TooLarge(bytes.len() as u64));
+    BUFFER.with_borrow_mut(|bytes| {
+        bytes.clear();
+        match read_capped(path, max, meta.len(), bytes) {
+            Ok(Content::Binary) => sink.skip(&origin, Skip::Binary),
+            Ok(Content::Bytes) if bytes.len() as u64 > max => {
+                sink.skip(&origin, Skip::TooLarge(bytes.len() as u64));
+            }
+            Ok(Content::Bytes) => sink.offer_bytes(origin, bytes),
+            Err(err) => sink.skip(&origin, Skip::Unreadable(format!("cannot read: {err}"))),
         }
-        Ok(Content::Bytes(bytes)) => sink.offer_bytes(origin, &bytes),
-        Err(err) => sink.skip(&origin, Skip::Unreadable(format!("cannot read: {err}"))),
-    }
+        if bytes.capacity() > KEEP {
+            *bytes = Vec::new();
+        }
+    });
+}
+
+/// The most buffer capacity a walker thread keeps between files: nearly every source file
+/// fits, and a thread holds no more than this once a large file is done.
+const KEEP: usize = 4 << 20;
+
+thread_local! {
+    /// Each walker thread reads every file into one buffer. A new buffer per file cost page
+    /// faults on fresh memory, the kernel zeroing it, and copies as it grew: a tenth of the
+    /// CPU of a 1.9 GB tree scan, with reading.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// What [`read_capped`] found.
 enum Content {
-    Bytes(Vec<u8>),
+    /// The file's bytes are in the buffer.
+    Bytes,
     /// NUL bytes in the first 8 KiB, and not UTF-16: the rest is not read.
     Binary,
 }
 
-fn read_capped(path: &Path, max: u64) -> std::io::Result<Content> {
+/// Reads the file at `path` into `bytes`, with room made for the `size` its metadata gave,
+/// so that it is read in one call (a file that grows meanwhile, or reports 0 as in `/proc`,
+/// still reads to its end, up to `max` + 1 bytes).
+fn read_capped(path: &Path, max: u64, size: u64, bytes: &mut Vec<u8>) -> std::io::Result<Content> {
+    const HEAD: u64 = 8192;
+    let room = |n: u64| usize::try_from(n).unwrap_or(0).saturating_add(1);
     let mut file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
-    (&mut file).take(8192).read_to_end(&mut bytes)?;
+    bytes.reserve(room(size.min(HEAD)));
+    (&mut file).take(HEAD).read_to_end(bytes)?;
     // Key stores are binary but read whole: the scanner reports them.
-    if looks_binary(&bytes) && utf16_text(&bytes).is_none() && !keystore::maybe(&bytes) {
+    if looks_binary(bytes) && utf16_text(bytes).is_none() && !keystore::maybe(bytes) {
         return Ok(Content::Binary);
     }
+    // Room for the rest only now: of a binary file, only the head is ever read.
+    bytes.reserve(room(size.min(max).saturating_sub(bytes.len() as u64)));
     file.take(max.saturating_add(1).saturating_sub(bytes.len() as u64))
-        .read_to_end(&mut bytes)?;
-    Ok(Content::Bytes(bytes))
+        .read_to_end(bytes)?;
+    Ok(Content::Bytes)
 }
 
 fn scan_stdin(sink: &impl Sink) {
