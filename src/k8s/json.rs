@@ -6,7 +6,7 @@
 
 use std::borrow::Cow;
 
-use super::yaml::{Builder, Node, Scalar, Step, is_plain_string};
+use super::yaml::{Builder, Node, Scalar, Step};
 
 /// Why a text was not read as JSON.
 #[derive(Debug, PartialEq, Eq)]
@@ -120,12 +120,12 @@ fn skip_ws(bytes: &[u8], mut at: usize) -> usize {
 fn scalar(text: &str, at: usize, skip: bool) -> Result<(Node<'_>, usize), NotRead> {
     let bytes = text.as_bytes();
     if bytes[at] == b'"' {
-        let end = string_end(bytes, at + 1).ok_or(NotRead::NotJson)?;
+        let (end, escaped) = string_end(bytes, at + 1).ok_or(NotRead::NotJson)?;
         if skip {
             return Ok((Node::Other, end + 1));
         }
         let raw = &text[at + 1..end];
-        let value = if raw.contains('\\') {
+        let value = if escaped {
             Cow::Owned(
                 serde_json::from_str::<String>(&text[at..=end]).map_err(|_| NotRead::NotJson)?,
             )
@@ -154,15 +154,19 @@ fn scalar(text: &str, at: usize, skip: bool) -> Result<(Node<'_>, usize), NotRea
     let node = Node::Scalar(Scalar {
         value: Cow::Borrowed(word),
         span: at..at + len,
-        is_string: is_plain_string(word),
+        // A literal or a number, as YAML reads it too: `is_plain_string` says no to each.
+        is_string: false,
         block: false,
     });
     Ok((node, at + len))
 }
 
-/// The closing quote of a string whose content starts at `from`. Raw control characters are
-/// not JSON (YAML reads such a string differently), so they end the attempt.
-fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
+/// The closing quote of a string whose content starts at `from`, and whether the string has
+/// escapes (every backslash in it is either met here or is the character escaped after one).
+/// Raw control characters are not JSON (YAML reads such a string differently), so they end the
+/// attempt.
+fn string_end(bytes: &[u8], mut from: usize) -> Option<(usize, bool)> {
+    let mut escaped = false;
     loop {
         let at = from + memchr::memchr2(b'"', b'\\', &bytes[from..])?;
         // Without an early exit, the compiler checks many bytes at a time.
@@ -173,8 +177,9 @@ fn string_end(bytes: &[u8], mut from: usize) -> Option<usize> {
             return None;
         }
         if bytes[at] == b'"' {
-            return Some(at);
+            return Some((at, escaped));
         }
+        escaped = true;
         from = at + 2;
         if from > bytes.len() {
             return None;
@@ -210,6 +215,44 @@ mod tests {
             panic!()
         };
         assert_eq!(items.len(), 3);
+    }
+
+    /// What the parser keeps as a literal or a number is what YAML, and so
+    /// `yaml::is_plain_string`, reads as no string; strings keep their escapes apart.
+    #[test]
+    fn literals_and_numbers_are_not_strings_as_yaml_says() {
+        let words = [
+            "true",
+            "false",
+            "null",
+            "0",
+            "-1",
+            "1.5e10",
+            "-0.0",
+            "1E+2",
+            "-inf",
+            "-nan",
+            "-Infinity",
+            "12",
+        ];
+        for word in words {
+            let text = format!("[{word}, \"a\\\\b\", \"\\u0041\", \"plain\"]");
+            let Ok(Node::Seq(items)) = parse(&text) else {
+                panic!("{text}")
+            };
+            let Node::Scalar(s) = &items[0] else {
+                panic!("{word}")
+            };
+            assert!(!s.is_string, "{word}");
+            assert!(!crate::k8s::yaml::is_plain_string(word), "{word}");
+            let values: Vec<&str> = (items[1..].iter())
+                .map(|n| match n {
+                    Node::Scalar(s) => s.value.as_ref(),
+                    _ => panic!(),
+                })
+                .collect();
+            assert_eq!(values, ["a\\b", "A", "plain"]);
+        }
     }
 
     #[test]
