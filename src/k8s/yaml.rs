@@ -697,6 +697,61 @@ mod tests {
         }
     }
 
+    /// `bufmaxlen` (31) sets how far the scanner reads at a time in a plain scalar and how it
+    /// skips a block scalar's indent (at once below 29 columns, in steps beyond); the window
+    /// holds the whole text, so no value of it may change what is read. Scalars and indents
+    /// on both sides of those lengths, and of the plain input's (16), read the same.
+    #[test]
+    fn long_scalars_and_deep_indents_read_as_a_plain_input_does() {
+        let mut texts = Vec::new();
+        for n in [1, 15, 16, 29, 30, 31, 32, 33, 62, 200] {
+            let word = "w".repeat(n);
+            texts.push(format!(
+                "k: {word}
+"
+            ));
+            texts.push(format!(
+                "k: {word} {word}
+  {word}
+next: 1
+"
+            ));
+            texts.push(format!(
+                "- [{word}, {word} {word}]
+"
+            ));
+            texts.push(format!(
+                "{word}: v
+"
+            ));
+        }
+        for indent in [1, 13, 14, 15, 27, 28, 29, 30, 31, 40, 100] {
+            let pad = " ".repeat(indent);
+            texts.push(format!(
+                "k: |
+{pad}one
+
+{pad}  two
+next: 1
+"
+            ));
+            texts.push(format!(
+                "k: >-
+{pad}one
+{pad}two
+"
+            ));
+        }
+        for text in texts {
+            let limit = Cell::new(text.len());
+            let cut = Cell::new(false);
+            let windowed = events(Parser::new(Window::new(&text, &limit, &cut)));
+            let plain = events(Parser::new(saphyr_parser::BufferedInput::new(text.chars())));
+            assert_eq!(windowed, plain, "{text:?}");
+            assert!(!windowed.iter().any(|e| e.starts_with("error")), "{text:?}");
+        }
+    }
+
     fn docs(text: &str) -> Vec<Node<'_>> {
         let mut out = Vec::new();
         parse(text, text, |n| out.push(n)).unwrap();
