@@ -444,3 +444,39 @@ fn allowlist_values_drop_exact_secrets_only() {
         ]
     );
 }
+
+/// One walker thread reads every file into the same buffer (`source::files`): each file is
+/// read alone, whatever the thread read before it (a larger file, a binary head, a file over
+/// the capacity a thread keeps), and a secret lands at its own file and line.
+#[test]
+fn one_thread_reads_each_file_alone_whatever_it_read_before() {
+    let mut g = Gen::new();
+    let (big_key, small_key, huge_key) = (g.aws_key_id(), g.stripe_live(), g.aws_key_id());
+    let filler: String = (0..4000)
+        .map(|i| format!("line {i} of plain text\n"))
+        .collect();
+    let tree = Tree::new();
+    tree.write("a-big.txt", format!("{filler}id = {big_key}\n"));
+    let mut binary = vec![0u8; 16 << 10];
+    binary.extend(format!("\nid = {}\n", g.aws_key_id()).as_bytes());
+    tree.write("b-binary.bin", binary);
+    tree.write("c-small.txt", format!("stripe = '{small_key}'\n"));
+    let huge: String = filler.repeat(60);
+    tree.write("d-huge.txt", format!("head\nid = {huge_key}\n{huge}"));
+    tree.write("e-clean.txt", "nothing here\n");
+    tree.write("f-small.txt", format!("x\nstripe = '{small_key}'\n"));
+
+    let (code, report, stderr) = tree.json(&["scan", "-j", "1", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("aws-access-key-id", "a-big.txt", 4001),
+            t("stripe-secret-key", "c-small.txt", 1),
+            t("aws-access-key-id", "d-huge.txt", 2),
+            t("stripe-secret-key", "f-small.txt", 2),
+        ]
+    );
+    assert_eq!(report["summary"]["files_scanned"], 5);
+    assert_eq!(report["summary"]["skipped"]["binary"], 1);
+}
