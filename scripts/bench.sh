@@ -207,7 +207,8 @@ measure_dir() {
   [ -n "$BL" ] && measure "$row" betterleaks "$BL" fs "$dir" --no-banner
   [ -n "$GL" ] && measure "$row" gitleaks "$GL" dir "$dir" --no-banner
   run_measures
-  findings "$row" leakhound "$dir" "$out" "$LH" scan -q -f json -o "$out" "$dir"
+  # --no-redact: the checksum is of what was found, not of how a report masks it.
+  findings "$row" leakhound "$dir" "$out" "$LH" scan -q --no-redact -f json -o "$out" "$dir"
   [ -n "$KF" ] && findings "$row" kingfisher "$dir" "$out" "$KF" scan "$dir" --git-history none --no-validate --no-update-check -q -f json -o "$out"
   [ -n "$BL" ] && findings "$row" betterleaks "$dir" "$out" "$BL" fs "$dir" --no-banner -o "$out"
   [ -n "$GL" ] && findings "$row" gitleaks "$dir" "$out" "$GL" dir "$dir" --no-banner --report-format json --report-path "$out"
@@ -223,7 +224,7 @@ measure_repo() {
   [ -n "$BL" ] && measure "$row" betterleaks "$BL" git "$repo" --no-banner
   [ -n "$GL" ] && measure "$row" gitleaks "$GL" git "$repo" --no-banner
   run_measures
-  findings "$row" leakhound "$repo" "$out" "$LH" git -q -f json -o "$out" "$repo"
+  findings "$row" leakhound "$repo" "$out" "$LH" git -q --no-redact -f json -o "$out" "$repo"
   [ -n "$KF" ] && findings "$row" kingfisher "$repo" "$out" "$KF" scan "$repo" --git-history full --no-validate --no-update-check -q -f json -o "$out"
   [ -n "$BL" ] && findings "$row" betterleaks "$repo" "$out" "$BL" git "$repo" --no-banner -o "$out"
   [ -n "$GL" ] && findings "$row" gitleaks "$repo" "$out" "$GL" git "$repo" --no-banner --report-format json --report-path "$out"

@@ -22,9 +22,13 @@ pub const EXIT_CLEAN: u8 = 0;
 pub const EXIT_ERROR: u8 = 2;
 
 /// Secrets shorter than this are masked only where their position is known (the snippet of
-/// their own finding): masking every `admin` in every message would mangle text, and a value
-/// that short is guessable anyway.
+/// their own finding): masking every `abc` in every message would mangle text, and a value
+/// that short is guessable anyway. (Longer words are masked in text, not in names:
+/// [`Secret::is_word`].)
 const MIN_MASKED_ANYWHERE: usize = 4;
+
+/// The end of a fingerprint after its path: `:` and 16 hex digits.
+const HASH_PART: usize = 17;
 
 /// Masks known secrets in any string.
 pub struct Redactor {
@@ -36,6 +40,17 @@ impl Redactor {
     /// A redactor for every secret the scan found; `None` of them means nothing is masked.
     pub fn new(mut secrets: Vec<Secret>) -> Redactor {
         secrets.retain(|s| s.expose().chars().count() >= MIN_MASKED_ANYWHERE);
+        Redactor::of(secrets)
+    }
+
+    /// A redactor for names (file paths, key paths, a fingerprint's path): every secret
+    /// [`Redactor::new`] masks but words ([`Secret::is_word`]).
+    pub fn for_names(mut secrets: Vec<Secret>) -> Redactor {
+        secrets.retain(|s| !s.is_word());
+        Redactor::new(secrets)
+    }
+
+    fn of(mut secrets: Vec<Secret>) -> Redactor {
         secrets.sort_by(|a, b| a.expose().cmp(b.expose()));
         secrets.dedup();
         let automaton = (!secrets.is_empty()).then(|| {
@@ -119,21 +134,25 @@ pub struct Emitter {
     pub verbosity: Verbosity,
     /// `--no-redact`.
     pub reveal: bool,
+    /// For text that quotes content: snippets, commit summaries and authors, messages.
     redactor: Redactor,
+    /// For names: file paths, key paths, the path in a fingerprint.
+    names: Redactor,
 }
 
 impl Emitter {
     /// An emitter that masks `secrets` (every secret the scan found) unless `reveal`.
     pub fn new(verbosity: Verbosity, reveal: bool, secrets: Vec<Secret>) -> Emitter {
-        let redactor = if reveal {
-            Redactor::none()
+        let (redactor, names) = if reveal {
+            (Redactor::none(), Redactor::none())
         } else {
-            Redactor::new(secrets)
+            (Redactor::new(secrets.clone()), Redactor::for_names(secrets))
         };
         Emitter {
             verbosity,
             reveal,
             redactor,
+            names,
         }
     }
 
@@ -198,9 +217,9 @@ impl Emitter {
             text: escape_controls(&mask_snippet(&f.snippet, &self.redactor)),
             secrets: Vec::new(),
         };
-        f.path = mask(&f.path);
-        f.fingerprint = mask(&f.fingerprint);
-        f.key_path = f.key_path.as_deref().map(mask);
+        f.fingerprint = self.fingerprint(&f);
+        f.path = self.names.mask(&f.path);
+        f.key_path = f.key_path.as_deref().map(|k| self.names.mask(k));
         if let Some(c) = &f.commit {
             let mut c = (**c).clone();
             c.summary = mask(&c.summary);
@@ -209,6 +228,24 @@ impl Emitter {
             f.commit = Some(std::sync::Arc::new(c));
         }
         f
+    }
+
+    /// The fingerprint `<rule_id>:<path>:<hash>` with its path masked as the finding's path
+    /// is: the rule id and the hash are leakhound's own text, and masking a secret that
+    /// happens to occur in them (a password `secret` in `k8s-literal-secret`) would make a
+    /// fingerprint that names no rule and matches no baseline entry.
+    fn fingerprint(&self, f: &Finding) -> String {
+        let fp = &f.fingerprint;
+        let rule = f.rule_id.len() + 1;
+        let hash = fp.len().saturating_sub(HASH_PART);
+        match (fp.get(..rule), fp.get(rule..hash), fp.get(hash..)) {
+            (Some(head), Some(path), Some(tail))
+                if head.strip_suffix(':') == Some(f.rule_id.as_str()) && tail.starts_with(':') =>
+            {
+                format!("{head}{}{tail}", self.names.mask(path))
+            }
+            _ => self.names.mask(fp),
+        }
     }
 
     /// Prints diagnostics on standard error: errors and warnings always (warnings not with
@@ -268,6 +305,47 @@ mod tests {
             "x AKIA… y ab",
             "short secrets are masked only where located"
         );
+    }
+
+    #[test]
+    fn names_keep_words_and_fingerprints_keep_their_rule() {
+        let token = "ghp_x7Kq2LmN9pR4sT6vW8yZ0aB3cD5eF7gH1jK2"; // leakhound:allow
+        let e = Emitter::new(
+            Verbosity::default(),
+            false,
+            vec![
+                Secret::new("secret"),
+                Secret::new("cisco"),
+                Secret::new(token),
+            ],
+        );
+        let f = Finding {
+            rule_id: "k8s-literal-secret".into(),
+            path: format!("cisco/{token}/v.yaml"),
+            fingerprint: format!("k8s-literal-secret:cisco/{token}/v.yaml:0123456789abcdef"),
+            key_path: Some("cisco.secret.password".into()),
+            description: String::new(),
+            location: crate::finding::Location {
+                line: 1,
+                column: 1,
+                end_line: 1,
+                end_column: 6,
+            },
+            secret: Secret::new("cisco"),
+            entropy: None,
+            commit: None,
+            severity: Default::default(),
+            confidence: Default::default(),
+            snippet: Default::default(),
+        };
+        let f = e.finding(f);
+        assert_eq!(f.path, "cisco/ghp_…/v.yaml");
+        assert_eq!(f.key_path.as_deref(), Some("cisco.secret.password"));
+        assert_eq!(
+            f.fingerprint,
+            "k8s-literal-secret:cisco/ghp_…/v.yaml:0123456789abcdef"
+        );
+        assert_eq!(e.line("set cisco to secret"), "set ci… to sec…");
     }
 
     #[test]

@@ -12,6 +12,9 @@ use crate::blob::CommitInfo;
 /// How many leading characters of a secret a redacted report may show.
 const SHOWN_CHARS: usize = 4;
 
+/// The longest value [`Secret::is_word`] calls a word.
+const LONGEST_WORD: usize = 12;
+
 /// A secret value. `Display` and `Debug` redact; only [`Secret::expose`] gives the full value,
 /// and reporters call it only when the user passed `--no-redact`.
 #[derive(Clone, PartialEq, Eq)]
@@ -34,6 +37,21 @@ impl Secret {
         let shown = SHOWN_CHARS.min(count / 2);
         let head: String = self.0.chars().take(shown).collect();
         format!("{head}…")
+    }
+
+    /// Whether the value is a plain word: ASCII letters only, at most 12 of them (`grafana`,
+    /// `changeme`, `PASSWORD`), the weak defaults that values files and playbooks are full of.
+    ///
+    /// Text that quotes content (snippets, commit summaries, messages) masks a word like any
+    /// secret. Names (file paths, key paths, the path in a fingerprint) do not: there a word is
+    /// the name of a chart, a role or a key far more often than the secret, and masking it
+    /// hides nothing (`charts/gra…/values.yaml` next to a `gra…` password is as plain to a
+    /// reader as the word itself) while it breaks what names are for: the path no longer
+    /// exists, so code scanning cannot place the alert, and a fingerprint would change with
+    /// what else the scan found, so a report stops working as a baseline. A token in a file
+    /// name (`keys/AKIA….txt`) is no word and is masked there too.
+    pub fn is_word(&self) -> bool {
+        self.0.len() <= LONGEST_WORD && self.0.bytes().all(|b| b.is_ascii_alphabetic())
     }
 
     /// The text a report shows: redacted unless `reveal`.
@@ -170,10 +188,11 @@ pub struct Snippet {
 /// baseline survives unrelated edits and `scan` and `git` agree.
 ///
 /// A path that holds the secret itself (`keys/AKIA….txt`) holds it redacted here: fingerprints
-/// are written to baseline files and logs.
+/// are written to baseline files and logs. A word is not masked in a path ([`Secret::is_word`]):
+/// `password: grafana` in `charts/grafana/values.yaml` keeps its path.
 pub fn fingerprint(rule_id: &str, path: &str, secret: &Secret) -> String {
     let value = secret.expose();
-    let path = if value.len() >= 4 && path.contains(value) {
+    let path = if value.len() >= 4 && !secret.is_word() && path.contains(value) {
         std::borrow::Cow::Owned(path.replace(value, &secret.redacted()))
     } else {
         std::borrow::Cow::Borrowed(path)
@@ -231,6 +250,32 @@ impl Serialize for FindingJson<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_are_letters_only_and_short() {
+        for w in ["cisco", "changeme", "PASSWORD", "testSnmp", "abcdefghijkl"] {
+            assert!(Secret::new(w).is_word(), "{w}");
+        }
+        for s in [
+            "Altus123",
+            "dev-password-123",
+            "S0meP@ss",
+            "abcdefghijklm",
+            "AKIAQWERTYUIOPASDFGH",
+        ] {
+            assert!(!Secret::new(s).is_word(), "{s}");
+        }
+        let grafana = Secret::new("grafana");
+        assert_eq!(
+            fingerprint("r", "charts/grafana/values.yaml", &grafana),
+            format!("r:charts/grafana/values.yaml:{}", grafana.hash16())
+        );
+        let key = Secret::new("AKIAQWERTYUIOPASDFGH"); // leakhound:allow
+        assert_eq!(
+            fingerprint("r", "keys/AKIAQWERTYUIOPASDFGH.txt", &key), // leakhound:allow
+            format!("r:keys/AKIA….txt:{}", key.hash16())
+        );
+    }
 
     #[test]
     fn secret_never_displays_in_full() {

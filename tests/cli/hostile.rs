@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-use crate::common::{Repo, Tree, fingerprints, git_ok, t, triples};
+use crate::common::{Repo, Tree, field, fingerprints, git_ok, t, triples};
 
 /// The child's address-space cap.
 const AS_LIMIT: u64 = 2 << 30;
@@ -957,6 +957,78 @@ fn secret_in_a_file_name_is_masked() {
             vec![t("aws-access-key-id", "keys/AKIA….txt", 1)]
         );
     }
+    assert_repo_redacted(repo.path(), &base, &head, &[key]);
+}
+
+/// A word found as a password (`cisco`, `secret`: weak defaults of playbooks and values files)
+/// is masked where content is quoted (snippets, the commit summary) but not in names: paths
+/// and fingerprints stay exact, so a report points at files that exist and works as a
+/// baseline. Masking them made `cisco/a.txt` read `ci…/a.txt` and every fingerprint start
+/// `k8s-literal-sec…:`, which no baseline entry matched.
+#[test]
+fn a_word_password_leaves_paths_and_fingerprints_exact() {
+    let key = Secrets::new(707).akia();
+    let (repo, base) = repo_with_base();
+    repo.write("cisco/a.txt", format!("aws = {key}\n"));
+    repo.write("b.yaml", "password: cisco\nadmin_password: secret\n");
+    let head = repo.commit("set the cisco password");
+    let want = vec![
+        t("k8s-literal-secret", "b.yaml", 1),
+        t("k8s-literal-secret", "b.yaml", 2),
+        t("aws-access-key-id", "cisco/a.txt", 1),
+    ];
+    let out = tempfile::tempdir().unwrap();
+    let report_file = out.path().join("report.json");
+    let r = run(lh(
+        repo.path(),
+        &["scan", "-f", "json", "-o", report_file.to_str().unwrap()],
+    ));
+    assert_eq!(r.code, 1, "{}", r.err());
+    let report: Value = serde_json::from_slice(&fs::read(&report_file).unwrap()).unwrap();
+    assert_eq!(triples(&report), want);
+    for f in report["findings"].as_array().unwrap() {
+        let head = format!("{}:{}:", field(f, "rule_id"), field(f, "path"));
+        let fp = field(f, "fingerprint");
+        assert!(fp.starts_with(&head) && fp.len() == head.len() + 16, "{fp}");
+    }
+    // The report as a baseline accepts all three.
+    let again = scan_json(
+        repo.path(),
+        &["--baseline", report_file.to_str().unwrap(), "."],
+    );
+    let again = again.expect_code(0).json();
+    assert_eq!(summary(&again, "findings"), 0);
+    assert_eq!(summary(&again, "suppressed"), 3);
+    // The history: the same paths; the summary, which quotes, masks the word.
+    let report = git_json(repo.path(), &[]).expect_code(1).json();
+    assert_eq!(triples(&report), want);
+    for f in report["findings"].as_array().unwrap() {
+        assert_eq!(f["commit"]["summary"], "set the ci… password");
+    }
+    // The human report: the path as it is, the password masked in its snippet.
+    let human = run(lh(repo.path(), &["scan", "."]));
+    assert_eq!(human.code, 1);
+    let text = human.out();
+    assert!(
+        text.contains("cisco/a.txt:1:7 error [aws-access-key-id]"),
+        "{text}"
+    );
+    assert!(text.contains("1 | password: ci…\n"), "{text}");
+    assert!(text.contains("2 | admin_password: sec…\n"), "{text}");
+    // SARIF: the uri names the file.
+    let sarif = run(lh(repo.path(), &["scan", "-f", "sarif", "."]));
+    let sarif: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    let uris: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(uris, ["b.yaml", "b.yaml", "cisco/a.txt"]);
     assert_repo_redacted(repo.path(), &base, &head, &[key]);
 }
 
