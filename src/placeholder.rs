@@ -222,6 +222,7 @@ const SECRET_WORDS: &[&str] = &[
     "credential",
     "auth",
     "pass",
+    "pwd",
 ];
 
 /// An identifier that names a secret instead of holding one: an enum label or a field name

@@ -463,7 +463,12 @@ const WEAK: &[&str] = &[
     "pulsar",
 ];
 
+/// Values that are not secrets: YAML's booleans and nulls as strings, and the choices of
+/// Ansible's `update_password` option (`always`, `on_create`), which the user, MySQL,
+/// PostgreSQL and MongoDB modules of every collection take beside `password`.
 const NON_STRINGS: &[&str] = &[
+    "always",
+    "on_create",
     "true",
     "false",
     "yes",
@@ -496,6 +501,7 @@ pub fn value_class(value: &str) -> ValueClass {
         || is_label(v)
         || is_file_name(v)
         || crate::placeholder::is_password_hash(v)
+        || crate::placeholder::names_a_secret(v)
         || v.contains(char::is_whitespace)
     {
         return ValueClass::Safe;
@@ -570,7 +576,8 @@ pub fn is_placeholder(v: &str) -> bool {
     let mut chars = v.chars();
     let first = chars.next();
     let same = v.chars().count() >= 3 && chars.all(|c| Some(c) == first);
-    same || is_sequence(&lower)
+    same || is_mask(v)
+        || is_sequence(&lower)
         || v.ends_with("...")
         || v.ends_with('…')
         || ["pk.", "pk_live_", "pk_test_"]
@@ -579,6 +586,15 @@ pub fn is_placeholder(v: &str) -> bool {
         || v.contains('<')
         || v.contains('>')
         || crate::placeholder::has_words(v)
+}
+
+/// `*`, `**`, `??`: one sign, repeated; a value shown masked (`password: "**"` in a
+/// playbook's example) or a wildcard. A letter or digit repeated (`aa`) is left to the rest.
+fn is_mask(v: &str) -> bool {
+    let mut chars = v.chars();
+    chars
+        .next()
+        .is_some_and(|first| first.is_ascii_punctuation() && chars.all(|c| c == first))
 }
 
 /// `abcdefgh`, `12345678`: keyboard runs.
@@ -860,6 +876,12 @@ mod tests {
             "true",
             "Forgot your password?",
             "********",
+            "**",
+            "*",
+            "always",
+            "on_create",
+            "ssh_pwd",
+            "ETCD_ROOT_PASSWORD",
         ] {
             assert_eq!(value_class(v), ValueClass::Safe, "{v}");
         }

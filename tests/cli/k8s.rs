@@ -589,3 +589,34 @@ fn weak_default_after_a_flag_is_a_warning() {
         )]
     );
 }
+
+/// What Ansible playbooks put beside a password that is none: the `update_password` mode
+/// (`always`, `on_create`), a value shown masked (`"**"`, `'*'`), and a variable's name
+/// (`ssh_pwd`). Only the literal among them is reported.
+#[test]
+fn playbook_modes_masks_and_variable_names_are_not_passwords() {
+    let mut g = Gen::new();
+    let literal = format!("{}7q", g.alnum(12));
+    let tree = Tree::new();
+    tree.write(
+        "playbooks/users.yml",
+        format!(
+            "- hosts: all\n  vars:\n    password: \"**\"\n  tasks:\n    - community.mongodb.mongodb_user:\n        \
+             name: app\n        password: ssh_pwd\n        update_password: always\n    - ansible.builtin.user:\n        \
+             name: locked\n        password: '*'\n        update_password: on_create\n    - ansible.builtin.user:\n        \
+             name: real\n        password: {literal}\n"
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        detailed(&report),
+        vec![d(
+            "k8s-literal-secret",
+            "playbooks/users.yml",
+            15,
+            "[0].tasks[2][\"ansible.builtin.user\"].password",
+            "error"
+        )]
+    );
+}
