@@ -15,7 +15,7 @@ use std::io::Write;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::diag::Diag;
-use crate::finding::{Finding, Secret, Snippet};
+use crate::finding::{Finding, Secret, Snippet, fingerprint};
 
 /// Exit statuses (SPEC.md): 0 clean, 1 (or `--exit-code`) findings, 2 error.
 pub const EXIT_CLEAN: u8 = 0;
@@ -26,9 +26,6 @@ pub const EXIT_ERROR: u8 = 2;
 /// that short is guessable anyway. (Longer words are masked in text, not in names:
 /// [`Secret::is_word`].)
 const MIN_MASKED_ANYWHERE: usize = 4;
-
-/// The end of a fingerprint after its path: `:` and 16 hex digits.
-const HASH_PART: usize = 17;
 
 /// Masks known secrets in any string.
 pub struct Redactor {
@@ -217,8 +214,12 @@ impl Emitter {
             text: escape_controls(&mask_snippet(&f.snippet, &self.redactor)),
             secrets: Vec::new(),
         };
-        f.fingerprint = self.fingerprint(&f);
         f.path = self.names.mask(&f.path);
+        // Built again from the masked path, not masked whole: the rule id and the hash are
+        // leakhound's own text, and masking a secret that occurs in them (a password `secret`
+        // in `k8s-literal-secret`) made a fingerprint that named no rule and matched no
+        // baseline entry.
+        f.fingerprint = fingerprint(&f.rule_id, &f.path, &f.secret);
         f.key_path = f.key_path.as_deref().map(|k| self.names.mask(k));
         if let Some(c) = &f.commit {
             let mut c = (**c).clone();
@@ -228,24 +229,6 @@ impl Emitter {
             f.commit = Some(std::sync::Arc::new(c));
         }
         f
-    }
-
-    /// The fingerprint `<rule_id>:<path>:<hash>` with its path masked as the finding's path
-    /// is: the rule id and the hash are leakhound's own text, and masking a secret that
-    /// happens to occur in them (a password `secret` in `k8s-literal-secret`) would make a
-    /// fingerprint that names no rule and matches no baseline entry.
-    fn fingerprint(&self, f: &Finding) -> String {
-        let fp = &f.fingerprint;
-        let rule = f.rule_id.len() + 1;
-        let hash = fp.len().saturating_sub(HASH_PART);
-        match (fp.get(..rule), fp.get(rule..hash), fp.get(hash..)) {
-            (Some(head), Some(path), Some(tail))
-                if head.strip_suffix(':') == Some(f.rule_id.as_str()) && tail.starts_with(':') =>
-            {
-                format!("{head}{}{tail}", self.names.mask(path))
-            }
-            _ => self.names.mask(fp),
-        }
     }
 
     /// Prints diagnostics on standard error: errors and warnings always (warnings not with
@@ -322,7 +305,11 @@ mod tests {
         let f = Finding {
             rule_id: "k8s-literal-secret".into(),
             path: format!("cisco/{token}/v.yaml"),
-            fingerprint: format!("k8s-literal-secret:cisco/{token}/v.yaml:0123456789abcdef"),
+            fingerprint: fingerprint(
+                "k8s-literal-secret",
+                &format!("cisco/{token}/v.yaml"),
+                &Secret::new("cisco"),
+            ),
             key_path: Some("cisco.secret.password".into()),
             description: String::new(),
             location: crate::finding::Location {
@@ -343,7 +330,10 @@ mod tests {
         assert_eq!(f.key_path.as_deref(), Some("cisco.secret.password"));
         assert_eq!(
             f.fingerprint,
-            "k8s-literal-secret:cisco/ghp_…/v.yaml:0123456789abcdef"
+            format!(
+                "k8s-literal-secret:cisco/ghp_…/v.yaml:{}",
+                Secret::new("cisco").hash16()
+            )
         );
         assert_eq!(e.line("set cisco to secret"), "set ci… to sec…");
     }

@@ -575,9 +575,11 @@ pub fn is_placeholder(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
     let mut chars = v.chars();
     let first = chars.next();
-    let same = v.chars().count() >= 3 && chars.all(|c| Some(c) == first);
-    same || is_mask(v)
-        || is_sequence(&lower)
+    // `aaa`, `***`; and a sign alone or doubled (`*`, `**`): a value shown masked
+    // (`password: "**"` in a playbook's example) or a wildcard.
+    let long = v.chars().count() >= 3 || first.is_some_and(|c| c.is_ascii_punctuation());
+    let same = long && chars.all(|c| Some(c) == first);
+    same || is_sequence(&lower)
         || v.ends_with("...")
         || v.ends_with('…')
         || ["pk.", "pk_live_", "pk_test_"]
@@ -586,15 +588,6 @@ pub fn is_placeholder(v: &str) -> bool {
         || v.contains('<')
         || v.contains('>')
         || crate::placeholder::has_words(v)
-}
-
-/// `*`, `**`, `??`: one sign, repeated; a value shown masked (`password: "**"` in a
-/// playbook's example) or a wildcard. A letter or digit repeated (`aa`) is left to the rest.
-fn is_mask(v: &str) -> bool {
-    let mut chars = v.chars();
-    chars
-        .next()
-        .is_some_and(|first| first.is_ascii_punctuation() && chars.all(|c| c == first))
 }
 
 /// `abcdefgh`, `12345678`: keyboard runs.

@@ -706,41 +706,15 @@ mod tests {
         let mut texts = Vec::new();
         for n in [1, 15, 16, 29, 30, 31, 32, 33, 62, 200] {
             let word = "w".repeat(n);
-            texts.push(format!(
-                "k: {word}
-"
-            ));
-            texts.push(format!(
-                "k: {word} {word}
-  {word}
-next: 1
-"
-            ));
-            texts.push(format!(
-                "- [{word}, {word} {word}]
-"
-            ));
-            texts.push(format!(
-                "{word}: v
-"
-            ));
+            texts.push(format!("k: {word}\n"));
+            texts.push(format!("k: {word} {word}\n  {word}\nnext: 1\n"));
+            texts.push(format!("- [{word}, {word} {word}]\n"));
+            texts.push(format!("{word}: v\n"));
         }
         for indent in [1, 13, 14, 15, 27, 28, 29, 30, 31, 40, 100] {
             let pad = " ".repeat(indent);
-            texts.push(format!(
-                "k: |
-{pad}one
-
-{pad}  two
-next: 1
-"
-            ));
-            texts.push(format!(
-                "k: >-
-{pad}one
-{pad}two
-"
-            ));
+            texts.push(format!("k: |\n{pad}one\n\n{pad}  two\nnext: 1\n"));
+            texts.push(format!("k: >-\n{pad}one\n{pad}two\n"));
         }
         for text in texts {
             let limit = Cell::new(text.len());

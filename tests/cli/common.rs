@@ -260,3 +260,20 @@ pub fn with_paths(report: &Value) -> Vec<(String, String, u64, String)> {
         (field(f, "rule_id"), field(f, "path"), line, key_path)
     })
 }
+
+/// `(rule, uri, line)` of every result of a SARIF log, in its order.
+pub fn sarif_results(doc: &Value) -> Vec<(String, String, u64)> {
+    doc["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            (
+                r["ruleId"].as_str().unwrap().to_string(),
+                loc["artifactLocation"]["uri"].as_str().unwrap().to_string(),
+                loc["region"]["startLine"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}

@@ -196,15 +196,8 @@ fn ci_on_a_push_scans_before_to_after_and_a_new_branch_in_full() {
     let out = job.leakhound(&["ci"]);
     assert_eq!(out.status.code(), Some(1));
     let sarif = job.sarif("leakhound.sarif");
-    let uris: Vec<&str> = sarif["runs"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
-                .as_str()
-                .unwrap()
-        })
+    let uris: Vec<String> = (sarif_results(&sarif).into_iter())
+        .map(|(_, uri, _)| uri)
         .collect();
     assert_eq!(uris, vec!["app/settings.py", "main.env", "old.env"]);
 }

@@ -59,22 +59,6 @@ fn assert_code_scanning_ready(doc: &Value) {
 }
 
 /// `(ruleId, uri, startLine)` of every result.
-fn results(doc: &Value) -> Vec<(String, String, u64)> {
-    doc["runs"][0]["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let loc = &r["locations"][0]["physicalLocation"];
-            (
-                r["ruleId"].as_str().unwrap().to_string(),
-                loc["artifactLocation"]["uri"].as_str().unwrap().to_string(),
-                loc["region"]["startLine"].as_u64().unwrap(),
-            )
-        })
-        .collect()
-}
-
 struct Secrets {
     key_id: String,
     key_secret: String,
@@ -113,7 +97,7 @@ fn sarif_of_a_scan_validates_and_tracks_each_finding() {
     assert_valid_sarif(&doc);
     assert_eq!(doc["version"], "2.1.0");
     assert_eq!(
-        results(&doc),
+        sarif_results(&doc),
         vec![
             t("stripe-secret-key", "deploy%20dir/prod%2C1.env", 1),
             t("private-key", "keys/id_ec", 1),
