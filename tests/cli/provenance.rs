@@ -179,19 +179,13 @@ fn assert_json(dir: &Path, args: &[&str], wants: &[Want]) -> Value {
 
 fn sarif_keys(stdout: &str) -> Vec<Key> {
     let sarif: Value = serde_json::from_str(stdout).expect("SARIF is JSON");
-    let mut keys: Vec<Key> = sarif["runs"][0]["results"]
+    let commits = (sarif["runs"][0]["results"]
         .as_array()
         .expect("results")
-        .iter()
-        .map(|r| {
-            let loc = &r["locations"][0]["physicalLocation"];
-            (
-                r["ruleId"].as_str().unwrap().to_string(),
-                loc["artifactLocation"]["uri"].as_str().unwrap().to_string(),
-                loc["region"]["startLine"].as_u64().unwrap(),
-                r["properties"]["commit"].as_str().map(str::to_string),
-            )
-        })
+        .iter())
+    .map(|r| r["properties"]["commit"].as_str().map(str::to_string));
+    let mut keys: Vec<Key> = (sarif_results(&sarif).into_iter().zip(commits))
+        .map(|((rule, uri, line), commit)| (rule, uri, line, commit))
         .collect();
     keys.sort();
     keys
