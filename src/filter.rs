@@ -6,12 +6,12 @@
 //! per appearance of the blob, so a history audit judges a secret copied out of an
 //! allowlisted folder where it lands, not where it started.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use crate::blob::Origin;
 use crate::context;
-use crate::finding::{Candidate, Confidence, fingerprint};
+use crate::finding::{Candidate, Confidence, Secret, fingerprint};
 use crate::placeholder::{has_words, is_placeholder, names_a_secret};
 use crate::rules::gitleaks::location_key;
 use crate::rules::{Check, Rule, RuleSet, Tier};
@@ -66,6 +66,10 @@ pub struct Filter {
     ignored_at: HashSet<String>,
     /// The paths that entries of `ignored` and `ignored_at` name.
     named_paths: HashSet<String>,
+    /// Accepted fingerprints whose path is masked (`github-pat:keys/AKIA….txt:…`): a report
+    /// masks in every path the secrets the scan found, so the path of one finding can hold
+    /// another's token. By rule id and secret hash, the masked paths and the entries.
+    masked: HashMap<(String, String), Vec<(String, String)>>,
     /// The accepted fingerprints that suppressed a match in this scan: the rest are stale
     /// baseline entries, and `leakhound baseline` keeps only these.
     used: Mutex<HashSet<String>>,
@@ -73,15 +77,27 @@ pub struct Filter {
 
 impl Filter {
     pub fn new(ignored: HashSet<String>, own_files: Vec<String>) -> Filter {
-        let named_paths = ignored
-            .iter()
-            .filter_map(|fp| fingerprint_path(fp))
-            .map(str::to_string)
-            .collect();
+        let mut named_paths = HashSet::new();
+        let mut masked: HashMap<_, Vec<_>> = HashMap::new();
+        for fp in &ignored {
+            let Some((rule, path, hash)) = split_fingerprint(fp) else {
+                continue;
+            };
+            if path.contains(MASK) {
+                let key = (rule.to_string(), hash.to_string());
+                masked
+                    .entry(key)
+                    .or_default()
+                    .push((path.to_string(), fp.clone()));
+            } else {
+                named_paths.insert(path.to_string());
+            }
+        }
         Filter {
             ignored,
             own_files,
             named_paths,
+            masked,
             ..Filter::default()
         }
     }
@@ -148,7 +164,8 @@ impl Filter {
                 .filter(|(_, r)| r.allowlist.allows_path(path))
                 .map(|(i, _)| i as u32)
                 .collect(),
-            exact: self.named_paths.contains(path).then(|| path.into()),
+            exact: (self.named_paths.contains(path) || self.masked_names(path))
+                .then(|| path.into()),
             context: context::of_path(path),
         }
     }
@@ -172,9 +189,14 @@ impl Filter {
             return Verdict::Drop;
         }
         let fingerprint = fingerprint(&rule.id, path, &c.secret);
-        if self.ignored.contains(&fingerprint) {
+        let accepted = if self.ignored.contains(&fingerprint) {
+            Some(fingerprint.clone())
+        } else {
+            self.accepted_masked(&rule.id, path, &c.secret)
+        };
+        if let Some(entry) = accepted {
             let mut used = self.used.lock().expect("no panics while holding");
-            used.insert(fingerprint.clone());
+            used.insert(entry);
             return Verdict::Suppress(fingerprint);
         }
         let commit = origin.commit.as_deref().map(|c| c.id.as_str());
@@ -182,6 +204,22 @@ impl Filter {
             return Verdict::Suppress(fingerprint);
         }
         Verdict::Report(fingerprint, confidence(rule, c, path))
+    }
+
+    /// The accepted entry with a masked path that stands for this rule, path and secret.
+    fn accepted_masked(&self, rule: &str, path: &str, secret: &Secret) -> Option<String> {
+        if self.masked.is_empty() {
+            return None;
+        }
+        let entries = self.masked.get(&(rule.to_string(), secret.hash16()))?;
+        (entries.iter())
+            .find(|(pattern, _)| masked_path_matches(pattern, path))
+            .map(|(_, entry)| entry.clone())
+    }
+
+    /// Whether an accepted entry with a masked path may name `path`.
+    fn masked_names(&self, path: &str) -> bool {
+        (self.masked.values().flatten()).any(|(pattern, _)| masked_path_matches(pattern, path))
     }
 
     /// Whether the user accepted a finding at this place (gitleaks-style ignore entry).
@@ -216,10 +254,44 @@ fn confidence(rule: &Rule, c: &Candidate, path: &str) -> Confidence {
     }
 }
 
-/// The path in `<rule>:<path>:<hash>`.
-fn fingerprint_path(fp: &str) -> Option<&str> {
-    let (_, rest) = fp.split_once(':')?;
-    Some(rest.rsplit_once(':')?.0)
+/// What a redaction leaves in place of the hidden part of a secret.
+const MASK: char = '…';
+
+/// The rule id, path and hash of `<rule>:<path>:<hash>`.
+fn split_fingerprint(fp: &str) -> Option<(&str, &str, &str)> {
+    let (rule, rest) = fp.split_once(':')?;
+    let (path, hash) = rest.rsplit_once(':')?;
+    Some((rule, path, hash))
+}
+
+/// Whether `path` is one that a masked path can stand for: each `…` hides at least one
+/// character (a redaction shows at most half of a secret). The pieces between masks are
+/// found leftmost, which is exact for patterns with one kind of wildcard. A real `…` in a
+/// path matches itself, and a match also needs the same rule and the same secret's hash.
+fn masked_path_matches(pattern: &str, path: &str) -> bool {
+    let pieces: Vec<&str> = pattern.split(MASK).collect();
+    let (first, last) = (pieces[0], pieces[pieces.len() - 1]);
+    if pieces.len() == 1 {
+        return pattern == path;
+    }
+    if !path.starts_with(first) || !path.ends_with(last) || path.len() < first.len() + last.len() {
+        return false;
+    }
+    // The part between the first and last piece: one hidden run before each middle piece
+    // and one after the last of them.
+    let mid = &path[first.len()..path.len() - last.len()];
+    let mut at = 0;
+    for piece in &pieces[1..pieces.len() - 1] {
+        let Some(c) = mid[at..].chars().next() else {
+            return false;
+        };
+        at += c.len_utf8();
+        match mid[at..].find(piece) {
+            Some(i) => at += i + piece.len(),
+            None => return false,
+        }
+    }
+    at < mid.len()
 }
 
 fn is_commit_id(s: &str) -> bool {
@@ -229,6 +301,39 @@ fn is_commit_id(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn masked_paths_stand_for_the_paths_they_hide() {
+        let m = masked_path_matches;
+        assert!(m("keys/AKIA….txt", "keys/AKIAQWERTYUIOPASDF12.txt"));
+        assert!(m("a/ghp_…/b/AKIA….txt", "a/ghp_x/b/AKIAZ.txt"));
+        assert!(m("…", "x") && m("k/…", "k/é"));
+        // Each mask hides at least one character.
+        assert!(!m("keys/AKIA….txt", "keys/AKIA.txt"));
+        assert!(!m("a…b…c", "abc") && !m("a…b…c", "axbc") && m("a…b…c", "axbyc"));
+        // The visible pieces must all be there, in order.
+        assert!(!m("keys/AKIA….txt", "keys/AKIAX.json"));
+        assert!(!m("x/AKIA….txt", "keys/AKIAX.txt"));
+        assert!(!m("a…b…c", "abyc") && !m("a…b…c", "axcyb"));
+        // Without a mask, only the path itself.
+        assert!(m("a.txt", "a.txt") && !m("a.txt", "b.txt"));
+    }
+
+    #[test]
+    fn an_accepted_masked_fingerprint_needs_rule_and_secret_too() {
+        let token = Secret::new("ghp_0123456789abcdefABCDEF0123456789abcd".to_string());
+        let entry = format!("github-pat:keys/AKIA….txt:{}", token.hash16());
+        let filter = Filter::new(HashSet::from([entry.clone()]), Vec::new());
+        let path = "keys/AKIAQWERTYUIOPASDF12.txt";
+        assert_eq!(
+            filter.accepted_masked("github-pat", path, &token),
+            Some(entry)
+        );
+        assert_eq!(filter.accepted_masked("other-rule", path, &token), None);
+        let other = Secret::new("ghp_X123456789abcdefABCDEF0123456789abcd".to_string());
+        assert_eq!(filter.accepted_masked("github-pat", path, &other), None);
+        assert!(filter.masked_names(path) && !filter.masked_names("keys/a.txt"));
+    }
 
     #[test]
     fn inline_markers() {

@@ -43,10 +43,12 @@ pub fn run(args: &BaselineArgs) -> Result<u8> {
         })
         .collect();
     let today = today();
+    // Written as the reports show them: a path that holds another finding's secret is
+    // masked there too (the filter matches such an entry to the paths it stands for).
     let shown = emitter.findings(outcome.findings.clone());
-    let new = (outcome.findings.iter().zip(&shown))
-        .filter(|(f, _)| !entries.contains_key(&f.fingerprint))
-        .map(|(f, s)| (f.fingerprint.clone(), line_for(&f.fingerprint, s, &today)))
+    let new = (shown.iter())
+        .filter(|s| !entries.contains_key(&s.fingerprint))
+        .map(|s| (s.fingerprint.clone(), line_for(s, &today)))
         .collect::<BTreeMap<_, _>>();
     let added = new.len();
     entries.extend(new);
@@ -104,8 +106,8 @@ fn accepted_line(fp: &str) -> String {
     format!("{}  # {rule}, {path}, accepted earlier", escape_entry(fp))
 }
 
-/// The entry for a new finding: its fingerprint, and a comment from the redacted finding.
-fn line_for(fingerprint: &str, f: &Finding, today: &str) -> String {
+/// The entry for a new finding, redacted: its fingerprint, and a comment.
+fn line_for(f: &Finding, today: &str) -> String {
     let commit = f
         .commit
         .as_deref()
@@ -114,7 +116,7 @@ fn line_for(fingerprint: &str, f: &Finding, today: &str) -> String {
     let path = f.path.replace(['\n', '\r'], " ");
     format!(
         "{}  # {}, {path}:{}{commit}, {today}",
-        escape_entry(fingerprint),
+        escape_entry(&f.fingerprint),
         f.rule_id,
         f.location.line
     )

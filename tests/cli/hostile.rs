@@ -960,6 +960,72 @@ fn secret_in_a_file_name_is_masked() {
     assert_repo_redacted(repo.path(), &base, &head, &[key]);
 }
 
+/// A file named after one secret that holds another: its path is masked by the first secret,
+/// in the fingerprint of the second's finding too. Neither the written baseline nor the report
+/// holds the first secret, and both still work as baselines: an accepted fingerprint whose
+/// path is masked matches the paths it may stand for (same rule, same secret).
+#[test]
+fn a_path_holding_another_secret_is_masked_in_baselines_that_still_match() {
+    let mut s = Secrets::new(708);
+    let (key, token) = (s.akia(), s.ghp());
+    let (repo, base) = repo_with_base();
+    repo.write("a.txt", format!("aws = {key}\n"));
+    repo.write(&format!("keys/{key}.txt"), format!("token = {token}\n"));
+    let head = repo.commit("a key, and a token in a file named after it");
+    let want = vec![
+        t("aws-access-key-id", "a.txt", 1),
+        t("github-pat", "keys/AKIA….txt", 1),
+    ];
+    let out = tempfile::tempdir().unwrap();
+    let report_file = out.path().join("report.json");
+    let report = run(lh(
+        repo.path(),
+        &["scan", "-f", "json", "-o", report_file.to_str().unwrap()],
+    ));
+    assert_eq!(report.code, 1, "{}", report.err());
+    let report: Value = serde_json::from_slice(&fs::read(&report_file).unwrap()).unwrap();
+    assert_eq!(triples(&report), want);
+    let pat = field(&report["findings"][1], "fingerprint");
+    assert!(pat.starts_with("github-pat:keys/AKIA….txt:"), "{pat}");
+    // The report as a baseline: both accepted, in a scan and in the history.
+    let baseline = ["--baseline", report_file.to_str().unwrap()];
+    let again = scan_json(repo.path(), &[&baseline[..], &["."]].concat());
+    let again = again.expect_code(0).json();
+    assert_eq!(
+        (summary(&again, "findings"), summary(&again, "suppressed")),
+        (0, 2)
+    );
+    let again = git_json(repo.path(), &baseline).expect_code(0).json();
+    assert_eq!(
+        (summary(&again, "findings"), summary(&again, "suppressed")),
+        (0, 2)
+    );
+    // `baseline git` writes the masked fingerprint, and the history is clean against it.
+    let written = run(lh(repo.path(), &["baseline", "git"]));
+    assert_eq!(written.code, 0, "{}", written.err());
+    let ignore = fs::read_to_string(repo.path().join(".leakhoundignore")).unwrap();
+    assert!(ignore.contains(&pat), "{ignore}");
+    assert!(!ignore.contains(&key), "{ignore}");
+    let again = git_json(repo.path(), &[]).expect_code(0).json();
+    assert_eq!(
+        (summary(&again, "findings"), summary(&again, "suppressed")),
+        (0, 2)
+    );
+    // Written again, the baseline keeps both entries as they were.
+    let rewritten = run(lh(repo.path(), &["baseline", "git"]));
+    assert_eq!(rewritten.code, 0, "{}", rewritten.err());
+    let kept = fs::read_to_string(repo.path().join(".leakhoundignore")).unwrap();
+    let entries = |text: &str| -> Vec<String> {
+        (text.lines())
+            .filter(|l| !l.starts_with('#'))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(entries(&kept), entries(&ignore));
+    fs::remove_file(repo.path().join(".leakhoundignore")).unwrap();
+    assert_repo_redacted(repo.path(), &base, &head, &[key, token]);
+}
+
 /// A word found as a password (`cisco`, `secret`: weak defaults of playbooks and values files)
 /// is masked where content is quoted (snippets, the commit summary) but not in names: paths
 /// and fingerprints stay exact, so a report points at files that exist and works as a
