@@ -41,6 +41,8 @@ const TEST_DIRS: &[&str] = &[
     "benches",
     "benchmarks",
     "suite",
+    // Ansible's test framework: scenarios that create, converge and verify a role.
+    "molecule",
 ];
 const DOCS_DIRS: &[&str] = &["docs", "doc", "documentation", "man", "site", "website"];
 const DOCS_EXTS: &[&str] = &[

@@ -229,8 +229,10 @@ const SECRET_WORDS: &[&str] = &[
 /// used as a value (`"CLIENT_HANDSHAKE_TRAFFIC_SECRET"`, `'automountServiceAccountToken'`,
 /// `ETCD_ROOT_PASSWORD`, `adminPassword`). Letters only, in SCREAMING_SNAKE_CASE or camelCase
 /// with at least two words, one of them a secret word. Real passwords have digits or symbols,
-/// or are not shaped like identifiers.
+/// or are not shaped like identifiers. One sigil before it refers to the name too: a YAML
+/// anchor or alias (`&cluster_admin_password`), a C address or dereference.
 pub fn names_a_secret(v: &str) -> bool {
+    let v = v.strip_prefix(['&', '*']).unwrap_or(v);
     let ident = v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
     if !ident || v.len() < 6 || !v.as_bytes()[0].is_ascii_alphabetic() {
         return false;
@@ -463,6 +465,8 @@ mod tests {
             "INVALID_PASSWORD",
             "V1ServiceAccountTokenProjection",
             "CLIENT_PASSWORD1",
+            "&cluster_admin_password",
+            "*DB_ROOT_PASSWORD",
         ] {
             assert!(names_a_secret(v), "{v} names a secret");
         }
@@ -473,6 +477,8 @@ mod tests {
             "SuperSecret1",
             "PASSWORD",
             "AKIAXYZTOKEN",
+            "&hunter2",
+            "&&admin_password",
         ] {
             assert!(!names_a_secret(v), "{v} could be a secret");
         }

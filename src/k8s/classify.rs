@@ -524,6 +524,20 @@ fn is_variable_lookup(v: &str) -> bool {
     name > 0 && matches!(rest.as_bytes().get(name), Some(b':' | b'.' | b'['))
 }
 
+/// `hostvars[host]["db_password"]`, `secrets['db']`, `os.environ["DB_PASS"]`: a lookup by a
+/// quoted key in an expression (a Jinja block, a script's dict), not a literal.
+fn is_subscript(v: &str) -> bool {
+    let name = v
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || b"_.".contains(b))
+        .count();
+    name > 0
+        && v.as_bytes()[0].is_ascii_alphabetic()
+        && v[name..].starts_with('[')
+        && v.ends_with(']')
+        && (v[name..].contains("[\"") || v[name..].contains("['"))
+}
+
 /// `private.key`, `tls.crt`, `sa.json`: the file a secret is in, which a chart mounts.
 fn is_file_name(v: &str) -> bool {
     const EXTENSIONS: &[&str] = &[
@@ -561,6 +575,7 @@ pub fn is_reference(v: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_'))
         || is_variable_lookup(v)
+        || is_subscript(v)
         || (v.starts_with('%') && v.ends_with('%') && v.len() > 2)
         || REFERENCE_PREFIXES.iter().any(|p| v.starts_with(p))
         || v.contains("/secrets/")
@@ -875,6 +890,9 @@ mod tests {
             "on_create",
             "ssh_pwd",
             "ETCD_ROOT_PASSWORD",
+            "&cluster_admin_password",
+            r#"hostvars[array]["eseries_proxy_api_password"]"#,
+            "secrets['db']",
         ] {
             assert_eq!(value_class(v), ValueClass::Safe, "{v}");
         }
@@ -882,6 +900,10 @@ mod tests {
             assert_eq!(value_class(v), ValueClass::Weak, "{v}");
         }
         assert_eq!(value_class("dev-password-123"), ValueClass::Literal);
+        // Brackets alone are no lookup; a password may hold them.
+        for v in ["pw[x]9Q", "a[1]", "[\"x\"]", "p4ss['w']!"] {
+            assert_eq!(value_class(v), ValueClass::Literal, "{v}");
+        }
         let v = r#"{{ .Values.pw | default "hX9tq2" }}"#;
         let ValueClass::Fallback(r, c) = value_class(v) else {
             panic!()

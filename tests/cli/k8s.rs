@@ -620,3 +620,59 @@ fn playbook_modes_masks_and_variable_names_are_not_passwords() {
         )]
     );
 }
+
+/// An Ansible collection: a molecule scenario is the role's test (its password is reported at
+/// low confidence only), a YAML anchor named after a password is no value, and a Jinja
+/// expression that looks a password up by its quoted name is no literal. The literal in the
+/// role's defaults is the one finding at the default confidence.
+#[test]
+fn molecule_scenarios_anchors_and_lookups_in_a_collection() {
+    let mut g = Gen::new();
+    let (test_pw, real_pw) = (format!("{}7q", g.alnum(10)), format!("{}7q", g.alnum(12)));
+    let tree = Tree::new();
+    tree.write(
+        "roles/db/molecule/default/converge.yml",
+        format!("- hosts: all\n  vars:\n    mysql_root_password: {test_pw}\n"),
+    );
+    tree.write(
+        "roles/db/meta/argument_specs.yml",
+        "argument_specs:\n  main:\n    options:\n      cluster_admin_password: &cluster_admin_password\n        \
+         description: the first admin's password\n        type: str\n",
+    );
+    tree.write(
+        "roles/db/tasks/proxy.yml",
+        "- name: build the proxy settings\n  ansible.builtin.set_fact:\n    systems: |-\n      \
+         {%- set systems = {} -%}\n      {%- if systems.update({\n        \
+         \"proxy_password\": hostvars[array][\"eseries_proxy_api_password\"],\n        \
+         \"proxy_username\": \"admin\"}) %}{%- endif -%}\n      {{ systems }}\n",
+    );
+    tree.write(
+        "roles/db/defaults/main.yml",
+        format!("db_admin_password: {real_pw}\n"),
+    );
+    let want_default = vec![d(
+        "k8s-literal-secret",
+        "roles/db/defaults/main.yml",
+        1,
+        "db_admin_password",
+        "error",
+    )];
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(detailed(&report), want_default);
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut want = want_default;
+    want.push(d(
+        "k8s-literal-secret",
+        "roles/db/molecule/default/converge.yml",
+        3,
+        "[0].vars.mysql_root_password",
+        "error",
+    ));
+    assert_eq!(detailed(&report), want);
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["medium", "low"]
+    );
+}
