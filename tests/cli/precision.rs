@@ -91,3 +91,36 @@ fn a_real_secret_beside_the_shapes_is_found() {
         vec![t("k8s-literal-secret", "charts/real/values.yaml", 3)]
     );
 }
+
+/// Docs quote commands in Markdown code spans and tables: a value that ends at a backtick,
+/// a `|` or a `)` ends there, so a context rule finds it (at medium confidence: a README is
+/// docs, and a vendor key there is still a key).
+#[test]
+fn a_key_in_a_markdown_code_span_is_found() {
+    let mut g = Gen::new();
+    let hex = "0123456789abcdef";
+    let (meraki, aws) = (g.chars(40, hex), g.chars(40, &format!("{hex}ABCDEFGHIJ+/")));
+    let tree = Tree::new();
+    tree.write(
+        "README.md",
+        format!(
+            "# Setup\n\nRun `export MERAKI_DASHBOARD_API_KEY={meraki}` first.\n\n\
+             | name | value |\n|---|---|\n| `AWS_SECRET_ACCESS_KEY={aws}`| the key |\n\
+             (see aws_secret_access_key={aws})\n"
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("meraki-api-key", "README.md", 3),
+            t("aws-secret-access-key", "README.md", 7),
+            t("aws-secret-access-key", "README.md", 8),
+        ]
+    );
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["medium", "medium", "medium"]
+    );
+}
