@@ -92,8 +92,8 @@ fn a_real_secret_beside_the_shapes_is_found() {
     );
 }
 
-/// Docs quote commands in Markdown code spans and tables: a value that ends at a backtick,
-/// a `|` or a `)` ends there, so a context rule finds it (at medium confidence: a README is
+/// Docs quote commands in Markdown code spans and tables: a value may start at a backtick,
+/// and one that ends at a backtick, a `|` or a `)` ends there, so a context rule finds it (at medium confidence: a README is
 /// docs, and a vendor key there is still a key).
 #[test]
 fn a_key_in_a_markdown_code_span_is_found() {
@@ -106,7 +106,7 @@ fn a_key_in_a_markdown_code_span_is_found() {
         format!(
             "# Setup\n\nRun `export MERAKI_DASHBOARD_API_KEY={meraki}` first.\n\n\
              | name | value |\n|---|---|\n| `AWS_SECRET_ACCESS_KEY={aws}`| the key |\n\
-             (see aws_secret_access_key={aws})\n"
+             (see aws_secret_access_key={aws})\n| AWS_SECRET_ACCESS_KEY=`{aws}` | quoted |\n"
         ),
     );
     let (code, report, stderr) = tree.json(&["scan"]);
@@ -117,10 +117,11 @@ fn a_key_in_a_markdown_code_span_is_found() {
             t("meraki-api-key", "README.md", 3),
             t("aws-secret-access-key", "README.md", 7),
             t("aws-secret-access-key", "README.md", 8),
+            t("aws-secret-access-key", "README.md", 9),
         ]
     );
     assert_eq!(
         each_finding(&report, |f| field(f, "confidence")),
-        ["medium", "medium", "medium"]
+        ["medium"; 4]
     );
 }
