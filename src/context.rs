@@ -11,12 +11,23 @@ pub struct PathContext {
     pub docs: bool,
     pub example: bool,
     pub vendored: bool,
+    /// Under a `plugins/` folder, where an Ansible collection keeps its modules and their
+    /// documentation ([`PathContext::is_plugin_doc_example`]).
+    pub plugins: bool,
 }
 
 impl PathContext {
     /// Code whose literals are usually not real credentials.
     pub fn is_illustrative(self) -> bool {
         self.test || self.docs || self.example || self.vendored
+    }
+
+    /// Whether a key path is inside the examples of an Ansible plugin's documentation: the
+    /// `EXAMPLES` block of a module's or filter's doc file under `plugins/` (`password:
+    /// password123!` shows how to call the module, as a README would).
+    pub fn is_plugin_doc_example(self, key_path: Option<&str>) -> bool {
+        let first = key_path.map(|k| k.split(['.', '[']).next().unwrap_or(""));
+        self.plugins && first == Some("EXAMPLES")
     }
 }
 
@@ -87,6 +98,7 @@ pub fn of_path(path: &str) -> PathContext {
                 .any(|w| d.split(['-', '_', '.']).any(|p| p == *w))
         }),
         vendored: in_dir(VENDOR_DIRS),
+        plugins: in_dir(&["plugins"]),
     }
 }
 
@@ -122,6 +134,18 @@ pub fn is_comment_line(line: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ansible_plugin_doc_examples() {
+        let doc = of_path("microsoft/ad/plugins/modules/user.yml");
+        assert!(doc.is_plugin_doc_example(Some("EXAMPLES.password")));
+        assert!(doc.is_plugin_doc_example(Some("EXAMPLES[0].vars.password")));
+        assert!(!doc.is_plugin_doc_example(Some("password")));
+        assert!(!doc.is_plugin_doc_example(None));
+        let role = of_path("roles/x/defaults/main.yml");
+        assert!(!role.is_plugin_doc_example(Some("EXAMPLES.password")));
+        assert!(!of_path("plugins").is_plugin_doc_example(Some("EXAMPLES.password")));
+    }
 
     #[test]
     fn paths_are_classified() {

@@ -245,7 +245,10 @@ fn confidence(rule: &Rule, c: &Candidate, path: &str) -> Confidence {
         Tier::Vendor => Confidence::High,
         Tier::Analyzer | Tier::Generic => Confidence::Medium,
     });
-    let illustrative = c.in_comment || context::of_path(path).is_illustrative();
+    let context = context::of_path(path);
+    let illustrative = c.in_comment
+        || context.is_illustrative()
+        || context.is_plugin_doc_example(c.key_path.as_deref());
     match (illustrative, base) {
         (false, _) => base,
         (true, _) if rule.check.is_some_and(Check::is_checksum) => base,

@@ -676,3 +676,47 @@ fn molecule_scenarios_anchors_and_lookups_in_a_collection() {
         ["medium", "low"]
     );
 }
+
+/// An Ansible module's documentation shows how to call it: a password in the `EXAMPLES` of a
+/// doc file under `plugins/` is an illustration (low), like one in a README, while the same
+/// task in a playbook is reported at the default confidence.
+#[test]
+fn examples_in_an_ansible_plugins_docs_are_illustrations() {
+    let mut g = Gen::new();
+    let pw = format!("{}7q!", g.alnum(10));
+    let task =
+        format!("- name: create a user\n  microsoft.ad.user:\n    name: bob\n    password: {pw}\n");
+    let indented: String = task.lines().map(|l| format!("  {l}\n")).collect();
+    let tree = Tree::new();
+    tree.write(
+        "plugins/modules/user.yml",
+        format!(
+            "DOCUMENTATION:\n  module: user\n  short_description: Manage users\nEXAMPLES: |\n{indented}RETURN: {{}}\n"
+        ),
+    );
+    tree.write("playbooks/users.yml", &task);
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    let playbook = d(
+        "k8s-literal-secret",
+        "playbooks/users.yml",
+        4,
+        "[0][\"microsoft.ad.user\"].password",
+        "error",
+    );
+    assert_eq!(detailed(&report), vec![playbook.clone()]);
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    let docs = d(
+        "k8s-embedded-config-secret",
+        "plugins/modules/user.yml",
+        8,
+        "EXAMPLES.password",
+        "error",
+    );
+    assert_eq!(detailed(&report), vec![playbook, docs]);
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["medium", "low"]
+    );
+}
