@@ -77,8 +77,11 @@ const REFERENCE_MARKERS: &[&str] = &[
 
 /// Values published on purpose: the Azure storage emulator's account key (Azurite), the
 /// jwt.io sample token's signature and the test-mode key in Stripe's API reference are in
-/// every tutorial; no one can be harmed by them.
+/// every tutorial; no one can be harmed by them. So is the access key id of AWS's own docs,
+/// `AKIAIOSFODNN7EXAMPLE`, whose head tests reuse with another last letter (`…EXAMPLF`, to
+/// tell two keys apart): a random key id shares those 9 characters once in 32⁹.
 const KNOWN_PUBLIC: &[&str] = &[
+    "AKIAIOSFODNN7",
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
@@ -429,6 +432,7 @@ mod tests {
             "billing-db-credentials",
             "/etc/keys/private.pem",
             "pk_live_hGAkWvj7FAc9QeWJKY40uvSw",
+            "AKIAIOSFODNN7EXAMPLF", // leakhound:allow
         ] {
             assert!(is_placeholder(v), "{v} should be a placeholder");
         }

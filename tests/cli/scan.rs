@@ -77,6 +77,7 @@ fn look_alikes_give_no_finding() {
         concat!(
             "import os\n",
             "aws_access_key_id = 'AKIAIOSFODNN7EXAMPLE'\n",
+            "second_key_id = \"AKIAIOSFODNN7EXAMPLF\"\n",
             "aws_secret_access_key = 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY'\n",
             "password = os.environ['DB_PASSWORD']\n",
             "api_key = os.getenv('API_KEY')\n",
