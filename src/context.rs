@@ -102,6 +102,66 @@ pub fn of_path(path: &str) -> PathContext {
     }
 }
 
+/// The documentation strings of an Ansible module written in Python: `EXAMPLES = r'''…'''`,
+/// and likewise `DOCUMENTATION` and `RETURN`, each at the start of a line. They show how to
+/// call the module (`password: hunter2`), as a README would; a secret inside one is an
+/// illustration. Byte ranges from the opening quotes to the closing ones (or the end of the
+/// blob when they are missing), sorted and merged where they overlap, so a position is looked
+/// up by binary search ([`in_blocks`]) however many a hostile file holds. Read from the
+/// content, so a copy of the file anywhere is judged alike.
+pub fn doc_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    const NAMES: [&[u8]; 3] = [b"EXAMPLES", b"DOCUMENTATION", b"RETURN"];
+    let mut blocks = Vec::new();
+    for name in NAMES {
+        for at in memchr::memmem::find_iter(bytes, name) {
+            if at > 0 && bytes[at - 1] != b'\n' {
+                continue;
+            }
+            let Some(open) = doc_string_start(&bytes[at + name.len()..]) else {
+                continue;
+            };
+            let start = at + name.len() + open;
+            let quotes = &bytes[start..start + 3];
+            let body = start + 3;
+            let end =
+                memchr::memmem::find(&bytes[body..], quotes).map_or(bytes.len(), |e| body + e + 3);
+            blocks.push(start..end);
+        }
+    }
+    blocks.sort_unstable_by_key(|b| b.start);
+    let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(blocks.len());
+    for b in blocks {
+        match merged.last_mut() {
+            Some(last) if b.start <= last.end => last.end = last.end.max(b.end),
+            _ => merged.push(b),
+        }
+    }
+    merged
+}
+
+/// Whether `offset` is inside one of `blocks` (sorted, disjoint: [`doc_blocks`]).
+pub fn in_blocks(blocks: &[std::ops::Range<usize>], offset: usize) -> bool {
+    let after = blocks.partition_point(|b| b.start <= offset);
+    after > 0 && blocks[after - 1].contains(&offset)
+}
+
+/// Where the triple quotes open after a name: `[ \t]*=[ \t]*`, at most two string prefix
+/// letters (`r`, `u`, `b`), then `"""` or `'''`.
+fn doc_string_start(rest: &[u8]) -> Option<usize> {
+    let blank = |b: &u8| *b == b' ' || *b == b'\t';
+    let mut i = rest.iter().take_while(|b| blank(b)).count();
+    if rest.get(i) != Some(&b'=') {
+        return None;
+    }
+    i += 1;
+    i += rest[i..].iter().take_while(|b| blank(b)).count();
+    i += (rest[i..].iter().take(2))
+        .take_while(|b| b"rRuUbB".contains(b))
+        .count();
+    let quotes = rest.get(i..i + 3)?;
+    (quotes == b"\"\"\"" || quotes == b"'''").then_some(i)
+}
+
 /// Whether a line is a comment in the common syntaxes (`#`, `//`, `--`, `;`, `/*`, `*`,
 /// `<!--`, `%`, `REM`): a secret there is commented-out configuration or an illustration.
 pub fn is_comment_line(line: &[u8]) -> bool {
@@ -134,6 +194,30 @@ pub fn is_comment_line(line: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python_module_doc_strings() {
+        let text = "import os\nDOCUMENTATION = r'''\nmodule: user\n'''\n\nEXAMPLES = \"\"\"\n- user:\n    password: hunter2\n\"\"\"\nx = 1\n    RETURN = '''not at a line start'''\nRETURN=u'''\nsample: abc\n";
+        let blocks = doc_blocks(text.as_bytes());
+        let shown: Vec<&str> = blocks.iter().map(|r| &text[r.clone()]).collect();
+        assert_eq!(
+            shown,
+            [
+                "'''\nmodule: user\n'''",
+                "\"\"\"\n- user:\n    password: hunter2\n\"\"\"",
+                "'''\nsample: abc\n",
+            ]
+        );
+        let at = |needle: &str| text.find(needle).unwrap();
+        assert!(in_blocks(&blocks, at("hunter2")) && in_blocks(&blocks, at("module:")));
+        assert!(!in_blocks(&blocks, at("x = 1")) && !in_blocks(&blocks, 0));
+        // Overlapping blocks (a RETURN opener inside EXAMPLES) merge into one.
+        let nested = b"EXAMPLES = '''\nRETURN = \"\"\"\n'''\nstill in RETURN\n\"\"\"\n";
+        let merged = doc_blocks(nested);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0], 11..nested.len() - 1);
+        assert!(doc_blocks(b"EXAMPLES = 'one line'\nEXAMPLES_X = '''a'''\n").is_empty());
+    }
 
     #[test]
     fn ansible_plugin_doc_examples() {

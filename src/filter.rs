@@ -246,7 +246,7 @@ fn confidence(rule: &Rule, c: &Candidate, path: &str) -> Confidence {
         Tier::Analyzer | Tier::Generic => Confidence::Medium,
     });
     let context = context::of_path(path);
-    let illustrative = c.in_comment
+    let illustrative = c.illustrative
         || context.is_illustrative()
         || context.is_plugin_doc_example(c.key_path.as_deref());
     match (illustrative, base) {

@@ -118,8 +118,9 @@ pub struct Candidate {
     pub severity: Option<Severity>,
     /// An inline allow comment on the secret's first or last line.
     pub inline_allowed: bool,
-    /// The secret's line is a comment.
-    pub in_comment: bool,
+    /// The secret's line is a comment, or inside documentation written in code (an Ansible
+    /// module's `EXAMPLES` string): an illustration, whatever the path.
+    pub illustrative: bool,
 }
 
 /// How sure a finding is (SPEC.md): `high` for a distinctive format that passed its offline

@@ -10,7 +10,7 @@ use std::ops::Range;
 use sha2::{Digest, Sha256};
 
 use crate::blob::keystore;
-use crate::context::is_comment_line;
+use crate::context::{doc_blocks, in_blocks, is_comment_line};
 use crate::diag::Diag;
 use crate::engine::{Engine, EngineClass, Match};
 use crate::filter::{Filter, inline_allowed};
@@ -108,7 +108,7 @@ impl Scanner {
             entropy: None,
             severity: None,
             inline_allowed: false,
-            in_comment: false,
+            illustrative: false,
         })
     }
 }
@@ -122,6 +122,8 @@ struct Locator<'a> {
     /// (offset, line, column) of the last position counted.
     cursor: (usize, u32, u32),
     allowed: std::collections::HashMap<u32, bool>,
+    /// Documentation strings in code ([`doc_blocks`]), found at the first candidate.
+    docs: Option<Vec<Range<usize>>>,
 }
 
 impl<'a> Locator<'a> {
@@ -140,13 +142,16 @@ impl<'a> Locator<'a> {
                 1,
             ),
             allowed: Default::default(),
+            docs: None,
         }
     }
 
     fn candidate(&mut self, m: Match, spans: &[Range<usize>]) -> Candidate {
         let location = self.locate(&m.span);
         let inline_allowed = self.allowed_on(location.line) || self.allowed_on(location.end_line);
-        let in_comment = is_comment_line(self.lines.line_bytes(self.bytes, location.line));
+        let docs = self.docs.get_or_insert_with(|| doc_blocks(self.bytes));
+        let illustrative = in_blocks(docs, m.span.start)
+            || is_comment_line(self.lines.line_bytes(self.bytes, location.line));
         Candidate {
             rule: m.rule,
             secret: Secret::new(m.secret),
@@ -156,7 +161,7 @@ impl<'a> Locator<'a> {
             entropy: m.entropy,
             severity: m.severity,
             inline_allowed,
-            in_comment,
+            illustrative,
         }
     }
 

@@ -125,3 +125,42 @@ fn a_key_in_a_markdown_code_span_is_found() {
         ["medium"; 4]
     );
 }
+
+/// An Ansible module in Python documents itself in strings (`DOCUMENTATION`, `EXAMPLES`,
+/// `RETURN`): a password in them shows how to call the module and is reported at low
+/// confidence only, while the same assignment in the module's code is a finding.
+#[test]
+fn passwords_in_a_python_modules_examples_are_illustrations() {
+    let mut g = Gen::new();
+    let (shown, real) = (
+        format!("Sh0wn{}", g.alnum(10)),
+        format!("R3al{}", g.alnum(12)),
+    );
+    let tree = Tree::new();
+    tree.write(
+        "lib/ansible/modules/db_user.py",
+        format!(
+            "DOCUMENTATION = r'''\nmodule: db_user\n'''\n\nEXAMPLES = r'''\n- name: add a user\n  \
+             db_user:\n    name: app\n    password = \"{shown}\"\n'''\n\nRETURN = r'''\n'''\n\n\
+             def main():\n    password = \"{real}\"\n"
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![t("generic-password", "lib/ansible/modules/db_user.py", 16)]
+    );
+    let (_, report, _) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("generic-password", "lib/ansible/modules/db_user.py", 9),
+            t("generic-password", "lib/ansible/modules/db_user.py", 16),
+        ]
+    );
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["low", "medium"]
+    );
+}
