@@ -15,7 +15,7 @@ use std::io::Write;
 use aho_corasick::{AhoCorasick, MatchKind};
 
 use crate::diag::Diag;
-use crate::finding::{Finding, Secret, Snippet, fingerprint};
+use crate::finding::{Finding, MASK, Secret, Snippet, fingerprint};
 
 /// Exit statuses (SPEC.md): 0 clean, 1 (or `--exit-code`) findings, 2 error.
 pub const EXIT_CLEAN: u8 = 0;
@@ -90,7 +90,7 @@ fn mask_snippet(snippet: &Snippet, redactor: &Redactor) -> String {
         let (Some(before), Some(secret)) = (text.get(last..range.start), text.get(range.clone()))
         else {
             // Not a boundary of the text: fail closed, show nothing from here on.
-            out.push('…');
+            out.push(MASK);
             return redactor.mask(&out);
         };
         out.push_str(before);

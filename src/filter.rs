@@ -11,7 +11,7 @@ use std::sync::Mutex;
 
 use crate::blob::Origin;
 use crate::context;
-use crate::finding::{Candidate, Confidence, Secret, fingerprint};
+use crate::finding::{Candidate, Confidence, MASK, Secret, fingerprint, split_fingerprint};
 use crate::placeholder::{has_words, is_placeholder, names_a_secret};
 use crate::rules::gitleaks::location_key;
 use crate::rules::{Check, Rule, RuleSet, Tier};
@@ -255,16 +255,6 @@ fn confidence(rule: &Rule, c: &Candidate, path: &str) -> Confidence {
         (true, Confidence::High) => Confidence::Medium,
         (true, _) => Confidence::Low,
     }
-}
-
-/// What a redaction leaves in place of the hidden part of a secret.
-const MASK: char = '…';
-
-/// The rule id, path and hash of `<rule>:<path>:<hash>`.
-fn split_fingerprint(fp: &str) -> Option<(&str, &str, &str)> {
-    let (rule, rest) = fp.split_once(':')?;
-    let (path, hash) = rest.rsplit_once(':')?;
-    Some((rule, path, hash))
 }
 
 /// Whether `path` is one that a masked path can stand for: each `…` hides at least one

@@ -36,7 +36,7 @@ impl Secret {
         let count = self.0.chars().count();
         let shown = SHOWN_CHARS.min(count / 2);
         let head: String = self.0.chars().take(shown).collect();
-        format!("{head}…")
+        format!("{head}{MASK}")
     }
 
     /// Whether the value is a plain word: ASCII letters only, at most 12 of them (`grafana`,
@@ -183,6 +183,17 @@ pub struct Finding {
 pub struct Snippet {
     pub text: String,
     pub secrets: Vec<std::ops::Range<usize>>,
+}
+
+/// What a redaction leaves in place of the hidden part of a secret.
+pub const MASK: char = '…';
+
+/// The rule id, path and hash of a fingerprint (`<rule>:<path>:<hash>`; the path may hold
+/// `:`).
+pub fn split_fingerprint(fp: &str) -> Option<(&str, &str, &str)> {
+    let (rule, rest) = fp.split_once(':')?;
+    let (path, hash) = rest.rsplit_once(':')?;
+    Some((rule, path, hash))
 }
 
 /// `<rule_id>:<path>:<first 16 hex chars of sha256(secret)>`: independent of the line, so a

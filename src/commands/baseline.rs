@@ -13,7 +13,7 @@ use anyhow::{Context, Result};
 use crate::cli::{BaselineArgs, BaselineCommand, CommonArgs};
 use crate::config::{IGNORE_FILE, escape_entry, split_entry};
 use crate::emit::{EXIT_CLEAN, EXIT_ERROR};
-use crate::finding::Finding;
+use crate::finding::{Finding, split_fingerprint};
 use crate::run::{self, Output};
 
 pub fn run(args: &BaselineArgs) -> Result<u8> {
@@ -97,11 +97,9 @@ fn existing_lines(path: &Path) -> HashMap<String, String> {
 }
 
 /// A kept entry from a baseline that had no comment for it (a JSON report).
+/// Kept entries matched a finding, so they are well formed; anything else is named whole.
 fn accepted_line(fp: &str) -> String {
-    let mut parts = fp.splitn(2, ':');
-    let rule = parts.next().unwrap_or("");
-    let rest = parts.next().unwrap_or("");
-    let path = rest.rsplit_once(':').map_or(rest, |(p, _)| p);
+    let (rule, path) = split_fingerprint(fp).map_or((fp, ""), |(rule, path, _)| (rule, path));
     let path = path.replace(['\n', '\r'], " ");
     format!("{}  # {rule}, {path}, accepted earlier", escape_entry(fp))
 }
