@@ -128,6 +128,104 @@ pub fn doc_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
             blocks.push(start..end);
         }
     }
+    merge(blocks)
+}
+
+/// Where code shows rather than holds its literals, read from the content: the documentation
+/// strings of [`doc_blocks`] and the test modules of [`rust_test_blocks`], sorted and merged
+/// for [`in_blocks`].
+pub fn illustrative_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    let mut blocks = doc_blocks(bytes);
+    blocks.extend(rust_test_blocks(bytes));
+    merge(blocks)
+}
+
+/// Rust's unit tests live in the file they test, in a module compiled only for tests:
+/// `#[cfg(test)]`, other attributes or blank lines, then `mod tests {` (any name, `pub`
+/// allowed). A password in there is a test's, as in a `tests/` folder. The block runs from the
+/// attribute to the first line after it that is a lone `}` indented as the `mod` line (how
+/// rustfmt closes it), or to the end of the blob. Openers inside a block already found are
+/// skipped, so each byte is read once however many a hostile file holds.
+pub fn rust_test_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    const ATTRIBUTE: &[u8] = b"#[cfg(test)]";
+    let mut blocks = Vec::new();
+    let mut after = 0;
+    for at in memchr::memmem::find_iter(bytes, ATTRIBUTE) {
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+        if at < after
+            || !bytes[line_start..at]
+                .iter()
+                .all(|b| *b == b' ' || *b == b'\t')
+        {
+            continue;
+        }
+        // The `mod … {` line, past attributes and blank lines.
+        let mut line = next_line(bytes, at);
+        let module = loop {
+            let Some(start) = line else { break None };
+            let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let text = bytes[start..end].trim_ascii();
+            if text.is_empty() || text.starts_with(b"#[") {
+                line = next_line(bytes, start);
+                continue;
+            }
+            break is_module_opening(text).then_some((start, end));
+        };
+        let Some((start, end)) = module else {
+            continue;
+        };
+        let indent = &bytes
+            [start..start + (bytes[start..end].len() - bytes[start..end].trim_ascii_start().len())];
+        let mut close = bytes.len();
+        let mut line = next_line(bytes, start);
+        while let Some(s) = line {
+            let e = memchr::memchr(b'\n', &bytes[s..]).map_or(bytes.len(), |i| s + i);
+            let text = &bytes[s..e];
+            let text = text.strip_suffix(b"\r").unwrap_or(text);
+            if text
+                .strip_prefix(indent)
+                .is_some_and(|rest| rest.trim_ascii_end() == b"}")
+            {
+                close = e;
+                break;
+            }
+            line = next_line(bytes, s);
+        }
+        blocks.push(line_start..close);
+        after = close;
+    }
+    blocks
+}
+
+/// The start of the line after the one holding `at`, if there is one.
+fn next_line(bytes: &[u8], at: usize) -> Option<usize> {
+    memchr::memchr(b'\n', &bytes[at..])
+        .map(|i| at + i + 1)
+        .filter(|&s| s < bytes.len())
+}
+
+/// `mod tests {`, `pub(crate) mod test_support {`: an inline module, not `mod tests;`.
+fn is_module_opening(text: &[u8]) -> bool {
+    let text = text
+        .strip_prefix(b"pub")
+        .map(|rest| match rest.strip_prefix(b"(") {
+            Some(r) => memchr::memchr(b')', r).map_or(r, |i| &r[i + 1..]),
+            None => rest,
+        })
+        .unwrap_or(text)
+        .trim_ascii_start();
+    let Some(rest) = text.strip_prefix(b"mod ") else {
+        return false;
+    };
+    let name_len = rest
+        .iter()
+        .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_')
+        .count();
+    name_len > 0 && rest[name_len..].trim_ascii() == b"{"
+}
+
+/// Sorts ranges and merges those that overlap.
+fn merge(mut blocks: Vec<std::ops::Range<usize>>) -> Vec<std::ops::Range<usize>> {
     blocks.sort_unstable_by_key(|b| b.start);
     let mut merged: Vec<std::ops::Range<usize>> = Vec::with_capacity(blocks.len());
     for b in blocks {
@@ -139,7 +237,7 @@ pub fn doc_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     merged
 }
 
-/// Whether `offset` is inside one of `blocks` (sorted, disjoint: [`doc_blocks`]).
+/// Whether `offset` is inside one of `blocks` (sorted, disjoint: [`illustrative_blocks`]).
 pub fn in_blocks(blocks: &[std::ops::Range<usize>], offset: usize) -> bool {
     let after = blocks.partition_point(|b| b.start <= offset);
     after > 0 && blocks[after - 1].contains(&offset)
@@ -256,5 +354,36 @@ mod tests {
         assert!(!is_comment_line(b"password: hunter2 # trailing"));
         assert!(!is_comment_line(b"  /* block */ \"password\": \"x\""));
         assert!(is_comment_line(b"/* password = x */"));
+    }
+
+    #[test]
+    fn rust_test_modules_are_blocks() {
+        let text = "fn a() {}\n#[cfg(test)]\nmod tests;\nfn b() {}\n\
+                    #[cfg(test)]\n\n#[allow(x)]\npub(crate) mod checks {\n    fn c() {\n    }\n}\nfn d() {}\n";
+        let at = |s: &str| text.find(s).expect("in the text");
+        let blocks = rust_test_blocks(text.as_bytes());
+        assert_eq!(blocks.len(), 1);
+        let block = &blocks[0];
+        assert!(block.contains(&at("pub(crate) mod")) && block.contains(&at("fn c")));
+        assert!(!block.contains(&at("fn b")) && !block.contains(&at("fn d")));
+        // A module in a module closes at its own indentation; one never closed runs to the end.
+        let nested = "mod outer {\n    #[cfg(test)]\n    mod tests {\n        fn x() {\n        }\n    }\n    fn y() {}\n}\n";
+        let blocks = rust_test_blocks(nested.as_bytes());
+        assert_eq!(blocks.len(), 1);
+        assert!(blocks[0].contains(&nested.find("fn x").expect("there")));
+        assert!(!blocks[0].contains(&nested.find("fn y").expect("there")));
+        let open = "#[cfg(test)]\nmod tests {\n    fn x() {}\n";
+        assert_eq!(rust_test_blocks(open.as_bytes()), vec![0..open.len()]);
+        // Not at a line's start, or not before a module: no block.
+        assert!(rust_test_blocks(b"let s = \"#[cfg(test)]\";\nmod tests {\n}\n").is_empty());
+        assert!(rust_test_blocks(b"#[cfg(test)]\nfn helper() {\n}\n").is_empty());
+    }
+
+    /// A hostile file of openers inside one unclosed module is one block, read once.
+    #[test]
+    fn many_test_module_openers_stay_linear() {
+        let text = "#[cfg(test)]\nmod tests {\n".repeat(200_000);
+        let blocks = illustrative_blocks(text.as_bytes());
+        assert_eq!(blocks, vec![0..text.len()]);
     }
 }

@@ -76,14 +76,16 @@ const REFERENCE_MARKERS: &[&str] = &[
 ];
 
 /// Values published on purpose: the Azure storage emulator's account key (Azurite), the
-/// jwt.io sample token's signature and the test-mode key in Stripe's API reference are in
-/// every tutorial; no one can be harmed by them. So is the access key id of AWS's own docs,
+/// jwt.io sample tokens (the HS256 one's signature; the payload of all of them, `{"sub":
+/// "1234567890","name":"John Doe"…`, signed with jwt.io's published keys) and the test-mode
+/// key in Stripe's API reference are in every tutorial; no one can be harmed by them. So is the access key id of AWS's own docs,
 /// `AKIAIOSFODNN7EXAMPLE`, whose head tests reuse with another last letter (`…EXAMPLF`, to
 /// tell two keys apart): a random key id shares those 9 characters once in 32⁹.
 const KNOWN_PUBLIC: &[&str] = &[
     "AKIAIOSFODNN7",
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lI",
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
 ];
 
@@ -343,9 +345,12 @@ fn is_path(v: &str) -> bool {
     })
 }
 
-/// `${VAR}`, `$(VAR)`, `$VAR`, `{{ .Values.x }}`, `%(name)s`, `<your-key>`, `#{x}`.
+/// `${VAR}`, `$(VAR)`, `$VAR`, `{{ .Values.x }}`, `%(name)s`, `<your-key>`, `#{x}`, and a
+/// word in parentheses (`PWD=(whatever);`, `(your password)`), as a form or manual writes a
+/// blank.
 fn is_template(v: &str) -> bool {
     is_format_slot(v)
+        || is_bracketed_words(v)
         || v.contains("${")
         || v.contains("$(")
         || v.contains("{{")
@@ -356,6 +361,82 @@ fn is_template(v: &str) -> bool {
             && v[1..]
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_'))
+}
+
+/// `(whatever)`, `(your password)`: letters, spaces, `_` and `-` in parentheses.
+fn is_bracketed_words(v: &str) -> bool {
+    let inner = v.strip_prefix('(').and_then(|v| v.strip_suffix(')'));
+    inner.is_some_and(|w| {
+        w.bytes().any(|b| b.is_ascii_alphabetic())
+            && (w.bytes()).all(|b| b.is_ascii_alphabetic() || matches!(b, b' ' | b'_' | b'-'))
+    })
+}
+
+/// Logins that products ship as their documented demo account, as (user, password): Oracle's
+/// `scott`/`tiger`, in SQLAlchemy's and many drivers' docs and test settings.
+const DEMO_LOGINS: &[(&str, &str)] = &[("scott", "tiger")];
+
+/// Whether the text just before a secret shows it is not one, which the secret alone cannot:
+/// - a demo login in a URL's user info (`postgresql://scott:tiger@localhost/test`);
+/// - a value that spells the name it is assigned to, an enum or error code
+///   (`INVALID_PASSWORD: 'invalid-password'`, `TokenExpired = "token_expired"`).
+///
+/// `before` is the blob up to the secret's first byte; only the end of its last line is read.
+pub fn is_named_by_context(before: &[u8], secret: &str) -> bool {
+    // At most 256 bytes back: a hostile one-line blob with many matches stays linear.
+    let tail = &before[before.len().saturating_sub(256)..];
+    let line = memchr::memrchr(b'\n', tail).map_or(tail, |i| &tail[i + 1..]);
+    is_demo_login(line, secret) || spells_its_name(line, secret)
+}
+
+fn is_demo_login(line: &[u8], secret: &str) -> bool {
+    let Some(user_info) = line.strip_suffix(b":") else {
+        return false;
+    };
+    DEMO_LOGINS.iter().any(|(user, password)| {
+        secret.eq_ignore_ascii_case(password)
+            && user_info.len() >= user.len()
+            && user_info[user_info.len() - user.len()..].eq_ignore_ascii_case(user.as_bytes())
+            && user_info
+                .len()
+                .checked_sub(user.len() + 1)
+                .is_none_or(|i| matches!(user_info[i], b'/' | b'@' | b' ' | b'"' | b'\''))
+    })
+}
+
+/// The name a value is assigned to (`NAME = '`, `"name": "`, `name: `, `NAME=`), compared with
+/// the value as letters and digits only, case ignored. At least six of them, so that a short
+/// name and value meeting by chance (`pw = "pw"`) do not count.
+fn spells_its_name(line: &[u8], secret: &str) -> bool {
+    let squash = |b: &[u8]| -> Vec<u8> {
+        (b.iter())
+            .filter(|b| b.is_ascii_alphanumeric())
+            .map(u8::to_ascii_lowercase)
+            .collect()
+    };
+    let value = squash(secret.as_bytes());
+    if value.len() < 6 || !value.iter().any(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    // Back over the opening quote, the assignment sign and the name's closing quote.
+    let mut end = line.len();
+    let skip = |end: &mut usize, set: &[u8]| {
+        while *end > 0 && set.contains(&line[*end - 1]) {
+            *end -= 1;
+        }
+    };
+    skip(&mut end, b"\"'` \t");
+    let sign = end;
+    skip(&mut end, b":=>");
+    if end == sign {
+        return false;
+    }
+    skip(&mut end, b"\"'` \t");
+    let start = line[..end]
+        .iter()
+        .rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
+        .map_or(0, |i| i + 1);
+    squash(&line[start..end]) == value
 }
 
 /// `{}`, `{0}`, `{password}`, `{db.pass}` (format strings) and `%s`, `%v` (printf): the value
@@ -523,6 +604,41 @@ mod tests {
             "correct-horse-battery-staple",
         ] {
             assert!(!is_placeholder(v), "{v} should not be a placeholder");
+        }
+    }
+
+    #[test]
+    fn context_before_a_value_can_name_it() {
+        let named = |before: &str, v: &str| is_named_by_context(before.as_bytes(), v);
+        // Demo logins, in a URL's user info only.
+        assert!(named("x = \"postgresql+psycopg2://scott:", "tiger"));
+        assert!(named("mysql://SCOTT:", "Tiger"));
+        assert!(!named("postgresql://scott:", "tiger2"));
+        assert!(!named("postgresql://notscott:", "tiger"));
+        assert!(!named("postgresql://app:", "tiger"));
+        // A value that spells its name.
+        assert!(named("  INVALID_PASSWORD: '", "invalid-password"));
+        assert!(named("const TokenExpired = \"", "token_expired"));
+        assert!(named("\"db_password\": \"", "DB-PASSWORD"));
+        assert!(named("ADMIN_PASSWORD=", "admin_password"));
+        assert!(!named("ADMIN_PASSWORD = \"", "admin_password1"));
+        assert!(!named("password = \"", "hunter2"));
+        assert!(!named("pw = \"", "pw"));
+        assert!(!named("INVALID_PASSWORD \"", "invalid-password"));
+        // Only the value's own line counts.
+        assert!(!named(
+            "INVALID_PASSWORD = \"x\"\nother = \"",
+            "invalid-password"
+        ));
+    }
+
+    #[test]
+    fn bracketed_words_are_blanks() {
+        for v in ["(whatever)", "(your password)", "(set-me)"] {
+            assert!(is_placeholder(v), "{v} should be a placeholder");
+        }
+        for v in ["(Xk9fz2Lq)", "(", "()", "pass(word)"] {
+            assert!(!is_bracketed_words(v), "{v} is not a bracketed blank");
         }
     }
 }

@@ -10,7 +10,7 @@ use std::ops::Range;
 use sha2::{Digest, Sha256};
 
 use crate::blob::keystore;
-use crate::context::{doc_blocks, in_blocks, is_comment_line};
+use crate::context::{illustrative_blocks, in_blocks, is_comment_line};
 use crate::diag::Diag;
 use crate::engine::{Engine, EngineClass, Match};
 use crate::filter::{Filter, inline_allowed};
@@ -122,7 +122,8 @@ struct Locator<'a> {
     /// (offset, line, column) of the last position counted.
     cursor: (usize, u32, u32),
     allowed: std::collections::HashMap<u32, bool>,
-    /// Documentation strings in code ([`doc_blocks`]), found at the first candidate.
+    /// Documentation strings and test modules in code ([`illustrative_blocks`]), found at the
+    /// first candidate.
     docs: Option<Vec<Range<usize>>>,
 }
 
@@ -149,7 +150,9 @@ impl<'a> Locator<'a> {
     fn candidate(&mut self, m: Match, spans: &[Range<usize>]) -> Candidate {
         let location = self.locate(&m.span);
         let inline_allowed = self.allowed_on(location.line) || self.allowed_on(location.end_line);
-        let docs = self.docs.get_or_insert_with(|| doc_blocks(self.bytes));
+        let docs = self
+            .docs
+            .get_or_insert_with(|| illustrative_blocks(self.bytes));
         let illustrative = in_blocks(docs, m.span.start)
             || is_comment_line(self.lines.line_bytes(self.bytes, location.line));
         Candidate {

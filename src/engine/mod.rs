@@ -267,6 +267,16 @@ impl Engine {
                 return;
             };
             let secret = String::from_utf8_lossy(&bytes[span.range()]);
+            // The text before a match can show it is no secret (a demo login, a value that
+            // spells its name). Read here, in the text the match was found in: a match in
+            // decoded or joined text is placed at the whole run, where that text is not.
+            // The analyzer judges such values by the structure it read instead (in deployable
+            // config `password: password` is a weak default, reported).
+            if rule.tier != Tier::Analyzer
+                && crate::placeholder::is_named_by_context(&bytes[..span.start], &secret)
+            {
+                return;
+            }
             if let Some(entropy) = self.admits(rule, &secret) {
                 found.push(Match {
                     rule: index,

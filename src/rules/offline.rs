@@ -188,19 +188,43 @@ fn bech32_polymod(values: impl Iterator<Item = u32>) -> u32 {
     })
 }
 
-/// A PEM private key block with an actual body (not `-----BEGIN…----- ... -----END…-----`).
+/// A PEM private key block with an actual body (not `-----BEGIN…----- ... -----END…-----`),
+/// and not a public key under a private key's header.
 fn pem_has_body(block: &str) -> bool {
-    let body: usize = block
+    let body: String = block
         .lines()
         .filter(|l| !l.contains("-----") && !l.contains(':'))
-        .map(|l| {
+        .flat_map(|l| {
             l.trim()
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/')
-                .count()
         })
-        .sum();
-    body >= 64
+        .collect();
+    body.len() >= 64 && !is_public_key_der(&body)
+}
+
+/// Whether a PEM body decodes to a public key: DER whose outer SEQUENCE starts with a long
+/// INTEGER (an RSA modulus, `MIIBCgKCAQEA…`). Every unencrypted private key format (PKCS#1,
+/// PKCS#8, SEC 1, DSA) starts with a one-byte version number there, and an encrypted one with
+/// a SEQUENCE; a tutorial or test that pastes a public key between `PRIVATE KEY` lines holds
+/// nothing secret. A body that does not decode (cut short, re-wrapped) is judged a key.
+fn is_public_key_der(body: &str) -> bool {
+    let Ok(der) = STANDARD_NO_PAD.decode(&body.as_bytes()[..body.len() / 4 * 4]) else {
+        return false;
+    };
+    if der.first() != Some(&0x30) {
+        return false;
+    }
+    // The SEQUENCE's length: one byte, or 0x8N and N bytes.
+    let at = match der.get(1) {
+        Some(&n) if n < 0x80 => 2,
+        Some(&n) if (0x81..=0x84).contains(&n) => 2 + usize::from(n - 0x80),
+        _ => return false,
+    };
+    let (Some(&tag), Some(&len)) = (der.get(at), der.get(at + 1)) else {
+        return false;
+    };
+    tag == 0x02 && len != 0x01
 }
 
 #[cfg(test)]
@@ -258,5 +282,41 @@ mod tests {
         assert!(has_b64_json_segment(&format!("sk.{json}.c2ln")));
         assert!(has_b64_json_segment(&format!("sntrys_{json}_abc")));
         assert!(!has_b64_json_segment("sk.eyJub3Rqc29u.c2ln"));
+    }
+
+    #[test]
+    fn a_public_key_is_no_private_key_body() {
+        use base64::engine::general_purpose::STANDARD;
+        let rsa_public = [
+            &[0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00][..],
+            &[7u8; 256],
+            &[0x02, 0x03, 0x01, 0x00, 0x01],
+        ]
+        .concat();
+        let pkcs8 = [
+            &[0x30, 0x82, 0x04, 0xbd, 0x02, 0x01, 0x00, 0x30, 0x0d][..],
+            &[7u8; 300],
+        ]
+        .concat();
+        let pem = |der: &[u8]| {
+            let body = STANDARD.encode(der);
+            let lines: Vec<&str> = (0..body.len())
+                .step_by(64)
+                .map(|i| &body[i..(i + 64).min(body.len())])
+                .collect();
+            format!(
+                "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+                lines.join("\n")
+            )
+        };
+        assert!(!pem_has_body(&pem(&rsa_public)));
+        assert!(pem_has_body(&pem(&pkcs8)));
+        // Indented in a string, as in a test's source: still decoded and judged.
+        assert!(!pem_has_body(&pem(&rsa_public).replace('\n', "\n        ")));
+        // A body that does not decode as DER is still a body.
+        assert!(pem_has_body(&format!(
+            "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----",
+            "Zm9v".repeat(20)
+        )));
     }
 }

@@ -159,10 +159,13 @@ impl Gen {
         )
     }
 
-    /// A PEM block with a random base64 body (not a real key, but the right shape).
+    /// A PEM block with a random base64 body (not a real key, but the right shape). It opens
+    /// as a PKCS#8 key's DER does (a SEQUENCE, version 0, an algorithm), so that it is never
+    /// taken for a public key by chance (`offline::is_public_key_der`).
     pub fn pem(&mut self, kind: &str) -> String {
         let b64 = format!("{ALNUM}+/");
-        let body: Vec<String> = (0..6).map(|_| self.chars(64, &b64)).collect();
+        let mut body: Vec<String> = (0..6).map(|_| self.chars(64, &b64)).collect();
+        body[0].replace_range(..12, "MIIEvQIBADAN");
         format!(
             "-----BEGIN {kind}PRIVATE KEY-----\n{}\n-----END {kind}PRIVATE KEY-----",
             body.join("\n")

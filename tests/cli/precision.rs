@@ -164,3 +164,116 @@ fn passwords_in_a_python_modules_examples_are_illustrations() {
         ["low", "medium"]
     );
 }
+
+/// Rust's unit tests sit in the file they test, in `#[cfg(test)] mod tests { … }`: a password
+/// there is a test's (low), one before or after the module is not. `mod tests;` (the tests in
+/// another file) opens no block. Met in the redis, lettre and aws-config crates.
+#[test]
+fn a_rust_test_module_is_a_test() {
+    let mut g = Gen::new();
+    let (before, inside, after) = (
+        format!("B4{}", g.alnum(12)),
+        format!("T3st{}", g.alnum(10)),
+        format!("Aft3r{}", g.alnum(10)),
+    );
+    let tree = Tree::new();
+    tree.write(
+        "src/db.rs",
+        format!(
+            "#[cfg(test)]\nmod other_tests;\n\npub fn connect() {{\n    let password = \"{before}\";\n}}\n\n\
+             #[cfg(test)]\n#[allow(unused)]\nmod tests {{\n    #[test]\n    fn connects() {{\n        \
+             let password = \"{inside}\";\n    }}\n}}\n\npub fn reconnect() {{\n    let password = \"{after}\";\n}}\n"
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("generic-password", "src/db.rs", 5),
+            t("generic-password", "src/db.rs", 13),
+            t("generic-password", "src/db.rs", 18),
+        ]
+    );
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["medium", "low", "medium"]
+    );
+}
+
+/// Values that the text before them shows are no secrets: Oracle's demo login `scott:tiger`
+/// in a connection URL (SQLAlchemy's docs and test settings), an error code that spells its
+/// own name (firebase-admin), a `(whatever)` blank (an ODBC string in SQLAlchemy's docs) and
+/// jwt.io's sample token (aws-config's tests). The same shapes with real values are found.
+#[test]
+fn demo_logins_own_names_blanks_and_sample_tokens_are_not_secrets() {
+    use base64::Engine as _;
+    let b64url = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut g = Gen::new();
+    let (pw, pw2, odbc) = (
+        format!("Tg{}", g.alnum(14)),
+        format!("Pw{}", g.alnum(14)),
+        format!("Od{}", g.alnum(14)),
+    );
+    let signature = g.chars(86, &format!("{ALNUM}-_"));
+    let header = b64url.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+    // jwt.io's sample claims, then a token of the same shape with other claims.
+    let sample = b64url.encode(br#"{"sub":"1234567890","name":"John Doe","admin":true}"#);
+    let issued = b64url.encode(format!(r#"{{"sub":"{}","iat":1700000000}}"#, g.alnum(12)));
+    let tree = Tree::new();
+    tree.write(
+        "app/settings.py",
+        format!(
+            "DATABASE_URL = \"postgresql+psycopg2://scott:tiger@localhost/test\"\n\
+             REPORTS_URL = \"postgresql://scott:{pw}@db.internal/reports\"\n\
+             INVALID_PASSWORD = \"invalid-password\"\n\
+             ADMIN_PASSWORD = \"{pw2}\"\n\
+             ODBC = \"DRIVER=MySQL ODBC 8.0 ANSI Driver;SERVER=db;UID=root;PWD=(whatever);\"\n\
+             ODBC_LIVE = \"DRIVER=MySQL ODBC 8.0 ANSI Driver;SERVER=db;UID=root;PWD={odbc};\"\n\
+             ID_TOKEN = \"{header}.{sample}.{signature}\"\n\
+             SESSION_TOKEN = \"{header}.{issued}.{signature}\"\n"
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("postgres-uri-password", "app/settings.py", 2),
+            t("generic-password", "app/settings.py", 4),
+            t("connection-string-password", "app/settings.py", 6),
+            t("jwt", "app/settings.py", 8),
+        ]
+    );
+}
+
+/// A public key pasted between `PRIVATE KEY` lines (google-auth's mTLS tests) holds nothing
+/// secret: its DER opens with an RSA modulus where every private key has a version number. A
+/// private key's body beside it is found.
+#[test]
+fn a_public_key_under_a_private_key_header_is_not_a_key() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let mut g = Gen::new();
+    let mut der = vec![0x30, 0x82, 0x01, 0x0a, 0x02, 0x82, 0x01, 0x01, 0x00];
+    der.extend(g.alnum(256).bytes());
+    der.extend([0x02, 0x03, 0x01, 0x00, 0x01]);
+    let encoded = b64.encode(&der);
+    let lines: Vec<&str> = (0..encoded.len())
+        .step_by(64)
+        .map(|i| &encoded[i..(i + 64).min(encoded.len())])
+        .collect();
+    let public = format!(
+        "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+        lines.join("\n")
+    );
+    let private = g.pem("RSA ");
+    let tree = Tree::new();
+    tree.write(
+        "src/tls.py",
+        format!("PUBLIC = b\"\"\"{public}\"\"\"\n\nKEY = b\"\"\"{private}\"\"\"\n"),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(triples(&report), vec![t("private-key", "src/tls.py", 10)]);
+}
