@@ -141,16 +141,15 @@ pub fn illustrative_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Rust's unit tests live in the file they test, in a module compiled only for tests:
-/// `#[cfg(test)]`, other attributes or blank lines, then `mod tests {` (any name, `pub`
+/// `#[cfg(test)]` (or `#[cfg(all(test, …))]`), other attributes or blank lines, then `mod tests {` (any name, `pub`
 /// allowed). A password in there is a test's, as in a `tests/` folder. The block runs from the
 /// attribute to the first line after it that is a lone `}` indented as the `mod` line (how
 /// rustfmt closes it), or to the end of the blob. Openers inside a block already found are
 /// skipped, so each byte is read once however many a hostile file holds.
 pub fn rust_test_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
-    const ATTRIBUTE: &[u8] = b"#[cfg(test)]";
     let mut blocks = Vec::new();
     let mut after = 0;
-    for at in memchr::memmem::find_iter(bytes, ATTRIBUTE) {
+    for at in memchr::memmem::find_iter(bytes, b"#[cfg(") {
         let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
         if at < after
             || !bytes[line_start..at]
@@ -159,16 +158,25 @@ pub fn rust_test_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
         {
             continue;
         }
-        // The `mod … {` line, past attributes and blank lines.
+        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        if !is_test_only(bytes[at..line_end].trim_ascii_end()) {
+            continue;
+        }
+        // The `mod … {` line, past attributes and blank lines. Another opener among those
+        // lines would stop at the same line, so none of them is tried again.
         let mut line = next_line(bytes, at);
         let module = loop {
-            let Some(start) = line else { break None };
+            let Some(start) = line else {
+                after = bytes.len();
+                break None;
+            };
             let end = memchr::memchr(b'\n', &bytes[start..]).map_or(bytes.len(), |i| start + i);
             let text = bytes[start..end].trim_ascii();
             if text.is_empty() || text.starts_with(b"#[") {
                 line = next_line(bytes, start);
                 continue;
             }
+            after = start;
             break is_module_opening(text).then_some((start, end));
         };
         let Some((start, end)) = module else {
@@ -195,6 +203,25 @@ pub fn rust_test_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
         after = close;
     }
     blocks
+}
+
+/// `#[cfg(test)]`, or `#[cfg(all(test, …))]` (test code behind a feature as well): code that
+/// only a test build compiles. `any(test, …)` is built without tests too.
+fn is_test_only(attribute: &[u8]) -> bool {
+    let Some(predicate) = attribute
+        .strip_prefix(b"#[cfg(")
+        .and_then(|p| p.strip_suffix(b")]"))
+    else {
+        return false;
+    };
+    predicate == b"test"
+        || predicate
+            .strip_prefix(b"all(")
+            .and_then(|p| p.strip_suffix(b")"))
+            .is_some_and(|args| {
+                args.split(|b| *b == b',')
+                    .any(|a| a.trim_ascii() == b"test")
+            })
 }
 
 /// The start of the line after the one holding `at`, if there is one.
@@ -374,16 +401,27 @@ mod tests {
         assert!(!blocks[0].contains(&nested.find("fn y").expect("there")));
         let open = "#[cfg(test)]\nmod tests {\n    fn x() {}\n";
         assert_eq!(rust_test_blocks(open.as_bytes()), vec![0..open.len()]);
+        // Test code behind a feature too; not code that is also built without tests.
+        let gated = "#[cfg(all(test, feature = \"sso\"))]\nmod sso_tests {\n}\n#[cfg(any(test, feature = \"x\"))]\nmod helpers {\n}\n#[cfg(not(test))]\nmod real {\n}\n";
+        let blocks = rust_test_blocks(gated.as_bytes());
+        assert_eq!(blocks.len(), 1);
+        assert!(blocks[0].contains(&gated.find("mod sso_tests").expect("there")));
+        assert!(!blocks[0].contains(&gated.find("mod helpers").expect("there")));
         // Not at a line's start, or not before a module: no block.
         assert!(rust_test_blocks(b"let s = \"#[cfg(test)]\";\nmod tests {\n}\n").is_empty());
         assert!(rust_test_blocks(b"#[cfg(test)]\nfn helper() {\n}\n").is_empty());
     }
 
-    /// A hostile file of openers inside one unclosed module is one block, read once.
+    /// A hostile file of openers inside one unclosed module is one block, and one of
+    /// openers before no module is none: each read once.
     #[test]
     fn many_test_module_openers_stay_linear() {
         let text = "#[cfg(test)]\nmod tests {\n".repeat(200_000);
         let blocks = illustrative_blocks(text.as_bytes());
         assert_eq!(blocks, vec![0..text.len()]);
+        let text = "#[cfg(test)]\n".repeat(400_000) + "fn main() {}\n";
+        assert!(rust_test_blocks(text.as_bytes()).is_empty());
+        let text = "#[cfg(test)]\n\n".repeat(400_000);
+        assert!(rust_test_blocks(text.as_bytes()).is_empty());
     }
 }
