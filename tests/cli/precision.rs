@@ -277,3 +277,39 @@ fn a_public_key_under_a_private_key_header_is_not_a_key() {
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(triples(&report), vec![t("private-key", "src/tls.py", 10)]);
 }
+
+/// A PEM key written one string literal per line: a Rust array (octocrab's tests), a C macro
+/// with `\` continuations whose last body line is shorter than the others (openssh's fuzzing
+/// harness, where the DSA key was missed for that short line alone).
+#[test]
+fn a_key_split_into_one_literal_per_line_is_found() {
+    let mut g = Gen::new();
+    let b64 = format!("{ALNUM}+/");
+    let mut lines: Vec<String> = (0..4).map(|_| g.chars(64, &b64)).collect();
+    lines[0].replace_range(..12, "MIIEvQIBADAN");
+    let array: String = lines.iter().map(|l| format!("    \"{l}\\n\",\n")).collect();
+    let short = g.chars(9, &b64);
+    let macro_lines: String = lines.iter().map(|l| format!("\"{l}\\n\"\\\n")).collect();
+    let tree = Tree::new();
+    tree.write(
+        "src/keys.rs",
+        format!(
+            "const PEM: [&str; 7] = [\n    \"-----BEGIN PRIVATE KEY-----\\n\",\n{array}    \"{short}=\\n\",\n    \"-----END PRIVATE KEY-----\\n\",\n];\n"
+        ),
+    );
+    tree.write(
+        "keys.h",
+        format!(
+            "#define PRIV_KEY \\\n\"-----BEGIN OPENSSH PRIVATE KEY-----\\n\"\\\n{macro_lines}\"{short}=\\n\"\\\n\"-----END OPENSSH PRIVATE KEY-----\\n\"\n"
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("private-key-escaped", "keys.h", 2),
+            t("private-key-escaped", "src/keys.rs", 2),
+        ]
+    );
+}
