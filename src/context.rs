@@ -97,9 +97,25 @@ pub fn of_path(path: &str) -> PathContext {
                 .iter()
                 .any(|w| d.split(['-', '_', '.']).any(|p| p == *w))
         }),
-        vendored: in_dir(VENDOR_DIRS),
+        vendored: in_dir(VENDOR_DIRS) || is_bundle(name),
         plugins: in_dir(&["plugins"]),
     }
+}
+
+/// A built web bundle (`app.min.js`, `swagger-ui-bundle.js`, webpack's `2711.31deda38.chunk.js`):
+/// minified third-party and generated code, whose string tables hold thousands of names that a
+/// generic rule reads as values. A vendor-format key in one is still reported (`medium`).
+fn is_bundle(name: &str) -> bool {
+    let Some(stem) = [".js", ".mjs", ".cjs", ".css"]
+        .iter()
+        .find_map(|ext| name.strip_suffix(ext))
+    else {
+        return false;
+    };
+    stem.ends_with(".min")
+        || stem.ends_with(".bundle")
+        || stem.ends_with("-bundle")
+        || stem.ends_with(".chunk")
 }
 
 /// The documentation strings of an Ansible module written in Python: `EXAMPLES = r'''…'''`,
@@ -367,6 +383,11 @@ mod tests {
         assert!(of_path("examples/basic/values.yaml").example);
         assert!(of_path("config/settings.sample.py").example);
         assert!(of_path("vendor/github.com/x/y.go").vendored);
+        assert!(of_path("static/js/2711.31deda38.chunk.js").vendored);
+        assert!(of_path("swagger/swagger-ui-bundle.js").vendored);
+        assert!(of_path("dist/app.min.js").vendored);
+        assert!(!of_path("src/chunk.js").vendored);
+        assert!(!of_path("src/bundle.rs").vendored);
         let prod = of_path("src/billing/config.py");
         assert!(!prod.is_illustrative());
         assert!(!of_path("src/latest/contest.py").test);

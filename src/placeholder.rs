@@ -136,7 +136,12 @@ pub fn is_placeholder(secret: &str) -> bool {
     if trimmed.is_empty() || secret.contains("EXAMPLE") || is_known_public(trimmed) {
         return true;
     }
-    if is_template(trimmed) || all_same_char(trimmed) || is_sequence(trimmed) || is_masked(trimmed)
+    // A JSON pointer (`#/components/schemas/ApiKeyAuth`) names a schema, as OpenAPI does.
+    if is_template(trimmed)
+        || all_same_char(trimmed)
+        || is_sequence(trimmed)
+        || is_masked(trimmed)
+        || trimmed.starts_with("#/")
     {
         return true;
     }
@@ -273,13 +278,32 @@ pub fn names_a_secret(v: &str) -> bool {
 pub fn is_dotted_name(v: &str) -> bool {
     let body = v.strip_prefix('.').unwrap_or(v);
     let parts: Vec<&str> = body.split('.').collect();
-    parts.len() >= 2
+    let lower = parts.len() >= 2
         && parts.iter().all(|p| {
             p.as_bytes()
                 .first()
                 .is_some_and(|b| b.is_ascii_lowercase() || *b == b'_')
                 && p.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        });
+    lower || is_message_key_value(v)
+}
+
+/// The same, with Monaco's `@` before a token class (`@brackets.directive`).
+fn is_message_key_value(v: &str) -> bool {
+    let body = v.strip_prefix('@').unwrap_or(v);
+    is_message_key(&body.split('.').collect::<Vec<_>>())
+}
+
+/// `adminPanel.cyberArk.fields.apiKey`, `keyword.tag-while`: a translation or theme key in a web
+/// bundle. Words of letters (camelCase, `-` inside), each starting lower-case, no digits: a
+/// token of that shape would have to be all letters in one long dotted run.
+fn is_message_key(parts: &[&str]) -> bool {
+    parts.len() >= 2
+        && parts.iter().all(|p| {
+            p.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
+                && p.len() <= 32
+                && p.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
         })
 }
 
@@ -630,6 +654,25 @@ mod tests {
             "INVALID_PASSWORD = \"x\"\nother = \"",
             "invalid-password"
         ));
+    }
+
+    #[test]
+    fn message_keys_are_names() {
+        for v in [
+            "adminPanel.cyberArk.fields.apiKey",
+            "keyword.tag-while",
+            "@brackets.directive",
+        ] {
+            assert!(is_dotted_name(v), "{v} is a message key");
+        }
+        for v in [
+            "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln",
+            "Key.value",
+            "a.b1",
+            "token",
+        ] {
+            assert!(!is_message_key_value(v), "{v} is not a message key");
+        }
     }
 
     #[test]

@@ -51,18 +51,20 @@ def load_labels(path):
     return labels
 
 
-def held_out_packages(lock):
-    """Folder names of the packages listed after the lock file's `# Held out` line: added after
-    the rules were tuned on the rest, so their figure is the one the rules were not fitted to."""
-    held, names = False, set()
+def held_out_sets(lock):
+    """Folder names of the packages after each of the lock file's `# Held out` lines, by set
+    (1, 2, ...): each set was added after the rules were tuned on everything before it, so its
+    first figure is the one the rules were not fitted to."""
+    sets, current = {}, 0
     with open(lock) as f:
         for line in f:
             if line.startswith("# Held out"):
-                held = True
-            if held and line.strip() and not line.startswith("#"):
+                current += 1
+            elif current and line.strip() and not line.startswith("#"):
                 eco, name, version = line.split("\t")[:3]
-                names.add(f"{eco}-{name.replace('@', '').replace('/', '+')}-{version.replace(':', '_')}")
-    return names
+                folder = f"{eco}-{name.replace('@', '').replace('/', '+')}-{version.replace(':', '_')}"
+                sets[folder] = current
+    return sets
 
 
 def pct(real, n):
@@ -83,9 +85,9 @@ def main():
     ap.add_argument("--confidence", choices=sorted(LEVELS, key=LEVELS.get))
     ap.add_argument("--findings", default=os.path.join(ROOT, "wild-work", "findings.jsonl"))
     ap.add_argument("--labels", default=os.path.join(ROOT, "scripts", "wild", "labels.csv"))
-    ap.add_argument("--part", choices=["all", "tuned", "held-out"], default="all",
-                    help="held-out: only the packages after packages.tsv's '# Held out' line; "
-                         "tuned: only the others")
+    ap.add_argument("--part", choices=["all", "tuned", "held-out", "held-out-2"], default="all",
+                    help="held-out, held-out-2: only the packages after packages.tsv's first or "
+                         "second '# Held out' line; tuned: only those before the first")
     ap.add_argument("--stale-fails", action="store_true",
                     help="also fail when a label matches no finding")
     a = ap.parse_args()
@@ -97,9 +99,10 @@ def main():
             if line.strip():
                 findings.append(json.loads(line))
     if a.part != "all":
-        held = held_out_packages(os.path.join(ROOT, "scripts", "wild", "packages.tsv"))
-        findings = [x for x in findings if (x["package"] in held) == (a.part == "held-out")]
-        labels = {k: v for k, v in labels.items() if (k[0] in held) == (a.part == "held-out")}
+        sets = held_out_sets(os.path.join(ROOT, "scripts", "wild", "packages.tsv"))
+        want = {"tuned": 0, "held-out": 1, "held-out-2": 2}[a.part]
+        findings = [x for x in findings if sets.get(x["package"], 0) == want]
+        labels = {k: v for k, v in labels.items() if sets.get(k[0], 0) == want}
     has_conf = any("confidence" in x for x in findings)
     if a.confidence and not has_conf:
         print(f"note: the findings carry no confidence; --confidence {a.confidence} ignored")

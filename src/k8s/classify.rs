@@ -243,6 +243,8 @@ pub struct KeyFacts {
     pub options: bool,
     /// See [`other_key_words`].
     pub other_key: bool,
+    /// The key names a token (`token`, `accessToken`, `tokens`): a machine-made value.
+    pub token: bool,
 }
 
 impl KeyFacts {
@@ -264,6 +266,7 @@ impl KeyFacts {
                 )
             ),
             other_key: other_key_words(&w),
+            token: matches!(w.last().map(String::as_str), Some("token" | "tokens")),
         }
     }
 }
@@ -408,6 +411,10 @@ const REFERENCE_PREFIXES: &[&str] = &[
     "bws://",
     "infisical://",
     "doppler://",
+    // LiteLLM's config reads `api_key: os.environ/OPENAI_API_KEY` from the environment.
+    "os.environ/",
+    // A JSON pointer (`#/components/schemas/ApiKeyAuth`), as OpenAPI documents use.
+    "#/",
 ];
 
 /// Defaults that authenticate somewhere: literal passwords, reported as warnings.
@@ -556,6 +563,24 @@ fn is_file_name(v: &str) -> bool {
 
 /// A weak default: one of the well-known values, or one of them followed by digits
 /// (`admin123`, `password1`).
+/// A value under a token key that no issuer makes: shorter than 8 characters, or words of
+/// letters in one case (`NX`, `FROMMEMBER`, `bearer`, `max_tokens`), as a grammar or a protocol calls its
+/// tokens (Redis's command specs hold hundreds: `"token": "WITHSCORES"`). Tokens that
+/// systems issue are long and mix digits or cases in. A well-known weak value (`changeme`)
+/// is still judged as one.
+pub fn is_not_issued_token(v: &str) -> bool {
+    // Letters of one case, words joined by `_` allowed (`max_tokens`, a field named as the
+    // value): no digit, no other sign.
+    let one_case = |upper: bool| {
+        v.bytes()
+            .all(|b| b == b'_' || b.is_ascii_alphabetic() && b.is_ascii_uppercase() == upper)
+    };
+    let word = v.len() <= 32
+        && v.bytes().any(|b| b.is_ascii_alphabetic())
+        && (one_case(true) || one_case(false));
+    (v.chars().count() < 8 || word) && !is_weak(v)
+}
+
 pub fn is_weak(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
     let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '!');
@@ -583,6 +608,20 @@ pub fn is_reference(v: &str) -> bool {
         || (v.starts_with('/') && !v.contains(char::is_whitespace))
         || v.starts_with("./")
         || v.starts_with("~/")
+        || is_format_slot(v)
+}
+
+/// `{api_key}`, `{0}`: a slot a format string fills in (a provider's header template).
+fn is_format_slot(v: &str) -> bool {
+    v.strip_prefix('{')
+        .and_then(|r| r.strip_suffix('}'))
+        .is_some_and(|name| {
+            !name.is_empty()
+                && name.len() <= 64
+                && name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+        })
 }
 
 /// Values that only say "put the secret here", and public keys that are meant to be seen.

@@ -313,3 +313,57 @@ fn a_key_split_into_one_literal_per_line_is_found() {
         ]
     );
 }
+
+/// The second held-out set's false-alarm classes, in our own words: a grammar's tokens under a
+/// `token` key in a data file (Redis's command specs: `"token": "NX"`), LiteLLM's
+/// `os.environ/NAME` references, an OpenAPI JSON pointer, a header template's `{api_key}`
+/// slot, and a web bundle's message keys. Issued-looking values beside them are found.
+#[test]
+fn grammar_tokens_references_and_bundles_are_not_secrets() {
+    let mut g = Gen::new();
+    let (token, master, bundled) = (
+        format!("tk{}9", g.alnum(22)),
+        format!("sk-{}7", g.alnum(30)),
+        format!("Bd1{}", g.alnum(14)),
+    );
+    let tree = Tree::new();
+    tree.write(
+        "src/commands/set.json",
+        format!(
+            "{{\n  \"SET\": {{\n    \"arguments\": [\n      {{\"name\": \"nx\", \"token\": \"NX\"}},\n      \
+             {{\"name\": \"member\", \"token\": \"FROMMEMBER\"}},\n      {{\"name\": \"m\", \"token\": \"m\"}},\n      \
+             {{\"name\": \"limit\", \"token\": \"max_tokens\"}},\n      {{\"name\": \"auth\", \"token\": \"{token}\"}}\n    ]\n  }}\n}}\n"
+        ),
+    );
+    tree.write(
+        "proxy_config.yaml",
+        format!(
+            "model_list:\n  - model_name: gpt\n    litellm_params:\n      api_key: os.environ/OPENAI_API_KEY\n\
+             general_settings:\n  master_key: {master}\n"
+        ),
+    );
+    tree.write(
+        "openapi.json",
+        "{\"mapping\": {\"api_key\": \"#/components/schemas/ApiKeyAuth\"},\n \"headers\": {\"api-subscription-key\": \"{api_key}\"}}\n",
+    );
+    tree.write(
+        "static/js/2711.31deda38.chunk.js",
+        format!(
+            "var m={{password:\"onboarding.formBody.signUp\",secret:\"@brackets.directive\"}};\nvar c={{password:\"{bundled}\"}};\n"
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("k8s-literal-secret", "proxy_config.yaml", 6),
+            t("k8s-literal-secret", "src/commands/set.json", 8),
+            t("generic-password", "static/js/2711.31deda38.chunk.js", 2),
+        ]
+    );
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["medium", "medium", "low"]
+    );
+}
