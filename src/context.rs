@@ -157,8 +157,8 @@ pub fn illustrative_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Rust's unit tests live in the file they test, in a module compiled only for tests:
-/// `#[cfg(test)]` (or `#[cfg(all(test, …))]`), other attributes or blank lines, then `mod tests {` (any name, `pub`
-/// allowed). A password in there is a test's, as in a `tests/` folder. The block runs from the
+/// `#[cfg(test)]` (or `#[cfg(all(test, …))]`), other attributes or blank lines, then
+/// `mod tests {` (any name, `pub` allowed). A password in there is a test's, as in a `tests/` folder. The block runs from the
 /// attribute to the first line after it that is a lone `}` indented as the `mod` line (how
 /// rustfmt closes it), or to the end of the blob. Openers inside a block already found are
 /// skipped, so each byte is read once however many a hostile file holds.
@@ -166,12 +166,14 @@ pub fn rust_test_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut blocks = Vec::new();
     let mut after = 0;
     for at in memchr::memmem::find_iter(bytes, b"#[cfg(") {
-        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-        if at < after
-            || !bytes[line_start..at]
-                .iter()
-                .all(|b| *b == b' ' || *b == b'\t')
-        {
+        // Back over the indentation only: a line of thousands of `#[cfg(` costs one step each.
+        let indent = bytes[..at]
+            .iter()
+            .rev()
+            .take_while(|b| **b == b' ' || **b == b'\t')
+            .count();
+        let line_start = at - indent;
+        if at < after || (line_start > 0 && bytes[line_start - 1] != b'\n') {
             continue;
         }
         let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
@@ -443,6 +445,9 @@ mod tests {
         let text = "#[cfg(test)]\n".repeat(400_000) + "fn main() {}\n";
         assert!(rust_test_blocks(text.as_bytes()).is_empty());
         let text = "#[cfg(test)]\n\n".repeat(400_000);
+        assert!(rust_test_blocks(text.as_bytes()).is_empty());
+        // One line of openers: none at a line's start but the first, each looked at once.
+        let text = "#[cfg(".repeat(2_000_000);
         assert!(rust_test_blocks(text.as_bytes()).is_empty());
     }
 }

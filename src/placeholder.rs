@@ -78,8 +78,8 @@ const REFERENCE_MARKERS: &[&str] = &[
 /// Values published on purpose: the Azure storage emulator's account key (Azurite), the
 /// jwt.io sample tokens (the HS256 one's signature; the payload of all of them, `{"sub":
 /// "1234567890","name":"John Doe"…`, signed with jwt.io's published keys) and the test-mode
-/// key in Stripe's API reference are in every tutorial; no one can be harmed by them. So is the access key id of AWS's own docs,
-/// `AKIAIOSFODNN7EXAMPLE`, whose head tests reuse with another last letter (`…EXAMPLF`, to
+/// key in Stripe's API reference are in every tutorial; no one can be harmed by them. So is
+/// the access key id of AWS's own docs, `AKIAIOSFODNN7EXAMPLE`, whose head tests reuse with another last letter (`…EXAMPLF`, to
 /// tell two keys apart): a random key id shares those 9 characters once in 32⁹.
 const KNOWN_PUBLIC: &[&str] = &[
     "AKIAIOSFODNN7",
@@ -136,12 +136,11 @@ pub fn is_placeholder(secret: &str) -> bool {
     if trimmed.is_empty() || secret.contains("EXAMPLE") || is_known_public(trimmed) {
         return true;
     }
-    // A JSON pointer (`#/components/schemas/ApiKeyAuth`) names a schema, as OpenAPI does.
     if is_template(trimmed)
         || all_same_char(trimmed)
         || is_sequence(trimmed)
         || is_masked(trimmed)
-        || trimmed.starts_with("#/")
+        || is_json_pointer(trimmed)
     {
         return true;
     }
@@ -286,25 +285,26 @@ pub fn is_dotted_name(v: &str) -> bool {
                 && p.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         });
-    lower || is_message_key_value(v)
+    lower || is_message_key(v)
 }
 
-/// The same, with Monaco's `@` before a token class (`@brackets.directive`).
-fn is_message_key_value(v: &str) -> bool {
+/// `adminPanel.cyberArk.fields.apiKey`, `keyword.tag-while`, Monaco's `@brackets.directive`: a
+/// translation or theme key in a web bundle. Words of letters (camelCase, `-` inside), each
+/// starting lower-case, no digits: a token of that shape would have to be all letters in one
+/// long dotted run.
+fn is_message_key(v: &str) -> bool {
     let body = v.strip_prefix('@').unwrap_or(v);
-    is_message_key(&body.split('.').collect::<Vec<_>>())
-}
-
-/// `adminPanel.cyberArk.fields.apiKey`, `keyword.tag-while`: a translation or theme key in a web
-/// bundle. Words of letters (camelCase, `-` inside), each starting lower-case, no digits: a
-/// token of that shape would have to be all letters in one long dotted run.
-fn is_message_key(parts: &[&str]) -> bool {
-    parts.len() >= 2
-        && parts.iter().all(|p| {
+    body.contains('.')
+        && body.split('.').all(|p| {
             p.as_bytes().first().is_some_and(u8::is_ascii_lowercase)
                 && p.len() <= 32
                 && p.bytes().all(|b| b.is_ascii_alphabetic() || b == b'-')
         })
+}
+
+/// A JSON pointer (`#/components/schemas/ApiKeyAuth`): it names a schema, as OpenAPI does.
+pub fn is_json_pointer(v: &str) -> bool {
+    v.starts_with("#/")
 }
 
 /// `automountServiceAccountToken` → automount, service, account, token. A value with no
@@ -466,13 +466,18 @@ fn spells_its_name(line: &[u8], secret: &str) -> bool {
 /// `{}`, `{0}`, `{password}`, `{db.pass}` (format strings) and `%s`, `%v` (printf): the value
 /// is filled in at runtime, as in `f"postgres://app:{pw}@db/app"`.
 fn is_format_slot(v: &str) -> bool {
-    let braced = v.len() >= 2
+    is_braced_slot(v) || matches!(v, "%s" | "%v" | "%d" | "%q" | "?")
+}
+
+/// `{}`, `{0}`, `{api_key}`, `{db.pass}`: the braced slot of a format string, also what the
+/// Kubernetes analyzer reads as a reference (a provider's header template).
+pub fn is_braced_slot(v: &str) -> bool {
+    v.len() >= 2
         && v.starts_with('{')
         && v.ends_with('}')
         && v[1..v.len() - 1]
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '!' | '[' | ']'));
-    braced || matches!(v, "%s" | "%v" | "%d" | "%q" | "?")
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | ':' | '!' | '[' | ']'))
 }
 
 /// `XXXXXXXX…`, `********`: eight or more masking characters in a row, as in a key pasted
@@ -671,7 +676,7 @@ mod tests {
             "a.b1",
             "token",
         ] {
-            assert!(!is_message_key_value(v), "{v} is not a message key");
+            assert!(!is_message_key(v), "{v} is not a message key");
         }
     }
 

@@ -413,8 +413,6 @@ const REFERENCE_PREFIXES: &[&str] = &[
     "doppler://",
     // LiteLLM's config reads `api_key: os.environ/OPENAI_API_KEY` from the environment.
     "os.environ/",
-    // A JSON pointer (`#/components/schemas/ApiKeyAuth`), as OpenAPI documents use.
-    "#/",
 ];
 
 /// Defaults that authenticate somewhere: literal passwords, reported as warnings.
@@ -561,13 +559,11 @@ fn is_file_name(v: &str) -> bool {
     })
 }
 
-/// A weak default: one of the well-known values, or one of them followed by digits
-/// (`admin123`, `password1`).
 /// A value under a token key that no issuer makes: shorter than 8 characters, or words of
-/// letters in one case (`NX`, `FROMMEMBER`, `bearer`, `max_tokens`), as a grammar or a protocol calls its
-/// tokens (Redis's command specs hold hundreds: `"token": "WITHSCORES"`). Tokens that
-/// systems issue are long and mix digits or cases in. A well-known weak value (`changeme`)
-/// is still judged as one.
+/// letters in one case (`NX`, `FROMMEMBER`, `bearer`, `max_tokens`), as a grammar or a
+/// protocol calls its tokens (Redis's command specs hold hundreds: `"token": "WITHSCORES"`).
+/// Tokens that systems issue are long and mix digits or cases in. A well-known weak value
+/// (`changeme`) is still judged as one.
 pub fn is_not_issued_token(v: &str) -> bool {
     // Letters of one case, words joined by `_` allowed (`max_tokens`, a field named as the
     // value): no digit, no other sign.
@@ -581,6 +577,8 @@ pub fn is_not_issued_token(v: &str) -> bool {
     (v.chars().count() < 8 || word) && !is_weak(v)
 }
 
+/// A weak default: one of the well-known values, or one of them followed by digits
+/// (`admin123`, `password1`).
 pub fn is_weak(v: &str) -> bool {
     let lower = v.to_ascii_lowercase();
     let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '!');
@@ -608,20 +606,8 @@ pub fn is_reference(v: &str) -> bool {
         || (v.starts_with('/') && !v.contains(char::is_whitespace))
         || v.starts_with("./")
         || v.starts_with("~/")
-        || is_format_slot(v)
-}
-
-/// `{api_key}`, `{0}`: a slot a format string fills in (a provider's header template).
-fn is_format_slot(v: &str) -> bool {
-    v.strip_prefix('{')
-        .and_then(|r| r.strip_suffix('}'))
-        .is_some_and(|name| {
-            !name.is_empty()
-                && name.len() <= 64
-                && name
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
-        })
+        || crate::placeholder::is_braced_slot(v)
+        || crate::placeholder::is_json_pointer(v)
 }
 
 /// Values that only say "put the secret here", and public keys that are meant to be seen.

@@ -191,16 +191,17 @@ fn bech32_polymod(values: impl Iterator<Item = u32>) -> u32 {
 /// A PEM private key block with an actual body (not `-----BEGIN…----- ... -----END…-----`),
 /// and not a public key under a private key's header.
 fn pem_has_body(block: &str) -> bool {
-    let body: String = block
+    let mut body = block
         .lines()
         .filter(|l| !l.contains("-----") && !l.contains(':'))
         .flat_map(|l| {
             l.trim()
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '+' || *c == '/')
-        })
-        .collect();
-    body.len() >= 64 && !is_public_key_der(&body)
+        });
+    // The DER header is in the first 12 bytes: 16 base64 characters are all that is decoded.
+    let head: String = body.by_ref().take(16).collect();
+    head.len() + body.count() >= 64 && !is_public_key_der(&head)
 }
 
 /// Whether a PEM body decodes to a public key: DER whose outer SEQUENCE starts with a long
@@ -208,8 +209,9 @@ fn pem_has_body(block: &str) -> bool {
 /// PKCS#8, SEC 1, DSA) starts with a one-byte version number there, and an encrypted one with
 /// a SEQUENCE; a tutorial or test that pastes a public key between `PRIVATE KEY` lines holds
 /// nothing secret. A body that does not decode (cut short, re-wrapped) is judged a key.
-fn is_public_key_der(body: &str) -> bool {
-    let Ok(der) = STANDARD_NO_PAD.decode(&body.as_bytes()[..body.len() / 4 * 4]) else {
+/// `head` is the body's start, at least 16 characters when the body has them.
+fn is_public_key_der(head: &str) -> bool {
+    let Ok(der) = STANDARD_NO_PAD.decode(&head.as_bytes()[..head.len() / 4 * 4]) else {
         return false;
     };
     if der.first() != Some(&0x30) {
