@@ -32,7 +32,11 @@ for dir in "$W"/pkgs/*/; do
   rc=0
   (cd "$dir" && "$LH" scan --no-redact "${CONF[@]}" -q -f json \
     -o "$W/reports/$pkg.json" .) || rc=$?
-  if [ $rc -gt 1 ]; then echo "$pkg: leakhound exited $rc" >&2; exit $rc; fi
+  # 2 with a report: the scan completed but a file could not be read (openldap's test data
+  # holds a dangling symlink); leakhound named it above. 2 without one is a failure.
+  if [ $rc -gt 1 ] && { [ $rc -ne 2 ] || [ ! -s "$W/reports/$pkg.json" ]; }; then
+    echo "$pkg: leakhound exited $rc" >&2; exit $rc
+  fi
 done
 end=$(date +%s)
 
