@@ -91,15 +91,25 @@ pub fn of_path(path: &str) -> PathContext {
         || name.contains("_test.");
     PathContext {
         test: in_dir_words(TEST_DIRS) || test_name,
-        docs: in_dir(DOCS_DIRS) || DOCS_EXTS.contains(&ext) || stem == "readme" || stem == "notes",
+        // A Python sdist's `PKG-INFO` carries its README as the long description.
+        docs: in_dir(DOCS_DIRS)
+            || DOCS_EXTS.contains(&ext)
+            || matches!(stem, "readme" | "notes" | "pkg-info"),
         example: dirs.iter().chain(std::iter::once(&name)).any(|d| {
             EXAMPLE_WORDS
                 .iter()
                 .any(|w| d.split(['-', '_', '.']).any(|p| p == *w))
         }),
-        vendored: in_dir(VENDOR_DIRS) || is_bundle(name),
+        vendored: in_dir(VENDOR_DIRS) || is_bundle(name) || is_next_build(&dirs),
         plugins: in_dir(&["plugins"]),
     }
+}
+
+/// Next.js's build output, `.next/static/` (or `_next/static/` once exported): bundles named
+/// by content hash (`0g1e966rz9d1a.js`), which [`is_bundle`] cannot tell by name.
+fn is_next_build(dirs: &[&str]) -> bool {
+    dirs.windows(2)
+        .any(|w| matches!(w[0], ".next" | "_next") && w[1] == "static")
 }
 
 /// A built web bundle (`app.min.js`, `swagger-ui-bundle.js`, webpack's `2711.31deda38.chunk.js`):
@@ -148,12 +158,92 @@ pub fn doc_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
 }
 
 /// Where code shows rather than holds its literals, read from the content: the documentation
-/// strings of [`doc_blocks`] and the test modules of [`rust_test_blocks`], sorted and merged
-/// for [`in_blocks`].
+/// strings of [`doc_blocks`] and [`docstrings`], and the test modules of [`rust_test_blocks`],
+/// sorted and merged for [`in_blocks`].
 pub fn illustrative_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut blocks = doc_blocks(bytes);
     blocks.extend(rust_test_blocks(bytes));
+    blocks.extend(docstrings(bytes));
     merge(blocks)
+}
+
+/// Python's docstrings: a triple-quoted string that is a statement of its own, first in a
+/// module (nothing but comments before it) or right after a line ending in `:` (`def`,
+/// `class`). They document, as a README does: `Example: connect(password="s3cret")`. Every
+/// triple-quoted string is walked from its opening quotes to its closing ones, so quotes inside
+/// one string (`'''` in a `"""` string, an SQL `WHERE x:` line before the closing quotes) are
+/// never taken for another's opening; each byte is read a bounded number of times however
+/// many quotes a hostile file holds. A string never closed runs to the end of the blob.
+pub fn docstrings(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
+    use memchr::memmem::Finder;
+    let finders = [Finder::new(b"\"\"\""), Finder::new(b"'''")];
+    let mut next: [Option<usize>; 2] = [finders[0].find(bytes), finders[1].find(bytes)];
+    let mut blocks = Vec::new();
+    let mut pos = 0;
+    // Only the first string of a file can be its module's docstring.
+    let mut first = true;
+    while pos < bytes.len() {
+        for (i, finder) in finders.iter().enumerate() {
+            if next[i].is_some_and(|n| n < pos) {
+                next[i] = finder.find(&bytes[pos..]).map(|n| pos + n);
+            }
+        }
+        let Some((kind, open)) = (0..2)
+            .filter_map(|i| next[i].map(|n| (i, n)))
+            .min_by_key(|&(_, n)| n)
+        else {
+            break;
+        };
+        // The text before the quotes on their line, or after the last string's closing quotes
+        // when that is on the same line (then the string is no statement of its own).
+        let (line_start, whole_line) = match memchr::memrchr(b'\n', &bytes[pos..open]) {
+            Some(i) => (pos + i + 1, true),
+            None => (pos, pos == 0),
+        };
+        let lead = &bytes[line_start..open];
+        if lead.contains(&b'#') && (!whole_line || is_comment_line(lead)) {
+            // Quotes in a comment open nothing.
+            pos = next_line(bytes, open).unwrap_or(bytes.len());
+            continue;
+        }
+        let body = open + 3;
+        let close = (finders[kind].find(&bytes[body..])).map_or(bytes.len(), |e| body + e + 3);
+        let prefix = lead.trim_ascii_start();
+        let own_line =
+            whole_line && prefix.len() <= 2 && prefix.iter().all(|b| b"rRuU".contains(b));
+        if own_line
+            && (first && only_comments_before(bytes, line_start) || after_colon(bytes, line_start))
+        {
+            blocks.push(open..close);
+        }
+        first = false;
+        pos = close;
+    }
+    blocks
+}
+
+/// Whether every line before `line_start` is blank or a comment (a module's docstring comes
+/// first, after the `#!` and encoding lines).
+fn only_comments_before(bytes: &[u8], line_start: usize) -> bool {
+    bytes[..line_start]
+        .split(|&b| b == b'\n')
+        .all(|line| line.trim_ascii().is_empty() || line.trim_ascii_start().starts_with(b"#"))
+}
+
+/// Whether the last line before `line_start` that is neither blank nor a comment ends in `:`.
+/// It reads back over blank and comment lines to the first other line, which is at or after
+/// the line where the string before closed: no line is read back over by two strings.
+fn after_colon(bytes: &[u8], line_start: usize) -> bool {
+    let mut end = line_start;
+    while end > 0 {
+        let start = memchr::memrchr(b'\n', &bytes[..end - 1]).map_or(0, |i| i + 1);
+        let line = bytes[start..end].trim_ascii();
+        if !line.is_empty() && !line.starts_with(b"#") {
+            return line.ends_with(b":");
+        }
+        end = start;
+    }
+    false
 }
 
 /// Rust's unit tests live in the file they test, in a module compiled only for tests:
@@ -390,10 +480,40 @@ mod tests {
         assert!(of_path("dist/app.min.js").vendored);
         assert!(!of_path("src/chunk.js").vendored);
         assert!(!of_path("src/bundle.rs").vendored);
+        assert!(of_path("proxy/out/_next/static/chunks/0g1e966rz9d1a.js").vendored);
+        assert!(of_path("web/.next/static/chunks/main.js").vendored);
+        assert!(!of_path("src/next/static/page.js").vendored);
+        assert!(of_path("minio.egg-info/PKG-INFO").docs);
         let prod = of_path("src/billing/config.py");
         assert!(!prod.is_illustrative());
         assert!(!of_path("src/latest/contest.py").test);
         assert!(of_path("aws-signing-test-suite/v4/context.json").test);
+    }
+
+    #[test]
+    fn python_docstrings_are_blocks() {
+        let text = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n\"\"\"Module: password=a1\"\"\"\n\
+                    Q = \"\"\"\nSELECT 1 WHERE x:\n\"\"\"\nS = '''q \"\"\" r'''\n\
+                    def f(a):\n    # a comment\n    r'''Call f(password=\"b2\")'''\n    return g(\n        \"\"\"c3\"\"\"\n    )\n\
+                    class C:\n\n    \"\"\"d4 # not a comment\n    \"\"\"\n    x = 1  # \"\"\" in a comment\n    y = \"\"\"e5\"\"\"\n";
+        let blocks = docstrings(text.as_bytes());
+        let inside = |s: &str| in_blocks(&blocks, text.find(s).expect("in the text"));
+        assert!(inside("a1") && inside("b2") && inside("d4"), "{blocks:?}");
+        assert!(!inside("SELECT") && !inside("q \"") && !inside("c3") && !inside("e5"));
+        assert_eq!(blocks.len(), 3);
+        // Not first: a module docstring comes before any code.
+        assert!(docstrings(b"import os\n\"\"\"x\"\"\"\n").is_empty());
+        // Never closed: to the end.
+        assert_eq!(docstrings(b"def f():\n    '''open"), vec![13..20]);
+    }
+
+    #[test]
+    fn many_quotes_stay_linear() {
+        let hostile = "def f():\n\"\"\"\n".repeat(200_000) + &"#\"\"\"\n".repeat(200_000);
+        let blocks = docstrings(hostile.as_bytes());
+        assert_eq!(blocks.len(), 100_000);
+        let one_line = "\"\"\"".repeat(1 << 20);
+        assert!(!docstrings(one_line.as_bytes()).is_empty());
     }
 
     #[test]

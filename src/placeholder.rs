@@ -80,13 +80,17 @@ const REFERENCE_MARKERS: &[&str] = &[
 /// "1234567890","name":"John Doe"…`, signed with jwt.io's published keys) and the test-mode
 /// key in Stripe's API reference are in every tutorial; no one can be harmed by them. So is
 /// the access key id of AWS's own docs, `AKIAIOSFODNN7EXAMPLE`, whose head tests reuse with another last letter (`…EXAMPLF`, to
-/// tell two keys apart): a random key id shares those 9 characters once in 32⁹.
+/// tell two keys apart): a random key id shares those 9 characters once in 32⁹. And the keys of
+/// MinIO's public playground server, where anyone may store anything and read it back.
 const KNOWN_PUBLIC: &[&str] = &[
     "AKIAIOSFODNN7",
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
     "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
     ".eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkpvaG4gRG9lI",
     "sk_test_4eC39HqLyjWDarjtT1zdp7dc",
+    // MinIO's public playground, play.min.io: in every MinIO SDK's README and examples.
+    "Q3AM3UQ867SPQQA43P2F",
+    "zuf+tfteSlswRu7BJ86wekitnifILbZam1KYY3TG",
 ];
 
 /// Prefixes of keys that are public by design: Stripe publishable keys and Mapbox public
@@ -403,14 +407,15 @@ const DEMO_LOGINS: &[(&str, &str)] = &[("scott", "tiger")];
 /// Whether the text just before a secret shows it is not one, which the secret alone cannot:
 /// - a demo login in a URL's user info (`postgresql://scott:tiger@localhost/test`);
 /// - a value that spells the name it is assigned to, an enum or error code
-///   (`INVALID_PASSWORD: 'invalid-password'`, `TokenExpired = "token_expired"`).
+///   (`INVALID_PASSWORD: 'invalid-password'`, `TokenExpired = "token_expired"`);
+/// - a pagination cursor (`"next_page_token": "eyJpbmRleCI6IDExfQ=="`).
 ///
 /// `before` is the blob up to the secret's first byte; only the end of its last line is read.
 pub fn is_named_by_context(before: &[u8], secret: &str) -> bool {
     // At most 256 bytes back: a hostile one-line blob with many matches stays linear.
     let tail = &before[before.len().saturating_sub(256)..];
     let line = memchr::memrchr(b'\n', tail).map_or(tail, |i| &tail[i + 1..]);
-    is_demo_login(line, secret) || spells_its_name(line, secret)
+    is_demo_login(line, secret) || spells_its_name(line, secret) || names_a_cursor(line)
 }
 
 fn is_demo_login(line: &[u8], secret: &str) -> bool {
@@ -432,17 +437,44 @@ fn is_demo_login(line: &[u8], secret: &str) -> bool {
 /// the value as letters and digits only, case ignored. At least six of them, so that a short
 /// name and value meeting by chance (`pw = "pw"`) do not count.
 fn spells_its_name(line: &[u8], secret: &str) -> bool {
-    let squash = |b: &[u8]| -> Vec<u8> {
-        (b.iter())
-            .filter(|b| b.is_ascii_alphanumeric())
-            .map(u8::to_ascii_lowercase)
-            .collect()
-    };
     let value = squash(secret.as_bytes());
     if value.len() < 6 || !value.iter().any(u8::is_ascii_alphabetic) {
         return false;
     }
-    // Back over the opening quote, the assignment sign and the name's closing quote.
+    assigned_name(line).is_some_and(|name| squash(name) == value)
+}
+
+/// A pagination cursor: `next_page_token`, `pageToken`, `continuation_token`. An API hands it
+/// to a client to fetch the next page (often base64 of the position, `{"index": 11}`); it opens
+/// nothing. A page token with anything else in its name is not one (`FB_PAGE_TOKEN` is a
+/// Facebook Page's access token).
+fn names_a_cursor(line: &[u8]) -> bool {
+    const CURSORS: [&[u8]; 5] = [
+        b"nextpagetoken",
+        b"prevpagetoken",
+        b"nexttoken",
+        b"continuationtoken",
+        b"paginationtoken",
+    ];
+    assigned_name(line).is_some_and(|name| {
+        // A field of an object counts by its own name (`req.pageToken`).
+        let field = name.rsplit(|&b| b == b'.').next().unwrap_or(name);
+        let name = squash(field);
+        name == b"pagetoken" || CURSORS.iter().any(|c| name.ends_with(c))
+    })
+}
+
+/// Letters and digits only, in lower case.
+fn squash(b: &[u8]) -> Vec<u8> {
+    (b.iter())
+        .filter(|b| b.is_ascii_alphanumeric())
+        .map(u8::to_ascii_lowercase)
+        .collect()
+}
+
+/// The name at the end of `line`, which a value follows: back over the value's opening quote,
+/// the assignment sign and the name's closing quote.
+fn assigned_name(line: &[u8]) -> Option<&[u8]> {
     let mut end = line.len();
     let skip = |end: &mut usize, set: &[u8]| {
         while *end > 0 && set.contains(&line[*end - 1]) {
@@ -453,14 +485,14 @@ fn spells_its_name(line: &[u8], secret: &str) -> bool {
     let sign = end;
     skip(&mut end, b":=>");
     if end == sign {
-        return false;
+        return None;
     }
     skip(&mut end, b"\"'` \t");
     let start = line[..end]
         .iter()
         .rposition(|b| !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')))
         .map_or(0, |i| i + 1);
-    squash(&line[start..end]) == value
+    Some(&line[start..end])
 }
 
 /// `{}`, `{0}`, `{password}`, `{db.pass}` (format strings) and `%s`, `%v` (printf): the value
@@ -502,12 +534,45 @@ fn all_same_char(v: &str) -> bool {
     v.len() >= 3 && chars.all(|c| Some(c) == first)
 }
 
-/// `12345678`, `abcdefgh`, `0123456789abcdef`: keyboard-run values.
+/// `12345678`, `abcdefgh`, `0123456789abcdef`: keyboard-run values. Also a value mostly made of
+/// such runs behind a format's prefix (`AKIAABCDEFGHIJKLMNOP`, `sk-9876543210abcdef`): runs of
+/// at least 4 letters or digits, up or down, cover three quarters of its letters and digits,
+/// which a random key's do once in billions.
 fn is_sequence(v: &str) -> bool {
     let b = v.as_bytes();
-    b.len() >= 6
+    if b.len() >= 6
         && b.windows(2)
             .all(|w| w[1] == w[0].wrapping_add(1) || (w[0] == b'9' && w[1] == b'a'))
+    {
+        return true;
+    }
+    let alnum: Vec<u8> = b
+        .iter()
+        .copied()
+        .filter(u8::is_ascii_alphanumeric)
+        .collect();
+    if alnum.len() < 12 {
+        return false;
+    }
+    let mut covered = 0;
+    let mut run = 1;
+    let mut step = 0i16;
+    for (i, w) in alnum.windows(2).enumerate() {
+        let d = i16::from(w[1]) - i16::from(w[0]);
+        if (d == 1 || d == -1) && (run == 1 || d == step) {
+            run += 1;
+            step = d;
+        } else {
+            covered += if run >= 4 { run } else { 0 };
+            run = 1;
+            // A run can turn: `…3210` then `abc…` starts afresh at `a`.
+            step = 0;
+        }
+        if i + 2 == alnum.len() && run >= 4 {
+            covered += run;
+        }
+    }
+    covered * 4 >= alnum.len() * 3
 }
 
 #[cfg(test)]
@@ -526,6 +591,8 @@ mod tests {
             "AKIAIOSFODNN7EXAMPLE",
             "os.environ['X']",
             "12345678",
+            "AKIAABCDEFGHIJKLMNOP",
+            "sk-9876543210abcdef",
             "$SECRET",
             "YOUR_API_KEY",
             "{}",
@@ -659,6 +726,13 @@ mod tests {
             "INVALID_PASSWORD = \"x\"\nother = \"",
             "invalid-password"
         ));
+        // Pagination cursors.
+        assert!(named("  \"next_page_token\": \"", "eyJpbmRleCI6IDExfQ=="));
+        assert!(named("req.pageToken = '", "Zq8vLw3rTn5y"));
+        assert!(named("continuation_token=", "Zq8vLw3rTn5y"));
+        assert!(!named("access_token = \"", "Zq8vLw3rTn5y"));
+        assert!(!named("page_token_secret = \"", "Zq8vLw3rTn5y"));
+        assert!(!named("FB_PAGE_TOKEN=", "Zq8vLw3rTn5y"));
     }
 
     #[test]

@@ -280,6 +280,25 @@ const fn is_url_byte(b: u8) -> bool {
 }
 
 /// `data:image/png;base64,` and fonts: binary by design, and often huge.
+/// The payloads of the image and font data URIs in `bytes` (what follows `;base64,`), in order:
+/// an image's bytes spell a token's shape by chance now and then (`EAA…` in a JPEG), and no
+/// one hides a credential as a picture's pixels.
+pub fn data_uri_payloads(bytes: &[u8]) -> Vec<Range<usize>> {
+    const MARK: &[u8] = b";base64,";
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for at in memchr::memmem::find_iter(bytes, MARK) {
+        let start = at + MARK.len();
+        if out.last().is_some_and(|r| start < r.end) || !is_data_uri(bytes, start) {
+            continue;
+        }
+        let len = (bytes[start..].iter())
+            .take_while(|&&b| CLASSES[usize::from(b)] & BASE64 != 0 || b == b'=')
+            .count();
+        out.push(start..start + len);
+    }
+    out
+}
+
 fn is_data_uri(bytes: &[u8], start: usize) -> bool {
     let head = &bytes[start.saturating_sub(64)..start];
     let Some(at) = memchr::memmem::rfind(head, b"data:") else {
@@ -485,6 +504,13 @@ fn is_printable(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn data_uri_payloads_are_placed() {
+        let text = "a data:image/png;base64,iVBORw0K== b data:text/plain;base64,aGk= c;base64,eA";
+        let at = text.find("iVBOR").expect("there");
+        assert_eq!(data_uri_payloads(text.as_bytes()), vec![at..at + 10]);
+    }
 
     fn decode(text: &str) -> Vec<(Range<usize>, String)> {
         decode_all(text.as_bytes(), &mut Budget::new())

@@ -262,10 +262,17 @@ impl Engine {
             .secret_group
             .unwrap_or(usize::from(regex.captures_len() > 1));
         let mut found = Vec::new();
+        // Found at the first match, if any: most blobs hold no data URI and most rules no match.
+        let mut pictures: Option<Vec<std::ops::Range<usize>>> = None;
         let mut keep = |caps: &Captures| {
             let Some(span) = caps.get_group(group) else {
                 return;
             };
+            let pictures = pictures.get_or_insert_with(|| decode::data_uri_payloads(bytes));
+            let after = pictures.partition_point(|p| p.start <= span.start);
+            if after > 0 && pictures[after - 1].contains(&span.start) {
+                return;
+            }
             let secret = String::from_utf8_lossy(&bytes[span.range()]);
             // The text before a match can show it is no secret (a demo login, a value that
             // spells its name). Read here, in the text the match was found in: a match in

@@ -171,6 +171,15 @@ const MODIFIERS: &[&str] = &[
 /// Splits a key into lowercase words at `_ - . / space`, case changes and digits. Bytes, not
 /// chars: only ASCII letters and digits make words, so a non-ASCII byte is a separator like any
 /// other, and the analyzer calls this for every key of every YAML file.
+/// Whether a key's words name a token or an API key (see [`KeyFacts::issued`]).
+fn names_issued(w: &[String]) -> bool {
+    match w {
+        [.., last] if matches!(last.as_str(), "token" | "tokens" | "apikey") => true,
+        [.., api, key] => api == "api" && matches!(key.as_str(), "key" | "keys"),
+        _ => false,
+    }
+}
+
 fn words(key: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut cur = String::new();
@@ -243,8 +252,9 @@ pub struct KeyFacts {
     pub options: bool,
     /// See [`other_key_words`].
     pub other_key: bool,
-    /// The key names a token (`token`, `accessToken`, `tokens`): a machine-made value.
-    pub token: bool,
+    /// The key names a token or an API key (`token`, `accessToken`, `tokens`, `apiKey`,
+    /// `x-api-key`): a value its issuer makes, long and random, never a word or a small number.
+    pub issued: bool,
 }
 
 impl KeyFacts {
@@ -266,7 +276,7 @@ impl KeyFacts {
                 )
             ),
             other_key: other_key_words(&w),
-            token: matches!(w.last().map(String::as_str), Some("token" | "tokens")),
+            issued: names_issued(&w),
         }
     }
 }
@@ -559,9 +569,10 @@ fn is_file_name(v: &str) -> bool {
     })
 }
 
-/// A value under a token key that no issuer makes: shorter than 8 characters, or words of
-/// letters in one case (`NX`, `FROMMEMBER`, `bearer`, `max_tokens`), as a grammar or a
-/// protocol calls its tokens (Redis's command specs hold hundreds: `"token": "WITHSCORES"`).
+/// A value under a token or API key that no issuer makes: shorter than 8 characters, or words
+/// of letters in one case (`NX`, `FROMMEMBER`, `bearer`, `max_tokens`), as a grammar or a
+/// protocol calls its tokens (Redis's command specs hold hundreds: `"token": "WITHSCORES"`;
+/// Kafka's number each request type `"apiKey": 25`).
 /// Tokens that systems issue are long and mix digits or cases in. A well-known weak value
 /// (`changeme`) is still judged as one.
 pub fn is_not_issued_token(v: &str) -> bool {
@@ -954,5 +965,27 @@ mod tests {
         assert!(looks_like_name("my-app-tls"));
         assert!(looks_like_name("db_password"));
         assert!(!looks_like_name("Zx8vQ2mK7pL4nR9w"));
+    }
+
+    #[test]
+    fn keys_that_name_issued_values() {
+        for key in [
+            "token",
+            "accessToken",
+            "tokens",
+            "apiKey",
+            "api_key",
+            "x-api-key",
+            "apikey",
+        ] {
+            assert!(KeyFacts::of(key).issued, "{key}");
+        }
+        for key in ["password", "secretKey", "sshKey", "api_key_id", "key"] {
+            assert!(!KeyFacts::of(key).issued, "{key}");
+        }
+        assert!(is_not_issued_token("25"));
+        assert!(is_not_issued_token("WITHSCORES"));
+        assert!(!is_not_issued_token("changeme"));
+        assert!(!is_not_issued_token("Zx8vQ2mK7pL4nR9w"));
     }
 }

@@ -50,7 +50,9 @@ pub fn judge(key: &str, value: &str) -> Option<Judged> {
         KeyClass::Plain if key.other_key && looks_random(value.trim()) => literal(value),
         KeyClass::Plain | KeyClass::Connection => None,
         KeyClass::Ambiguous if looks_like_name(value.trim()) => None,
-        KeyClass::Holder if key.token && super::classify::is_not_issued_token(value.trim()) => None,
+        KeyClass::Holder if key.issued && super::classify::is_not_issued_token(value.trim()) => {
+            None
+        }
         KeyClass::Holder | KeyClass::Ambiguous => literal(value),
     }
 }

@@ -367,3 +367,74 @@ fn grammar_tokens_references_and_bundles_are_not_secrets() {
         ["medium", "medium", "low"]
     );
 }
+
+/// The shapes of the third held-out set and the second's remainder: a protocol's request
+/// numbers under `apiKey`, a pagination cursor, an image's bytes in a data URI, a key id whose
+/// body is the alphabet, Python docstrings, and Next.js build output. Real values beside each
+/// are still found.
+#[test]
+fn request_numbers_cursors_pictures_runs_docstrings_and_next_builds() {
+    let mut g = Gen::new();
+    let (api_key, fb, key_id) = (
+        format!("k{}7", g.alnum(30)),
+        format!("EAA{}", g.alnum(120)),
+        g.aws_key_id(),
+    );
+    let (doc1, doc2, code, bundled) = (
+        format!("Dc1{}", g.alnum(12)),
+        format!("Dc2{}", g.alnum(12)),
+        format!("Cd3{}", g.alnum(12)),
+        format!("Bd4{}", g.alnum(12)),
+    );
+    let picture = format!("EAA{}", g.alnum(120));
+    let tree = Tree::new();
+    tree.write(
+        "schemas/FetchRequest.json",
+        // Kafka's message specs: JSON with comments, which the analyzer reads line by line.
+        format!(
+            "// Licensed to the ASF.\n{{\n  \"apiKey\": 25,\n  \"auth\": {{\"apiKey\": \"{api_key}\"}}\n}}\n"
+        ),
+    );
+    tree.write(
+        "web/page.html",
+        format!("<img src=\"data:image/jpeg;base64,/9j/4AAQ/{picture}/Zz==\">\n<p>{fb}</p>\n"),
+    );
+    tree.write(
+        "deploy/settings.py",
+        format!("AWS_ACCESS_KEY_ID = \"AKIAABCDEFGHIJKLMNOP\"\nBACKUP_KEY_ID = \"{key_id}\"\n"),
+    );
+    tree.write(
+        "api/client.py",
+        format!(
+            "\"\"\"Client for the API.\n\nExample: connect(password=\"{doc1}\")\n\"\"\"\n\
+             def page(resp):\n    \"\"\"Fetch one page.\n\n    password = \"{doc2}\"\n    \"\"\"\n    \
+             return {{\"next_page_token\": \"eyJpbmRleCI6IDExfQ==\"}}\npassword = \"{code}\"\n"
+        ),
+    );
+    tree.write(
+        "proxy/out/_next/static/chunks/0g1e966rz9d1a.js",
+        format!("var c={{password:\"{bundled}\"}};\n"),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("generic-password", "api/client.py", 3),
+            t("generic-password", "api/client.py", 8),
+            t("generic-password", "api/client.py", 11),
+            t("aws-access-key-id", "deploy/settings.py", 2),
+            t(
+                "generic-password",
+                "proxy/out/_next/static/chunks/0g1e966rz9d1a.js",
+                1
+            ),
+            t("generic-secret", "schemas/FetchRequest.json", 4),
+            t("facebook-access-token", "web/page.html", 2),
+        ]
+    );
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["low", "low", "medium", "high", "low", "medium", "high"]
+    );
+}
