@@ -279,7 +279,6 @@ const fn is_url_byte(b: u8) -> bool {
         )
 }
 
-/// `data:image/png;base64,` and fonts: binary by design, and often huge.
 /// The payloads of the image and font data URIs in `bytes` (what follows `;base64,`), in order:
 /// an image's bytes spell a token's shape by chance now and then (`EAA…` in a JPEG), and no
 /// one hides a credential as a picture's pixels.
@@ -299,6 +298,7 @@ pub fn data_uri_payloads(bytes: &[u8]) -> Vec<Range<usize>> {
     out
 }
 
+/// `data:image/png;base64,` and fonts: binary by design, and often huge.
 fn is_data_uri(bytes: &[u8], start: usize) -> bool {
     let head = &bytes[start.saturating_sub(64)..start];
     let Some(at) = memchr::memmem::rfind(head, b"data:") else {

@@ -9,6 +9,7 @@ mod join;
 pub mod prefilter;
 mod streams;
 
+use std::cell::OnceCell;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -22,6 +23,9 @@ use crate::rules::window::{self, Reach};
 use crate::rules::{Analyzer, Compiled, Pattern, Rule, RuleSet, Tier};
 use decode::Budget;
 use prefilter::{Prefilter, Windows};
+
+/// A blob's image and font data-URI payloads, found when first needed.
+type Pictures = OnceCell<Vec<Range<usize>>>;
 
 /// How many encodings deep a secret is looked for: base64 inside base64 is found, a third
 /// layer is not (nobody nests deeper by accident, and each layer costs a pass).
@@ -198,6 +202,8 @@ impl Engine {
 
     fn run_rules(&self, class: &EngineClass, bytes: &[u8], out: &mut Vec<Match>) {
         let candidates = self.prefilter.candidates(bytes);
+        // Found at the first match of any rule: most blobs hold no data URI.
+        let pictures = OnceCell::new();
         for (index, rule) in self.rules.rules.iter().enumerate() {
             let applies = rule.paths.is_none() || class.restricted.contains(&(index as u32));
             if !(candidates.rules[index] && applies) {
@@ -211,7 +217,8 @@ impl Engine {
                 .and_then(|(reach, patterns)| {
                     (self.prefilter).windows(&candidates, patterns, reach, bytes)
                 });
-            self.run_regex(index, rule, &compiled.regex, bytes, windows, out);
+            let found = (&compiled.regex, windows, &pictures);
+            self.run_regex(index, rule, bytes, found, out);
         }
     }
 
@@ -249,26 +256,26 @@ impl Engine {
     /// match, is what an unanchored search does, minus the starts where no match can begin;
     /// a match that cannot cross a line lies whole in one line; and no match starts before
     /// the first possible start.
+    ///
+    /// `pictures` holds the blob's data-URI payloads once a rule has matched (see
+    /// [`decode::data_uri_payloads`]); a match inside one is dropped.
     fn run_regex(
         &self,
         index: usize,
         rule: &Rule,
-        regex: &Regex,
         bytes: &[u8],
-        windows: Option<Windows>,
+        (regex, windows, pictures): (&Regex, Option<Windows>, &Pictures),
         out: &mut Vec<Match>,
     ) {
         let group = rule
             .secret_group
             .unwrap_or(usize::from(regex.captures_len() > 1));
         let mut found = Vec::new();
-        // Found at the first match, if any: most blobs hold no data URI and most rules no match.
-        let mut pictures: Option<Vec<std::ops::Range<usize>>> = None;
         let mut keep = |caps: &Captures| {
             let Some(span) = caps.get_group(group) else {
                 return;
             };
-            let pictures = pictures.get_or_insert_with(|| decode::data_uri_payloads(bytes));
+            let pictures = pictures.get_or_init(|| decode::data_uri_payloads(bytes));
             let after = pictures.partition_point(|p| p.start <= span.start);
             if after > 0 && pictures[after - 1].contains(&span.start) {
                 return;
@@ -321,7 +328,10 @@ impl Engine {
                         let end = limit.end(bytes, at);
                         budget = match budget.checked_sub(end - at) {
                             Some(left) => left,
-                            None => return self.run_regex(index, rule, regex, bytes, None, out),
+                            None => {
+                                let whole = (regex, None, pictures);
+                                return self.run_regex(index, rule, bytes, whole, out);
+                            }
                         };
                         let input = Input::new(bytes).range(at..end).anchored(Anchored::Yes);
                         regex.search_captures(&input, &mut caps);
@@ -496,15 +506,11 @@ mod tests {
                 Windows::Lines(_) => lines += 1,
             }
             let (mut whole, mut windowed) = (Vec::new(), Vec::new());
-            engine.run_regex(index, rule, &compiled.regex, bytes, None, &mut whole);
-            engine.run_regex(
-                index,
-                rule,
-                &compiled.regex,
-                bytes,
-                Some(windows),
-                &mut windowed,
-            );
+            let pictures = OnceCell::new();
+            let found = (&compiled.regex, None, &pictures);
+            engine.run_regex(index, rule, bytes, found, &mut whole);
+            let found = (&compiled.regex, Some(windows), &pictures);
+            engine.run_regex(index, rule, bytes, found, &mut windowed);
             let spans = |m: &[Match]| m.iter().map(|m| m.span.clone()).collect::<Vec<_>>();
             assert_eq!(spans(&whole), spans(&windowed), "{}", rule.id);
             assert!(!whole.is_empty() || rule.examples.is_empty(), "{}", rule.id);
