@@ -201,7 +201,7 @@ pub fn docstrings(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
             None => (pos, pos == 0),
         };
         let lead = &bytes[line_start..open];
-        if lead.contains(&b'#') && (!whole_line || is_comment_line(lead)) {
+        if has_comment(lead) {
             // Quotes in a comment open nothing.
             pos = next_line(bytes, open).unwrap_or(bytes.len());
             continue;
@@ -220,6 +220,25 @@ pub fn docstrings(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
         pos = close;
     }
     blocks
+}
+
+/// Whether a `#` comment starts in `lead`, a line's text outside triple-quoted strings: a `#`
+/// that is not inside a one-line string (`color = "#fff"`).
+fn has_comment(lead: &[u8]) -> bool {
+    let mut quote = None;
+    let mut escaped = false;
+    for &b in lead {
+        match quote {
+            Some(_) if escaped => escaped = false,
+            Some(_) if b == b'\\' => escaped = true,
+            Some(q) if b == q => quote = None,
+            Some(_) => {}
+            None if b == b'#' => return true,
+            None if b == b'"' || b == b'\'' => quote = Some(b),
+            None => {}
+        }
+    }
+    false
 }
 
 /// Whether every line before `line_start` is blank or a comment (a module's docstring comes
@@ -248,9 +267,9 @@ fn after_colon(bytes: &[u8], line_start: usize) -> bool {
 
 /// Rust's unit tests live in the file they test, in a module compiled only for tests:
 /// `#[cfg(test)]` (or `#[cfg(all(test, …))]`), other attributes or blank lines, then
-/// `mod tests {` (any name, `pub` allowed). A password in there is a test's, as in a `tests/` folder. The block runs from the
-/// attribute to the first line after it that is a lone `}` indented as the `mod` line (how
-/// rustfmt closes it), or to the end of the blob. Openers inside a block already found are
+/// `mod tests {` (any name, `pub` allowed). A password in there is a test's, as in a `tests/`
+/// folder. The block runs from the attribute to the first line after it that is a lone `}`
+/// indented as the `mod` line (how rustfmt closes it), or to the end of the blob. Openers inside a block already found are
 /// skipped, so each byte is read once however many a hostile file holds.
 pub fn rust_test_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut blocks = Vec::new();
@@ -495,12 +514,15 @@ mod tests {
         let text = "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n\"\"\"Module: password=a1\"\"\"\n\
                     Q = \"\"\"\nSELECT 1 WHERE x:\n\"\"\"\nS = '''q \"\"\" r'''\n\
                     def f(a):\n    # a comment\n    r'''Call f(password=\"b2\")'''\n    return g(\n        \"\"\"c3\"\"\"\n    )\n\
-                    class C:\n\n    \"\"\"d4 # not a comment\n    \"\"\"\n    x = 1  # \"\"\" in a comment\n    y = \"\"\"e5\"\"\"\n";
+                    class C:\n\n    \"\"\"d4 # not a comment\n    \"\"\"\n    x = 1  # \"\"\" in a comment\n    y = \"\"\"e5\"\"\"\n\
+                    def g():\n    \"\"\"f6\"\"\"\n";
         let blocks = docstrings(text.as_bytes());
         let inside = |s: &str| in_blocks(&blocks, text.find(s).expect("in the text"));
         assert!(inside("a1") && inside("b2") && inside("d4"), "{blocks:?}");
         assert!(!inside("SELECT") && !inside("q \"") && !inside("c3") && !inside("e5"));
-        assert_eq!(blocks.len(), 3);
+        // Quotes in a comment after code open nothing: the next docstring is still one.
+        assert!(inside("f6"), "{blocks:?}");
+        assert_eq!(blocks.len(), 4);
         // Not first: a module docstring comes before any code.
         assert!(docstrings(b"import os\n\"\"\"x\"\"\"\n").is_empty());
         // Never closed: to the end.

@@ -79,9 +79,10 @@ const REFERENCE_MARKERS: &[&str] = &[
 /// jwt.io sample tokens (the HS256 one's signature; the payload of all of them, `{"sub":
 /// "1234567890","name":"John Doe"…`, signed with jwt.io's published keys) and the test-mode
 /// key in Stripe's API reference are in every tutorial; no one can be harmed by them. So is
-/// the access key id of AWS's own docs, `AKIAIOSFODNN7EXAMPLE`, whose head tests reuse with another last letter (`…EXAMPLF`, to
-/// tell two keys apart): a random key id shares those 9 characters once in 32⁹. And the keys of
-/// MinIO's public playground server, where anyone may store anything and read it back.
+/// the access key id of AWS's own docs, `AKIAIOSFODNN7EXAMPLE`, whose head tests reuse with
+/// another last letter (`…EXAMPLF`, to tell two keys apart): a random key id shares those 9
+/// characters once in 32⁹. And the keys of MinIO's public playground server, where anyone may
+/// store anything and read it back.
 const KNOWN_PUBLIC: &[&str] = &[
     "AKIAIOSFODNN7",
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
@@ -415,7 +416,10 @@ pub fn is_named_by_context(before: &[u8], secret: &str) -> bool {
     // At most 256 bytes back: a hostile one-line blob with many matches stays linear.
     let tail = &before[before.len().saturating_sub(256)..];
     let line = memchr::memrchr(b'\n', tail).map_or(tail, |i| &tail[i + 1..]);
-    is_demo_login(line, secret) || spells_its_name(line, secret) || names_a_cursor(line)
+    if is_demo_login(line, secret) {
+        return true;
+    }
+    assigned_name(line).is_some_and(|name| spells_its_name(name, secret) || names_a_cursor(name))
 }
 
 fn is_demo_login(line: &[u8], secret: &str) -> bool {
@@ -433,22 +437,19 @@ fn is_demo_login(line: &[u8], secret: &str) -> bool {
     })
 }
 
-/// The name a value is assigned to (`NAME = '`, `"name": "`, `name: `, `NAME=`), compared with
-/// the value as letters and digits only, case ignored. At least six of them, so that a short
+/// The name a value is assigned to ([`assigned_name`]), compared with the value as letters and
+/// digits only, case ignored. At least six of them, so that a short
 /// name and value meeting by chance (`pw = "pw"`) do not count.
-fn spells_its_name(line: &[u8], secret: &str) -> bool {
+fn spells_its_name(name: &[u8], secret: &str) -> bool {
     let value = squash(secret.as_bytes());
-    if value.len() < 6 || !value.iter().any(u8::is_ascii_alphabetic) {
-        return false;
-    }
-    assigned_name(line).is_some_and(|name| squash(name) == value)
+    value.len() >= 6 && value.iter().any(u8::is_ascii_alphabetic) && squash(name) == value
 }
 
 /// A pagination cursor: `next_page_token`, `pageToken`, `continuation_token`. An API hands it
 /// to a client to fetch the next page (often base64 of the position, `{"index": 11}`); it opens
 /// nothing. A page token with anything else in its name is not one (`FB_PAGE_TOKEN` is a
 /// Facebook Page's access token).
-fn names_a_cursor(line: &[u8]) -> bool {
+fn names_a_cursor(name: &[u8]) -> bool {
     const CURSORS: [&[u8]; 5] = [
         b"nextpagetoken",
         b"prevpagetoken",
@@ -456,12 +457,9 @@ fn names_a_cursor(line: &[u8]) -> bool {
         b"continuationtoken",
         b"paginationtoken",
     ];
-    assigned_name(line).is_some_and(|name| {
-        // A field of an object counts by its own name (`req.pageToken`).
-        let field = name.rsplit(|&b| b == b'.').next().unwrap_or(name);
-        let name = squash(field);
-        name == b"pagetoken" || CURSORS.iter().any(|c| name.ends_with(c))
-    })
+    // A field of an object counts by its own name (`req.pageToken`).
+    let field = squash(name.rsplit(|&b| b == b'.').next().unwrap_or(name));
+    field == b"pagetoken" || CURSORS.iter().any(|c| field.ends_with(c))
 }
 
 /// Letters and digits only, in lower case.
@@ -472,8 +470,9 @@ fn squash(b: &[u8]) -> Vec<u8> {
         .collect()
 }
 
-/// The name at the end of `line`, which a value follows: back over the value's opening quote,
-/// the assignment sign and the name's closing quote.
+/// The name at the end of `line`, which a value follows (`NAME = '`, `"name": "`, `name: `,
+/// `NAME=`): back over the value's opening quote, the assignment sign and the name's closing
+/// quote.
 fn assigned_name(line: &[u8]) -> Option<&[u8]> {
     let mut end = line.len();
     let skip = |end: &mut usize, set: &[u8]| {

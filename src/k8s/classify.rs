@@ -168,9 +168,6 @@ const MODIFIERS: &[&str] = &[
     "current",
 ];
 
-/// Splits a key into lowercase words at `_ - . / space`, case changes and digits. Bytes, not
-/// chars: only ASCII letters and digits make words, so a non-ASCII byte is a separator like any
-/// other, and the analyzer calls this for every key of every YAML file.
 /// Whether a key's words name a token or an API key (see [`KeyFacts::issued`]).
 fn names_issued(w: &[String]) -> bool {
     match w {
@@ -180,6 +177,9 @@ fn names_issued(w: &[String]) -> bool {
     }
 }
 
+/// Splits a key into lowercase words at `_ - . / space`, case changes and digits. Bytes, not
+/// chars: only ASCII letters and digits make words, so a non-ASCII byte is a separator like any
+/// other, and the analyzer calls this for every key of every YAML file.
 fn words(key: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut cur = String::new();
