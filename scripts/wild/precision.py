@@ -85,11 +85,11 @@ def main():
     ap.add_argument("--confidence", choices=sorted(LEVELS, key=LEVELS.get))
     ap.add_argument("--findings", default=os.path.join(ROOT, "wild-work", "findings.jsonl"))
     ap.add_argument("--labels", default=os.path.join(ROOT, "scripts", "wild", "labels.csv"))
-    ap.add_argument("--part", choices=["all", "tuned", "held-out", "held-out-2", "held-out-3"],
+    ap.add_argument("--part", choices=["all", "tuned", "held-out", "held-out-2", "held-out-3", "held-out-4"],
                     default="all",
-                    help="held-out, held-out-2, held-out-3: only the packages after packages.tsv's "
-                         "first, second or third '# Held out' line; tuned: only those before the "
-                         "first")
+                    help="held-out, held-out-2 .. held-out-4: only the packages after packages.tsv's "
+                         "first, second, third or fourth '# Held out' line; tuned: only those "
+                         "before the first")
     ap.add_argument("--stale-fails", action="store_true",
                     help="also fail when a label matches no finding")
     a = ap.parse_args()
@@ -102,7 +102,7 @@ def main():
                 findings.append(json.loads(line))
     if a.part != "all":
         sets = held_out_sets(os.path.join(ROOT, "scripts", "wild", "packages.tsv"))
-        want = {"tuned": 0, "held-out": 1, "held-out-2": 2, "held-out-3": 3}[a.part]
+        want = {"tuned": 0, "held-out": 1, "held-out-2": 2, "held-out-3": 3, "held-out-4": 4}[a.part]
         findings = [x for x in findings if sets.get(x["package"], 0) == want]
         labels = {k: v for k, v in labels.items() if sets.get(k[0], 0) == want}
     has_conf = any("confidence" in x for x in findings)
