@@ -290,7 +290,21 @@ pub fn is_dotted_name(v: &str) -> bool {
                 && p.bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
         });
-    lower || is_message_key(v)
+    lower || is_message_key(v) || is_object_reference(v)
+}
+
+/// `jupyterhub.authenticators.shared:SharedPasswordAuthenticator`: a Python object reference
+/// (`module.path:attribute`), as entry points in `pyproject.toml` and `setup.cfg` and many
+/// frameworks' settings name a class. The module is a dotted lower-case name, the attribute
+/// an identifier; a password with a `.` and a `:` in it is not spelled that way.
+fn is_object_reference(v: &str) -> bool {
+    v.split_once(':').is_some_and(|(module, attribute)| {
+        module.contains('.')
+            && !module.starts_with('.')
+            && is_dotted_name(module)
+            && (attribute.as_bytes().first()).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+            && (attribute.bytes()).all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+    })
 }
 
 /// `adminPanel.cyberArk.fields.apiKey`, `keyword.tag-while`, Monaco's `@brackets.directive`: a
@@ -409,7 +423,8 @@ const DEMO_LOGINS: &[(&str, &str)] = &[("scott", "tiger")];
 /// - a demo login in a URL's user info (`postgresql://scott:tiger@localhost/test`);
 /// - a value that spells the name it is assigned to, an enum or error code
 ///   (`INVALID_PASSWORD: 'invalid-password'`, `TokenExpired = "token_expired"`);
-/// - a pagination cursor (`"next_page_token": "eyJpbmRleCI6IDExfQ=="`).
+/// - a pagination cursor (`"next_page_token": "eyJpbmRleCI6IDExfQ=="`);
+/// - a digest of a secret (`"hashed_secret": "d70eab08…"`, detect-secrets' baseline).
 ///
 /// `before` is the blob up to the secret's first byte; only the end of its last line is read.
 pub fn is_named_by_context(before: &[u8], secret: &str) -> bool {
@@ -419,7 +434,9 @@ pub fn is_named_by_context(before: &[u8], secret: &str) -> bool {
     if is_demo_login(line, secret) {
         return true;
     }
-    assigned_name(line).is_some_and(|name| spells_its_name(name, secret) || names_a_cursor(name))
+    assigned_name(line).is_some_and(|name| {
+        spells_its_name(name, secret) || names_a_cursor(name) || names_a_digest(name)
+    })
 }
 
 fn is_demo_login(line: &[u8], secret: &str) -> bool {
@@ -460,6 +477,15 @@ fn names_a_cursor(name: &[u8]) -> bool {
     // A field of an object counts by its own name (`req.pageToken`).
     let field = squash(name.rsplit(|&b| b == b'.').next().unwrap_or(name));
     field == b"pagetoken" || CURSORS.iter().any(|c| field.ends_with(c))
+}
+
+/// A name that says its value is a secret's digest, not the secret: `hashed_secret` (every
+/// entry of a detect-secrets `.secrets.baseline`), `hashedPassword`, `HASHED_TOKEN`. A hash
+/// opens nothing, and its hex looks random, so only the name can tell. A name that merely
+/// holds the word (`hash_secret`, the key a hash is made with) is still a secret's.
+fn names_a_digest(name: &[u8]) -> bool {
+    let field = name.rsplit(|&b| b == b'.').next().unwrap_or(name);
+    squash(field).starts_with(b"hashed")
 }
 
 /// Letters and digits only, in lower case.
@@ -685,6 +711,15 @@ mod tests {
         assert!(is_dotted_name("gen_ai.response.time_to_first_token"));
         assert!(!is_dotted_name("Tr0ub4dor.3x"));
         assert!(!is_dotted_name("hunter2"));
+        // Python object references: entry points, settings that name a class.
+        assert!(is_placeholder(
+            "jupyterhub.authenticators.shared:SharedPasswordAuthenticator"
+        ));
+        assert!(is_dotted_name("myapp.auth:make_token"));
+        assert!(!is_dotted_name("auth:make_token"));
+        assert!(!is_dotted_name("my.pass:W0rd!"));
+        assert!(!is_dotted_name("Tr0ub.4dor:3x"));
+        assert!(!is_dotted_name(".auth:Token"));
     }
 
     #[test]
@@ -732,6 +767,14 @@ mod tests {
         assert!(!named("access_token = \"", "Zq8vLw3rTn5y"));
         assert!(!named("page_token_secret = \"", "Zq8vLw3rTn5y"));
         assert!(!named("FB_PAGE_TOKEN=", "Zq8vLw3rTn5y"));
+        // Digests of secrets, named so.
+        assert!(named(
+            "  \"hashed_secret\": \"",
+            "d70eab08607a4d05faa2d0d6647206599e9abc65"
+        ));
+        assert!(named("user.hashedPassword = '", "Zq8vLw3rTn5y"));
+        assert!(!named("HASH_SECRET=", "Zq8vLw3rTn5y"));
+        assert!(!named("unhashed_password = \"", "Zq8vLw3rTn5y"));
     }
 
     #[test]

@@ -312,7 +312,7 @@ const MAX_REMEMBERED: usize = 4096;
 /// [`key_class`] of a key already split by [`words`].
 fn class_of_words(w: &[String]) -> KeyClass {
     if w.iter()
-        .any(|x| matches!(x.as_str(), "existing" | "public" | "publishable"))
+        .any(|x| matches!(x.as_str(), "existing" | "public" | "publishable" | "hashed"))
     {
         return KeyClass::Plain;
     }
@@ -866,6 +866,8 @@ mod tests {
             "tokenTTL",
             "caBundle",
             "passwordHash",
+            "hashedPassword",
+            "hashed_secret",
             "accessKeyId",
             "LOG_LEVEL",
             "DB_HOST",

@@ -438,3 +438,48 @@ fn request_numbers_cursors_pictures_runs_docstrings_and_next_builds() {
         ["low", "low", "medium", "high", "low", "medium", "high"]
     );
 }
+
+/// From the fourth held-out set: a detect-secrets baseline lists the SHA-1 of each secret it
+/// saw under `hashed_secret` (feast's held 172), and an entry point in `pyproject.toml` names
+/// a class (`shared-password = "pkg.module:Class"`). Neither is a secret; a key that makes
+/// hashes (`HASH_SECRET`) and a password beside them still are.
+#[test]
+fn digests_of_secrets_and_object_references() {
+    let mut g = Gen::new();
+    let (digest, pepper, password) = (
+        g.chars(40, "0123456789abcdef"),
+        format!("p{}9", g.alnum(28)),
+        format!("Pw{}3", g.alnum(14)),
+    );
+    let tree = Tree::new();
+    tree.write(
+        ".secrets.baseline",
+        format!(
+            "{{\n  \"results\": {{\n    \"app/settings.py\": [\n      {{\n        \"type\": \"Secret Keyword\",\n        \
+             \"filename\": \"app/settings.py\",\n        \"hashed_secret\": \"{digest}\",\n        \
+             \"is_verified\": false,\n        \"line_number\": 2\n      }}\n    ]\n  }}\n}}\n"
+        ),
+    );
+    tree.write(
+        "pyproject.toml",
+        format!(
+            "[project.entry-points.\"hub.authenticators\"]\n\
+             shared-password = \"hub.authenticators.shared:SharedPasswordAuthenticator\"\n\
+             \n[tool.app]\npassword = \"{password}\"\n"
+        ),
+    );
+    tree.write("app/settings.py", format!("HASH_SECRET = \"{pepper}\"\n"));
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("generic-secret", "app/settings.py", 1),
+            t("generic-password", "pyproject.toml", 5),
+        ]
+    );
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["medium", "medium"]
+    );
+}
