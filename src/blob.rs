@@ -107,6 +107,9 @@ pub enum Skip {
     Submodule,
     /// A device, FIFO or socket: never opened, since reading it could block or never end.
     NotRegular,
+    /// A symlink in a scanned folder to a file outside it: not the folder's content, and
+    /// possibly the machine's own secrets. Counted with [`Skip::NotRegular`].
+    OutsideTree,
 }
 
 /// What a Git LFS pointer file starts with; its content is elsewhere.

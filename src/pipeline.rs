@@ -367,6 +367,13 @@ impl Sink for Pipeline<'_> {
                     "{path}: skipped, not a regular file (a device, FIFO or socket is never read)"
                 ));
             }
+            Skip::OutsideTree => {
+                Stats::add(&self.stats.not_regular, 1);
+                self.diag.note(format!(
+                    "{path}: skipped, a symlink to a file outside the scanned folder (name the \
+                     target to scan it)"
+                ));
+            }
         }
     }
 

@@ -95,10 +95,16 @@ fn write_summary(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     if s.commits_scanned > 0 {
         parts.push(format!("{} commits", s.commits_scanned));
     }
-    let skipped = s.skipped.too_large + s.skipped.binary + s.skipped.unreadable;
+    let skipped =
+        s.skipped.too_large + s.skipped.binary + s.skipped.unreadable + s.skipped.not_regular;
+    // Devices, FIFOs and symlinks out of the folder are rare: named only when there are some.
+    let not_regular = match s.skipped.not_regular {
+        0 => String::new(),
+        n => format!(", {n} not regular"),
+    };
     writeln!(
         out,
-        "{} finding(s), {} suppressed; scanned {}; skipped {skipped} ({} too large, {} binary, {} unreadable) in {} ms",
+        "{} finding(s), {} suppressed; scanned {}; skipped {skipped} ({} too large, {} binary, {} unreadable{not_regular}) in {} ms",
         s.findings,
         s.suppressed,
         parts.join(", "),

@@ -28,7 +28,8 @@ pub struct Skipped {
     pub too_large: u64,
     pub binary: u64,
     pub unreadable: u64,
-    /// Devices, FIFOs and sockets: never opened.
+    /// Devices, FIFOs and sockets, and symlinks in a scanned folder to files outside it:
+    /// never opened.
     pub not_regular: u64,
 }
 

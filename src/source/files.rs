@@ -1,7 +1,10 @@
 //! Files on disk: a parallel walk with the `ignore` crate (the walker behind ripgrep), which
 //! honours `.gitignore`/`.ignore`, never enters `.git`, and scans hidden files (`.env`,
 //! `.npmrc`), where secrets like to hide. Symlinked directories are not followed, so a
-//! symlink loop cannot hang the scan; a broken symlink is reported, not skipped silently.
+//! symlink loop cannot hang the scan; a broken symlink is reported, not skipped silently. A
+//! symlink met in the walk is followed only to a file inside the folder being scanned: one
+//! committed as `notes.txt -> ~/.aws/credentials` or `-> /proc/self/environ` would otherwise
+//! make a scan in CI read the runner's own secrets into its report.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -38,7 +41,8 @@ impl FileSource {
                     tracked_but_ignored(root, sink);
                 }
             } else {
-                scan_file(root, &slash_path(root), sink);
+                // A file named on the command line is read wherever it leads: the user chose it.
+                scan_file(root, &slash_path(root), None, sink);
             }
         }
     }
@@ -48,6 +52,8 @@ impl FileSource {
     /// read forever or block) or is absurdly large is walked again without ignore rules,
     /// with a warning: scanned whole rather than not at all.
     fn walk(&self, dir: &Path, root: &Path, honour_ignore: bool, sink: &impl Sink) {
+        let inside = Inside::of(root);
+        let inside = &inside;
         let hostile = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let found = hostile.clone();
         let walker = WalkBuilder::new(dir)
@@ -83,7 +89,8 @@ impl FileSource {
                 match entry {
                     Ok(entry) if entry.file_type().is_some_and(|t| !t.is_dir()) => {
                         let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-                        scan_file(entry.path(), &slash_path(rel), sink);
+                        let link = entry.path_is_symlink().then_some(inside);
+                        scan_file(entry.path(), &slash_path(rel), link, sink);
                     }
                     Ok(_) => {}
                     Err(err) => {
@@ -104,6 +111,24 @@ impl FileSource {
                 "{shown}: {why}; its ignore rules were not applied and the folder was scanned whole"
             ));
             self.walk(&folder, root, false, sink);
+        }
+    }
+}
+
+/// The folder a walk scans, resolved, to tell where a symlink in it leads.
+struct Inside(Option<PathBuf>);
+
+impl Inside {
+    fn of(root: &Path) -> Inside {
+        Inside(root.canonicalize().ok())
+    }
+
+    /// Whether the symlink at `link` resolves to somewhere outside the folder. A link that
+    /// does not resolve (dangling, a loop) is left to the read, which reports it.
+    fn leaves(&self, link: &Path) -> bool {
+        match (&self.0, link.canonicalize()) {
+            (Some(root), Ok(target)) => !target.starts_with(root),
+            _ => false,
         }
     }
 }
@@ -183,6 +208,7 @@ fn tracked_but_ignored(root: &Path, sink: &impl Sink) {
         return;
     };
     let prefix = slash_path(prefix);
+    let inside = Inside::of(root);
     for entry in index.iter() {
         let path = String::from_utf8_lossy(&entry.path).into_owned();
         let rel = match prefix.as_str() {
@@ -194,8 +220,9 @@ fn tracked_but_ignored(root: &Path, sink: &impl Sink) {
         };
         if repo.is_path_ignored(&path).unwrap_or(false) {
             let on_disk = root.join(rel);
-            if on_disk.symlink_metadata().is_ok() {
-                scan_file(&on_disk, rel, sink);
+            if let Ok(meta) = on_disk.symlink_metadata() {
+                let link = meta.is_symlink().then_some(&inside);
+                scan_file(&on_disk, rel, link, sink);
             }
         }
     }
@@ -215,12 +242,16 @@ pub fn slash_path(path: &Path) -> String {
 
 /// Reads one file, never more than `--max-file-size` + 1 bytes (files grow while they are
 /// read, and `/proc` reports sizes of 0), and never anything but a regular file: a symlink to
-/// a FIFO, a device or `/dev/stdin` would block or never end.
-fn scan_file(path: &Path, shown: &str, sink: &impl Sink) {
+/// a FIFO, a device or `/dev/stdin` would block or never end. `link` is the scanned folder
+/// when `path` is a symlink met in its walk: one leading out of it is not read.
+fn scan_file(path: &Path, shown: &str, link: Option<&Inside>, sink: &impl Sink) {
     if sink.ignores_path(shown) {
         return;
     }
     let origin = Origin::file(shown);
+    if link.is_some_and(|inside| inside.leaves(path)) {
+        return sink.skip(&origin, Skip::OutsideTree);
+    }
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(err) => return sink.skip(&origin, Skip::Unreadable(format!("cannot read: {err}"))),

@@ -2054,3 +2054,58 @@ fn secret_only_in_commit_metadata_is_masked() {
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// A symlink out of the scanned folder: `notes.txt -> ~/.aws/credentials` committed to a pull
+// request would make a scan in CI read the runner's secrets into its report.
+
+#[test]
+fn symlink_to_a_file_outside_the_folder_is_skipped_counted_and_named() {
+    let mut s = Secrets::new(131);
+    let (outside_key, inside_key) = (s.akia(), s.akia());
+    let dir = tempfile::tempdir().unwrap();
+    let outside = dir.path().join("home/.aws/credentials");
+    fs::create_dir_all(outside.parent().unwrap()).unwrap();
+    fs::write(&outside, format!("aws_access_key_id = {outside_key}\n")).unwrap();
+    let repo = dir.path().join("repo");
+    fs::create_dir_all(repo.join("conf")).unwrap();
+    fs::write(repo.join("conf/real.txt"), format!("id = {inside_key}\n")).unwrap();
+    symlink(&outside, repo.join("conf/creds"));
+    symlink("../home/.aws/credentials", repo.join("notes.txt"));
+    // Inside the folder, a symlink is still followed.
+    symlink("real.txt", repo.join("conf/alias.txt"));
+    let r = scan_json(&repo, &["."]);
+    let report = r.expect_code(1).json();
+    assert_eq!(
+        sorted_triples(&report),
+        vec![
+            t("aws-access-key-id", "conf/alias.txt", 1),
+            t("aws-access-key-id", "conf/real.txt", 1),
+        ]
+    );
+    assert_eq!(skipped(&report, "not_regular"), 2);
+    assert_eq!(skipped(&report, "unreadable"), 0);
+    assert!(!r.out().contains(&outside_key), "{}", r.out());
+
+    // Named with -v, and counted in the human summary.
+    let r = run(lh(&repo, &["scan", "-v", "."]));
+    let (stdout, stderr) = (r.expect_code(1).out(), r.err());
+    for link in ["conf/creds", "notes.txt"] {
+        let note = format!(
+            "{link}: skipped, a symlink to a file outside the scanned folder (name the target to scan it)"
+        );
+        assert!(stderr.contains(&note), "{stderr}");
+    }
+    assert!(
+        stdout.contains("skipped 2 (0 too large, 0 binary, 0 unreadable, 2 not regular)"),
+        "{stdout}"
+    );
+
+    // Named on the command line, the target is the user's choice: read.
+    let r = scan_json(&repo, &["notes.txt"]);
+    let report = r.expect_code(1).json();
+    assert_eq!(
+        triples(&report),
+        vec![t("aws-access-key-id", "notes.txt", 1)]
+    );
+}
