@@ -16,16 +16,18 @@ pub enum Check {
     Bech32,
     BasicAuthB64,
     B64Json,
+    NkeySeed,
 }
 
 impl Check {
-    const ALL: [(Check, &'static str); 6] = [
+    const ALL: [(Check, &'static str); 7] = [
         (Check::Base62Crc32, "base62-crc32"),
         (Check::Jwt, "jwt"),
         (Check::PemBody, "pem-body"),
         (Check::Bech32, "bech32"),
         (Check::BasicAuthB64, "basic-auth-b64"),
         (Check::B64Json, "b64-json"),
+        (Check::NkeySeed, "nkey-seed"),
     ];
 
     /// The check a rule file names, or `None` for a name no check has.
@@ -56,6 +58,7 @@ impl Check {
             Check::Bech32 => bech32_valid(secret),
             Check::BasicAuthB64 => basic_auth_b64(secret),
             Check::B64Json => has_b64_json_segment(secret),
+            Check::NkeySeed => nkey_seed(secret),
         }
     }
 }
@@ -64,6 +67,21 @@ impl std::fmt::Display for Check {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// A NATS NKEY seed, as the nkeys libraries encode one: RFC 4648 base32 without padding of
+/// two prefix bytes (the first five bits 18, which spell `S`, then the key type's), the 32-byte
+/// Ed25519 seed, and the CRC-16/XMODEM of those 34 bytes, little-endian. A 58-character
+/// base32 run that passes is key material, whatever the file around it.
+pub fn nkey_seed(seed: &str) -> bool {
+    const CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_XMODEM);
+    let Ok(raw) = data_encoding::BASE32_NOPAD.decode(seed.as_bytes()) else {
+        return false;
+    };
+    let [body @ .., lo, hi] = raw.as_slice() else {
+        return false;
+    };
+    body.len() == 34 && body[0] >> 3 == 18 && CRC16.checksum(body) == u16::from_le_bytes([*lo, *hi])
 }
 
 /// GitHub's (and npm's) token format: `<prefix>_` + 30 random base62 characters + the CRC32
@@ -244,6 +262,29 @@ mod tests {
         let mut broken = token.clone();
         broken.replace_range(5..6, "X");
         assert!(!base62_crc32(&broken));
+    }
+
+    #[test]
+    fn nkey_seeds_need_their_prefix_and_crc() {
+        const CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_XMODEM);
+        // A user seed (type byte 20 << 3) around 32 counted bytes.
+        let mut raw = vec![(18 << 3) | (160 >> 5), (160 & 31) << 3];
+        raw.extend(0..32u8);
+        let mut whole = raw.clone();
+        whole.extend(CRC16.checksum(&raw).to_le_bytes());
+        let seed = data_encoding::BASE32_NOPAD.encode(&whole);
+        assert_eq!((seed.len(), &seed[..2]), (58, "SU"));
+        assert!(nkey_seed(&seed));
+        let mut broken = seed.clone();
+        broken.replace_range(20..21, if &seed[20..21] == "A" { "B" } else { "A" });
+        assert!(!nkey_seed(&broken));
+        // The same bytes under a public key's one-byte prefix, and short or non-base32 text.
+        let mut public = vec![20 << 3];
+        public.extend(0..32u8);
+        public.extend(CRC16.checksum(&public).to_le_bytes());
+        assert!(!nkey_seed(&data_encoding::BASE32_NOPAD.encode(&public)));
+        assert!(!nkey_seed(&seed[..56]));
+        assert!(!nkey_seed(&seed.to_ascii_lowercase()));
     }
 
     #[test]
