@@ -416,8 +416,14 @@ fn doc_string_start(rest: &[u8]) -> Option<usize> {
 
 /// Whether a line is a comment in the common syntaxes (`#`, `//`, `--`, `;`, `/*`, `*`,
 /// `<!--`, `%`, `REM`): a secret there is commented-out configuration or an illustration.
+/// Three dashes or more start no comment: they are armour (`-----BEGIN RSA PRIVATE KEY-----`,
+/// `---- BEGIN SSH2 …`) or a YAML document's start, and a key block met there was being
+/// reported a level lower wherever it sat.
 pub fn is_comment_line(line: &[u8]) -> bool {
     let text = line.trim_ascii_start();
+    if text.starts_with(b"---") {
+        return false;
+    }
     // `/* note */ "password": …` is code after a closed comment.
     for (open, close) in [(&b"/*"[..], &b"*/"[..]), (b"<!--", b"-->")] {
         if let Some(rest) = text.strip_prefix(open)
@@ -546,6 +552,13 @@ mod tests {
         assert!(!is_comment_line(b"password: hunter2 # trailing"));
         assert!(!is_comment_line(b"  /* block */ \"password\": \"x\""));
         assert!(is_comment_line(b"/* password = x */"));
+        assert!(is_comment_line(b"-- password = 'x'"));
+        assert!(is_comment_line(b"--password = 'x'"));
+        assert!(!is_comment_line(b"-----BEGIN RSA PRIVATE KEY-----"));
+        assert!(!is_comment_line(
+            b"    ---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----"
+        ));
+        assert!(!is_comment_line(b"--- # a YAML document"));
     }
 
     #[test]

@@ -40,6 +40,8 @@ fn reports_each_secret_at_its_file_and_line_redacted() {
             t("slack-webhook-url", "web/notify.js", 2),
         ]
     );
+    // A key block's `-----BEGIN` line is armour, not a `--` comment: it stays high.
+    assert_eq!(report["findings"][1]["confidence"], "high");
     let f = &report["findings"][3];
     assert_eq!(f["column"], 22);
     assert_eq!(f["secret"], format!("{}…", &key_id[..4]));
