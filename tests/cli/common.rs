@@ -166,6 +166,14 @@ impl Gen {
         data_encoding::BASE32_NOPAD.encode(&raw)
     }
 
+    /// A WireGuard private key as `wg genkey` makes one: 32 random bytes, clamped, in base64.
+    pub fn wireguard_key(&mut self) -> String {
+        let mut key: Vec<u8> = (0..32).map(|_| self.rng.u8(..)).collect();
+        key[0] &= 248;
+        key[31] = (key[31] & 127) | 64;
+        data_encoding::BASE64.encode(&key)
+    }
+
     pub fn slack_webhook(&mut self) -> String {
         let upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
         format!(

@@ -528,3 +528,86 @@ fn nats_nkey_seeds_are_found_by_their_checksum() {
         ["high", "high", "medium"]
     );
 }
+
+/// Recall: key formats of VPNs and SSH that no rule read. A WireGuard config (on disk, and
+/// as a Kubernetes Secret's `stringData`), an OpenVPN client profile with its inline
+/// `<tls-auth>` static key, and an SSH.com-format private key (OpenSSH's own tests hold two).
+/// A peer's `PublicKey`, a key file's path and an SSH2 public key are not reported.
+#[test]
+fn wireguard_openvpn_and_ssh2_keys() {
+    let mut g = Gen::new();
+    let (private, preshared, public, in_secret) = (
+        g.wireguard_key(),
+        g.wireguard_key(),
+        g.wireguard_key(),
+        g.wireguard_key(),
+    );
+    let hex = |g: &mut Gen| {
+        (0..16)
+            .map(|_| g.chars(32, "0123456789abcdef") + "\n")
+            .collect::<String>()
+    };
+    let (static_key, ssh2) = (
+        hex(&mut g),
+        g.chars(
+            280,
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/",
+        ),
+    );
+    let tree = Tree::new();
+    tree.write(
+        "vpn/wg0.conf",
+        format!(
+            "[Interface]\nAddress = 10.8.0.1/24\nPrivateKey = {private}\n\n[Peer]\n\
+             PublicKey = {public}\nPresharedKey = {preshared}\nAllowedIPs = 10.8.0.2/32\n"
+        ),
+    );
+    tree.write(
+        "deploy/vpn-secret.yaml",
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata:\n  name: wg\nstringData:\n  wg0.conf: |\n    \
+             [Interface]\n    PrivateKey = {in_secret}\n"
+        ),
+    );
+    tree.write(
+        "vpn/client.ovpn",
+        format!(
+            "client\nremote vpn.example.net 1194\nkey-direction 1\n<tls-auth>\n\
+             -----BEGIN OpenVPN Static key V1-----\n{static_key}-----END OpenVPN Static key V1-----\n\
+             </tls-auth>\n"
+        ),
+    );
+    tree.write("vpn/server.conf", "tls-crypt /etc/openvpn/ta.key\n");
+    tree.write(
+        "keys/deploy.ssh2",
+        format!(
+            "---- BEGIN SSH2 ENCRYPTED PRIVATE KEY ----\nComment: \"deploy\"\nP2/56wAAA{}\n{}\n\
+             ---- END SSH2 ENCRYPTED PRIVATE KEY ----\n",
+            &ssh2[..61],
+            &ssh2[61..]
+        ),
+    );
+    tree.write(
+        "keys/deploy.ssh2.pub",
+        format!(
+            "---- BEGIN SSH2 PUBLIC KEY ----\n{}\n---- END SSH2 PUBLIC KEY ----\n",
+            &ssh2[..70]
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("wireguard-private-key", "deploy/vpn-secret.yaml", 8),
+            t("ssh2-private-key", "keys/deploy.ssh2", 1),
+            t("openvpn-static-key", "vpn/client.ovpn", 5),
+            t("wireguard-private-key", "vpn/wg0.conf", 3),
+            t("wireguard-private-key", "vpn/wg0.conf", 7),
+        ]
+    );
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["high", "high", "high", "high", "high"]
+    );
+}
