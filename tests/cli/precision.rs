@@ -611,3 +611,59 @@ fn wireguard_openvpn_and_ssh2_keys() {
         ["high", "high", "high", "high", "high"]
     );
 }
+
+/// Recall: passwords in the places infrastructure repositories keep them that no rule read.
+/// A `docker login -p` in a CI script, an Ansible INI inventory's connection and become
+/// passwords, and Redis's `requirepass`/`masterauth` (on disk, and in a ConfigMap's
+/// `redis.conf`). Their safe forms are not reported: `--password-stdin`, a variable, a vault
+/// lookup, Redis's commented default.
+#[test]
+fn registry_logins_ansible_inventories_and_redis_configs() {
+    let mut g = Gen::new();
+    let pw: Vec<String> = (0..5).map(|i| format!("P{i}{}", g.alnum(14))).collect();
+    let tree = Tree::new();
+    tree.write(
+        "ci/publish.sh",
+        format!(
+            "#!/bin/sh\nset -eu\ndocker login -u ci-bot -p '{}' registry.acme.io\n\
+             echo \"$TOKEN\" | docker login -u ci --password-stdin ghcr.io\n",
+            pw[0]
+        ),
+    );
+    tree.write(
+        "inventory/hosts.ini",
+        format!(
+            "[web]\nweb1 ansible_host=10.0.0.5 ansible_user=deploy ansible_password={}\n\
+             web2 ansible_password={{{{ vault_web2_password }}}}\n\n[web:vars]\nansible_become_pass='{}'\n",
+            pw[1], pw[2]
+        ),
+    );
+    tree.write(
+        "redis/redis.conf",
+        format!("port 6379\n# requirepass foobared\nrequirepass {}\n", pw[3]),
+    );
+    tree.write(
+        "deploy/redis-config.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: redis\ndata:\n  redis.conf: |\n    \
+             replicaof redis-0.redis 6379\n    masterauth {}\n",
+            pw[4]
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("registry-login-password", "ci/publish.sh", 3),
+            t("redis-conf-password", "deploy/redis-config.yaml", 8),
+            t("ansible-inventory-password", "inventory/hosts.ini", 2),
+            t("ansible-inventory-password", "inventory/hosts.ini", 6),
+            t("redis-conf-password", "redis/redis.conf", 3),
+        ]
+    );
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["medium"; 5]
+    );
+}
