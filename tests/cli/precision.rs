@@ -667,3 +667,35 @@ fn registry_logins_ansible_inventories_and_redis_configs() {
         ["medium"; 5]
     );
 }
+
+/// Recall: a systemd unit's `Environment=` carries a password (alone, or among quoted
+/// assignments) and no rule read it; `EnvironmentFile=`, a `_FILE` path and a `%d`
+/// credentials path are the safe forms.
+#[test]
+fn systemd_environment_secrets() {
+    let mut g = Gen::new();
+    let (db, api) = (format!("D{}", g.alnum(15)), format!("A{}", g.alnum(23)));
+    let tree = Tree::new();
+    tree.write(
+        "deploy/app.service",
+        format!(
+            "[Unit]\nDescription=app\n\n[Service]\nEnvironment=DB_PASSWORD={db}\n\
+             Environment=\"APP_ENV=prod\" \"PAYMENTS_API_KEY={api}\"\nEnvironmentFile=/etc/app/env\n\
+             Environment=CACHE_PASSWORD_FILE=/run/secrets/cache\n\
+             Environment=QUEUE_PASSWORD=%d/queue-password\nExecStart=/usr/bin/app\n"
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("systemd-environment-secret", "deploy/app.service", 5),
+            t("systemd-environment-secret", "deploy/app.service", 6),
+        ]
+    );
+    assert_eq!(
+        each_finding(&report, |f| field(f, "confidence")),
+        ["medium", "medium"]
+    );
+}
