@@ -54,6 +54,25 @@ const TEST_DIRS: &[&str] = &[
     "suite",
     // Ansible's test framework: scenarios that create, converge and verify a role.
     "molecule",
+    // OpenSSH's and other C projects' regression suites.
+    "regress",
+];
+/// What follows `test` in the name of a folder that holds tests' material (`testcerts`): only
+/// these, so that a word that merely starts so (`testament`, `testnet`) does not count.
+const TEST_SUPPORT: &[&str] = &[
+    "certs",
+    "keys",
+    "util",
+    "utils",
+    "helpers",
+    "lib",
+    "libs",
+    "env",
+    "files",
+    "resources",
+    "support",
+    "server",
+    "servers",
 ];
 const DOCS_DIRS: &[&str] = &["docs", "doc", "documentation", "man", "site", "website"];
 const DOCS_EXTS: &[&str] = &[
@@ -81,6 +100,11 @@ pub fn of_path(path: &str) -> PathContext {
         dirs.iter()
             .any(|d| d.split(['-', '_', '.']).any(|w| list.contains(&w)))
     };
+    // `testcerts`, `testutil`, `testhelpers`: a folder named for what its tests use.
+    let test_prefixed = dirs.iter().any(|d| {
+        d.strip_prefix("test")
+            .is_some_and(|rest| TEST_SUPPORT.contains(&rest))
+    });
     let test_name = stem.starts_with("test_")
         || stem.ends_with("_test")
         || stem.ends_with("_tests")
@@ -90,7 +114,7 @@ pub fn of_path(path: &str) -> PathContext {
         || name.contains(".spec.")
         || name.contains("_test.");
     PathContext {
-        test: in_dir_words(TEST_DIRS) || test_name,
+        test: in_dir_words(TEST_DIRS) || test_prefixed || test_name,
         // A Python sdist's `PKG-INFO` carries its README as the long description.
         docs: in_dir(DOCS_DIRS)
             || DOCS_EXTS.contains(&ext)
@@ -513,6 +537,11 @@ mod tests {
         assert!(!prod.is_illustrative());
         assert!(!of_path("src/latest/contest.py").test);
         assert!(of_path("aws-signing-test-suite/v4/context.json").test);
+        assert!(of_path("openssh/regress/rsa_openssh.prv").test);
+        assert!(of_path("pkg/webhook/testcerts/certs.go").test);
+        assert!(of_path("internal/testutil/keys.go").test);
+        assert!(!of_path("chain/testnet/genesis.json").test);
+        assert!(!of_path("site/testimonials/index.html").test);
     }
 
     #[test]
