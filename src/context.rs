@@ -293,8 +293,9 @@ fn after_colon(bytes: &[u8], line_start: usize) -> bool {
 /// `#[cfg(test)]` (or `#[cfg(all(test, …))]`), other attributes or blank lines, then
 /// `mod tests {` (any name, `pub` allowed). A password in there is a test's, as in a `tests/`
 /// folder. The block runs from the attribute to the first line after it that is a lone `}`
-/// indented as the `mod` line (how rustfmt closes it), or to the end of the blob. Openers inside a block already found are
-/// skipped, so each byte is read once however many a hostile file holds.
+/// indented as the `mod` line (how rustfmt closes it), or to the end of the blob. Openers
+/// inside a block already found are skipped, so each byte is read once however many a hostile
+/// file holds.
 pub fn rust_test_blocks(bytes: &[u8]) -> Vec<std::ops::Range<usize>> {
     let mut blocks = Vec::new();
     let mut after = 0;

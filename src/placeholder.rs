@@ -299,8 +299,8 @@ pub fn is_dotted_name(v: &str) -> bool {
 /// an identifier; a password with a `.` and a `:` in it is not spelled that way.
 fn is_object_reference(v: &str) -> bool {
     v.split_once(':').is_some_and(|(module, attribute)| {
-        module.contains('.')
-            && !module.starts_with('.')
+        // A dotted name has two parts or more, so the module holds a `.`.
+        !module.starts_with('.')
             && is_dotted_name(module)
             && (attribute.as_bytes().first()).is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
             && (attribute.bytes()).all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
@@ -435,7 +435,9 @@ pub fn is_named_by_context(before: &[u8], secret: &str) -> bool {
         return true;
     }
     assigned_name(line).is_some_and(|name| {
-        spells_its_name(name, secret) || names_a_cursor(name) || names_a_digest(name)
+        // A field of an object counts by its own name (`req.pageToken`, `user.hashedPassword`).
+        let field = squash(name.rsplit(|&b| b == b'.').next().unwrap_or(name));
+        spells_its_name(name, secret) || names_a_cursor(&field) || names_a_digest(&field)
     })
 }
 
@@ -465,8 +467,8 @@ fn spells_its_name(name: &[u8], secret: &str) -> bool {
 /// A pagination cursor: `next_page_token`, `pageToken`, `continuation_token`. An API hands it
 /// to a client to fetch the next page (often base64 of the position, `{"index": 11}`); it opens
 /// nothing. A page token with anything else in its name is not one (`FB_PAGE_TOKEN` is a
-/// Facebook Page's access token).
-fn names_a_cursor(name: &[u8]) -> bool {
+/// Facebook Page's access token). `field` is the name's last field, [`squash`]ed.
+fn names_a_cursor(field: &[u8]) -> bool {
     const CURSORS: [&[u8]; 5] = [
         b"nextpagetoken",
         b"prevpagetoken",
@@ -474,18 +476,16 @@ fn names_a_cursor(name: &[u8]) -> bool {
         b"continuationtoken",
         b"paginationtoken",
     ];
-    // A field of an object counts by its own name (`req.pageToken`).
-    let field = squash(name.rsplit(|&b| b == b'.').next().unwrap_or(name));
     field == b"pagetoken" || CURSORS.iter().any(|c| field.ends_with(c))
 }
 
 /// A name that says its value is a secret's digest, not the secret: `hashed_secret` (every
 /// entry of a detect-secrets `.secrets.baseline`), `hashedPassword`, `HASHED_TOKEN`. A hash
 /// opens nothing, and its hex looks random, so only the name can tell. A name that merely
-/// holds the word (`hash_secret`, the key a hash is made with) is still a secret's.
-fn names_a_digest(name: &[u8]) -> bool {
-    let field = name.rsplit(|&b| b == b'.').next().unwrap_or(name);
-    squash(field).starts_with(b"hashed")
+/// holds the word (`hash_secret`, the key a hash is made with) is still a secret's. `field` as
+/// for [`names_a_cursor`].
+fn names_a_digest(field: &[u8]) -> bool {
+    field.starts_with(b"hashed")
 }
 
 /// Letters and digits only, in lower case.

@@ -74,15 +74,19 @@ impl std::fmt::Display for Check {
 /// Ed25519 seed, and the CRC-16/XMODEM of those 34 bytes, little-endian. A 58-character
 /// base32 run that passes is key material, whatever the file around it.
 pub fn nkey_seed(seed: &str) -> bool {
-    const CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_XMODEM);
     let Ok(raw) = data_encoding::BASE32_NOPAD.decode(seed.as_bytes()) else {
         return false;
     };
     let [body @ .., lo, hi] = raw.as_slice() else {
         return false;
     };
-    body.len() == 34 && body[0] >> 3 == 18 && CRC16.checksum(body) == u16::from_le_bytes([*lo, *hi])
+    body.len() == 34
+        && body[0] >> 3 == 18
+        && NKEY_CRC.checksum(body) == u16::from_le_bytes([*lo, *hi])
 }
+
+/// The checksum the nkeys libraries append to every key they encode.
+const NKEY_CRC: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_XMODEM);
 
 /// GitHub's (and npm's) token format: `<prefix>_` + 30 random base62 characters + the CRC32
 /// of those 30 characters in 6 base62 digits, zero-padded.
@@ -266,12 +270,11 @@ mod tests {
 
     #[test]
     fn nkey_seeds_need_their_prefix_and_crc() {
-        const CRC16: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_XMODEM);
         // A user seed (type byte 20 << 3) around 32 counted bytes.
         let mut raw = vec![(18 << 3) | (160 >> 5), (160 & 31) << 3];
         raw.extend(0..32u8);
         let mut whole = raw.clone();
-        whole.extend(CRC16.checksum(&raw).to_le_bytes());
+        whole.extend(NKEY_CRC.checksum(&raw).to_le_bytes());
         let seed = data_encoding::BASE32_NOPAD.encode(&whole);
         assert_eq!((seed.len(), &seed[..2]), (58, "SU"));
         assert!(nkey_seed(&seed));
@@ -281,7 +284,7 @@ mod tests {
         // The same bytes under a public key's one-byte prefix, and short or non-base32 text.
         let mut public = vec![20 << 3];
         public.extend(0..32u8);
-        public.extend(CRC16.checksum(&public).to_le_bytes());
+        public.extend(NKEY_CRC.checksum(&public).to_le_bytes());
         assert!(!nkey_seed(&data_encoding::BASE32_NOPAD.encode(&public)));
         assert!(!nkey_seed(&seed[..56]));
         assert!(!nkey_seed(&seed.to_ascii_lowercase()));

@@ -208,7 +208,7 @@ fn tracked_but_ignored(root: &Path, sink: &impl Sink) {
         return;
     };
     let prefix = slash_path(prefix);
-    let inside = Inside::of(root);
+    let inside = Inside(Some(root_abs));
     for entry in index.iter() {
         let path = String::from_utf8_lossy(&entry.path).into_owned();
         let rel = match prefix.as_str() {
@@ -249,9 +249,6 @@ fn scan_file(path: &Path, shown: &str, link: Option<&Inside>, sink: &impl Sink) 
         return;
     }
     let origin = Origin::file(shown);
-    if link.is_some_and(|inside| inside.leaves(path)) {
-        return sink.skip(&origin, Skip::OutsideTree);
-    }
     let meta = match std::fs::metadata(path) {
         Ok(meta) => meta,
         Err(err) => return sink.skip(&origin, Skip::Unreadable(format!("cannot read: {err}"))),
@@ -263,6 +260,11 @@ fn scan_file(path: &Path, shown: &str, link: Option<&Inside>, sink: &impl Sink) 
     }
     if !meta.is_file() {
         return sink.skip(&origin, Skip::NotRegular);
+    }
+    // Only a regular file's link is resolved: directories and devices are judged above as
+    // any link to them is, whatever folder they are in.
+    if link.is_some_and(|inside| inside.leaves(path)) {
+        return sink.skip(&origin, Skip::OutsideTree);
     }
     let max = sink.max_read();
     if meta.len() > max {

@@ -152,14 +152,14 @@ impl Gen {
     /// A NATS NKEY seed of a key type (`b'U'` user, `b'A'` account, `b'O'` operator): base32 of
     /// the seed prefix, 32 random bytes and their CRC-16/XMODEM, as the nkeys libraries write.
     pub fn nkey_seed(&mut self, kind: u8) -> String {
-        let (hi, lo) = (18u8 << 3, 0);
+        const SEED: u8 = 18 << 3;
         let kind: u8 = match kind {
             b'U' => 20 << 3,
-            b'A' => lo,
+            b'A' => 0,
             b'O' => 14 << 3,
             other => panic!("no nkey type {other}"),
         };
-        let mut raw = vec![hi | (kind >> 5), (kind & 31) << 3];
+        let mut raw = vec![SEED | (kind >> 5), (kind & 31) << 3];
         raw.extend((0..32).map(|_| self.rng.u8(..)));
         let crc = crc::Crc::<u16>::new(&crc::CRC_16_XMODEM).checksum(&raw);
         raw.extend(crc.to_le_bytes());
