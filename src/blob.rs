@@ -2,6 +2,7 @@
 //! came from. Keeping the origin apart from the content lets one blob that appears under many
 //! paths or commits be scanned once and attributed afterwards.
 
+pub mod archive;
 pub mod keystore;
 
 use std::ops::Range;

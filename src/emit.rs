@@ -180,6 +180,7 @@ impl Emitter {
                 if f.path.starts_with("::") {
                     f.path.insert_str(0, "./");
                 }
+                f.member = f.member.as_deref().map(escape_controls);
                 f.secret = Secret::new(escape_controls(f.secret.expose()));
                 f.description = escape_controls(&f.description);
                 f.rule_id = escape_controls(&f.rule_id);
@@ -215,11 +216,12 @@ impl Emitter {
             secrets: Vec::new(),
         };
         f.path = self.names.mask(&f.path);
+        f.member = f.member.as_deref().map(|m| self.names.mask(m));
         // Built again from the masked path, not masked whole: the rule id and the hash are
         // leakhound's own text, and masking a secret that occurs in them (a password `secret`
         // in `k8s-literal-secret`) made a fingerprint that named no rule and matched no
         // baseline entry.
-        f.fingerprint = fingerprint(&f.rule_id, &f.path, &f.secret);
+        f.fingerprint = fingerprint(&f.rule_id, &f.named_path(), &f.secret);
         f.key_path = f.key_path.as_deref().map(|k| self.names.mask(k));
         if let Some(c) = &f.commit {
             let mut c = (**c).clone();
@@ -305,6 +307,7 @@ mod tests {
         let f = Finding {
             rule_id: "k8s-literal-secret".into(),
             path: format!("cisco/{token}/v.yaml"),
+            member: None,
             fingerprint: fingerprint(
                 "k8s-literal-secret",
                 &format!("cisco/{token}/v.yaml"),

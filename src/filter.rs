@@ -173,18 +173,32 @@ impl Filter {
     /// The verdict on one candidate where the blob appears at `origin`.
     pub fn judge(&self, rules: &RuleSet, c: &Candidate, origin: &Origin) -> Verdict {
         let rule = &rules.rules[c.rule];
-        let path = &*origin.path;
-        if self.skips_path(rules, path)
-            || rule.allowlist.allows_path(path)
-            || self.is_own_example(rules, path, c.secret.expose())
-        {
+        let blob_path = &*origin.path;
+        // A secret in an archive member is named `archive!member`: path allowlists apply to
+        // the archive's own path and to that name, fingerprints and ignore entries use the name.
+        let named;
+        let path = match &c.member {
+            Some(member) => {
+                named = format!("{blob_path}!{member}");
+                named.as_str()
+            }
+            None => blob_path,
+        };
+        let skipped = |path: &str| {
+            self.skips_path(rules, path)
+                || rule.allowlist.allows_path(path)
+                || self.is_own_example(rules, path, c.secret.expose())
+        };
+        if skipped(blob_path) || (c.member.is_some() && skipped(path)) {
             return Verdict::Drop;
         }
         let (first, last) = (c.location.line, c.location.end_line);
-        if origin
-            .added
-            .as_ref()
-            .is_some_and(|a| !a.overlaps(first, last))
+        // A member's lines are not the archive's: a changed archive is new content whole.
+        if c.member.is_none()
+            && origin
+                .added
+                .as_ref()
+                .is_some_and(|a| !a.overlaps(first, last))
         {
             return Verdict::Drop;
         }

@@ -121,6 +121,9 @@ pub struct Candidate {
     /// The secret's line is a comment, or inside documentation written in code (an Ansible
     /// module's `EXAMPLES` string): an illustration, whatever the path.
     pub illustrative: bool,
+    /// The archive member the secret is in (`app/values.yaml`, `layer.tar!etc/app.conf`
+    /// nested), when the blob is an archive.
+    pub member: Option<Arc<str>>,
 }
 
 /// How sure a finding is (SPEC.md): `high` for a distinctive format that passed its offline
@@ -163,7 +166,11 @@ impl Confidence {
 pub struct Finding {
     pub rule_id: String,
     pub description: String,
+    /// The file (or, for history, the blob's path) the secret is in.
     pub path: String,
+    /// The member of the archive at `path` that holds the secret, if `path` is an archive;
+    /// `location` is then in the member.
+    pub member: Option<String>,
     pub location: Location,
     pub secret: Secret,
     pub fingerprint: String,
@@ -213,10 +220,19 @@ pub fn fingerprint(rule_id: &str, path: &str, secret: &Secret) -> String {
 }
 
 impl Finding {
+    /// What the fingerprint names: the path, or `archive!member` for a member.
+    pub fn named_path(&self) -> std::borrow::Cow<'_, str> {
+        match &self.member {
+            Some(member) => format!("{}!{member}", self.path).into(),
+            None => self.path.as_str().into(),
+        }
+    }
+
     /// The order reports use: parallel scans produce findings in random order.
-    pub fn sort_key(&self) -> (&str, Location, &str, Option<&str>) {
+    pub fn sort_key(&self) -> (&str, Option<&str>, Location, &str, Option<&str>) {
         (
             &self.path,
+            self.member.as_deref(),
             self.location,
             &self.rule_id,
             self.commit.as_deref().map(|c| c.id.as_str()),
@@ -238,6 +254,9 @@ impl Serialize for FindingJson<'_> {
         map.serialize_entry("rule_id", &f.rule_id)?;
         map.serialize_entry("description", &f.description)?;
         map.serialize_entry("path", &f.path)?;
+        if let Some(member) = &f.member {
+            map.serialize_entry("member", member)?;
+        }
         map.serialize_entry("line", &f.location.line)?;
         map.serialize_entry("column", &f.location.column)?;
         map.serialize_entry("end_line", &f.location.end_line)?;

@@ -13,7 +13,13 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
-use crate::blob::{BlobId, Origin, Skip, is_lfs_pointer, keystore, looks_binary, utf16_text};
+mod unpack;
+
+use unpack::Place;
+
+use crate::blob::{
+    BlobId, Origin, Skip, archive, is_lfs_pointer, keystore, looks_binary, utf16_text,
+};
 use crate::diag::{Diag, Diagnostics};
 use crate::engine::EngineClass;
 use crate::filter::{FilterClass, Verdict};
@@ -174,32 +180,98 @@ impl<'s> Pipeline<'s> {
         class: &EngineClass,
         bytes: &[u8],
     ) -> Option<Arc<[Candidate]>> {
+        let mut found = Vec::new();
+        let place = Place {
+            path: &origin.path,
+            member: None,
+            depth: 0,
+        };
+        self.read_content(&place, class, bytes, None, &mut found);
+        (!found.is_empty()).then(|| Arc::from(found))
+    }
+
+    /// Scans the bytes of a blob or of an archive member (`place`), adding what it finds to
+    /// `out`; an archive is unpacked (`archives`), anything else not to scan is counted.
+    fn read_content(
+        &self,
+        place: &Place,
+        class: &EngineClass,
+        bytes: &[u8],
+        budget: Option<&archive::Budget>,
+        out: &mut Vec<Candidate>,
+    ) {
         let utf16 = utf16_text(bytes);
         let bytes = utf16.as_deref().unwrap_or(bytes);
+        let kind = archive::sniff(bytes);
         let skip = if bytes.len() as u64 > self.scanner.max_file_size {
             Some(Skip::TooLarge(bytes.len() as u64))
         } else if is_lfs_pointer(bytes) {
             Some(Skip::LfsPointer)
+        } else if let Some(kind) = kind.filter(|_| place.depth < archive::MAX_DEPTH) {
+            return self.unpack(place, kind, bytes, budget, out);
         } else if looks_binary(bytes) && keystore::sniff(bytes).is_none() {
             Some(Skip::Binary)
         } else {
             None
         };
         if let Some(skip) = skip {
-            self.skip(origin, skip);
-            return None;
+            return self.skip_named(place.path, skip);
         }
         Stats::add(&self.stats.files, 1);
         Stats::add(&self.stats.bytes, bytes.len() as u64);
         let mut diags = Vec::new();
-        let found = (self.scanner).candidates(&origin.path, class, bytes, &mut diags);
+        let mut found = (self.scanner).candidates(place.path, class, bytes, &mut diags);
         for diag in diags {
             self.diag.push(diag);
         }
         if Stats::get(&self.stats.files).is_multiple_of(PROGRESS_EVERY) {
             self.progress.update(&self.stats);
         }
-        (!found.is_empty()).then(|| Arc::from(found))
+        if let Some(member) = &place.member {
+            for c in &mut found {
+                c.member = Some(member.clone());
+            }
+        }
+        out.append(&mut found);
+    }
+
+    /// Counts what was not scanned at `path` (a file, a blob's path, an archive member's
+    /// `archive!member` name), and notes why.
+    fn skip_named(&self, path: &str, skip: Skip) {
+        match skip {
+            Skip::TooLarge(size) => {
+                Stats::add(&self.stats.too_large, 1);
+                self.diag.note(format!(
+                    "{path}: skipped, {size} bytes is over --max-file-size"
+                ));
+            }
+            Skip::Binary => {
+                Stats::add(&self.stats.binary, 1);
+                self.diag.note(format!("{path}: skipped, binary"));
+            }
+            Skip::Unreadable(message) => {
+                Stats::add(&self.stats.unreadable, 1);
+                self.diag.error(path.to_string(), message);
+            }
+            Skip::LfsPointer => Stats::add(&self.stats.lfs_pointers, 1),
+            Skip::Submodule => {
+                let mut paths = self.submodules.lock().expect("no panics while holding");
+                paths.insert(path.to_string());
+            }
+            Skip::NotRegular => {
+                Stats::add(&self.stats.not_regular, 1);
+                self.diag.note(format!(
+                    "{path}: skipped, not a regular file (a device, FIFO or socket is never read)"
+                ));
+            }
+            Skip::OutsideTree => {
+                Stats::add(&self.stats.not_regular, 1);
+                self.diag.note(format!(
+                    "{path}: skipped, a symlink to a file outside the scanned folder (name the \
+                     target to scan it)"
+                ));
+            }
+        }
     }
 
     /// Judges a blob's candidates where it appears at `origin`.
@@ -265,6 +337,7 @@ fn finding(
         rule_id: rule.id.clone(),
         description: rule.description.clone(),
         path: origin.path.to_string(),
+        member: c.member.as_deref().map(str::to_string),
         location: c.location,
         secret: c.secret.clone(),
         fingerprint: fingerprint.to_string(),
@@ -340,41 +413,7 @@ impl Sink for Pipeline<'_> {
     }
 
     fn skip(&self, origin: &Origin, skip: Skip) {
-        let path = &origin.path;
-        match skip {
-            Skip::TooLarge(size) => {
-                Stats::add(&self.stats.too_large, 1);
-                self.diag.note(format!(
-                    "{path}: skipped, {size} bytes is over --max-file-size"
-                ));
-            }
-            Skip::Binary => {
-                Stats::add(&self.stats.binary, 1);
-                self.diag.note(format!("{path}: skipped, binary"));
-            }
-            Skip::Unreadable(message) => {
-                Stats::add(&self.stats.unreadable, 1);
-                self.diag.error(path.to_string(), message);
-            }
-            Skip::LfsPointer => Stats::add(&self.stats.lfs_pointers, 1),
-            Skip::Submodule => {
-                let mut paths = self.submodules.lock().expect("no panics while holding");
-                paths.insert(path.to_string());
-            }
-            Skip::NotRegular => {
-                Stats::add(&self.stats.not_regular, 1);
-                self.diag.note(format!(
-                    "{path}: skipped, not a regular file (a device, FIFO or socket is never read)"
-                ));
-            }
-            Skip::OutsideTree => {
-                Stats::add(&self.stats.not_regular, 1);
-                self.diag.note(format!(
-                    "{path}: skipped, a symlink to a file outside the scanned folder (name the \
-                     target to scan it)"
-                ));
-            }
-        }
+        self.skip_named(&origin.path, skip)
     }
 
     fn ignores_path(&self, path: &str) -> bool {

@@ -109,6 +109,7 @@ impl Scanner {
             severity: None,
             inline_allowed: false,
             illustrative: false,
+            member: None,
         })
     }
 }
@@ -165,6 +166,7 @@ impl<'a> Locator<'a> {
             severity: m.severity,
             inline_allowed,
             illustrative,
+            member: None,
         }
     }
 

@@ -23,6 +23,13 @@ WILD = os.path.join(ROOT, "wild-work")
 PKGS = os.path.join(WILD, "pkgs")
 
 
+
+def named(finding):
+    """A finding inside an archive, at `archive!member` as labels.csv names it."""
+    if finding.get("member"):
+        finding["path"] = f'{finding["path"]}!{finding["member"]}'
+    return finding
+
 def kingfisher():
     kf = os.environ.get("KF") or next(
         iter(glob.glob(os.path.join(ROOT, "bench-work/venv/**/kingfisher/bin/kingfisher"),
@@ -38,7 +45,7 @@ def kingfisher():
 def main():
     report = sys.argv[1] if len(sys.argv) > 1 else kingfisher()
     peer = json.load(open(report))["findings"]
-    ours = [json.loads(line) for line in open(os.path.join(WILD, "findings.jsonl"))]
+    ours = [named(json.loads(line)) for line in open(os.path.join(WILD, "findings.jsonl"))]
     labels = {}
     for row in csv.DictReader(open(os.path.join(ROOT, "scripts/wild/labels.csv"))):
         key = (row["package"], row["path"], int(row["line"]), row["rule_id"])

@@ -31,6 +31,13 @@ REASONS = {"test-fixture", "docs-example", "commented-out", "reference", "placeh
            "public-by-design", "real"}
 
 
+
+def named(finding):
+    """A finding inside an archive is labelled at `archive!member`, as its fingerprint names it."""
+    if finding.get("member"):
+        finding["path"] = f'{finding["path"]}!{finding["member"]}'
+    return finding
+
 def load_labels(path):
     labels = {}
     with open(path, newline="") as f:
@@ -99,7 +106,7 @@ def main():
     with open(a.findings) as f:
         for line in f:
             if line.strip():
-                findings.append(json.loads(line))
+                findings.append(named(json.loads(line)))
     if a.part != "all":
         sets = held_out_sets(os.path.join(ROOT, "scripts", "wild", "packages.tsv"))
         want = {"tuned": 0, "held-out": 1, "held-out-2": 2, "held-out-3": 3, "held-out-4": 4}[a.part]

@@ -111,7 +111,7 @@ fn line_for(f: &Finding, today: &str) -> String {
         .as_deref()
         .map(|c| format!(", commit {}", &c.id[..c.id.len().min(12)]))
         .unwrap_or_default();
-    let path = f.path.replace(['\n', '\r'], " ");
+    let path = f.named_path().replace(['\n', '\r'], " ");
     format!(
         "{}  # {}, {path}:{}{commit}, {today}",
         escape_entry(&f.fingerprint),

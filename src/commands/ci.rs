@@ -258,7 +258,7 @@ fn summary_markdown(scope: &Scope, findings: &[Finding]) -> String {
             });
         md += &format!(
             "| `{}` | {} | `{}` | {commit} | {author} |\n",
-            cell(&f.path),
+            cell(&f.named_path()),
             f.location.line,
             f.rule_id
         );

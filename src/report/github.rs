@@ -42,6 +42,9 @@ pub fn annotation(f: &Finding) -> String {
 
 fn message(f: &Finding) -> String {
     let mut text = format!("{}: {}", f.description, f.secret.redacted());
+    if let Some(member) = &f.member {
+        text += &format!(" (in the archive's {member}, line {})", f.location.line);
+    }
     if let Some(key_path) = &f.key_path {
         text += &format!(" (key {key_path})");
     }
@@ -75,6 +78,7 @@ mod tests {
             rule_id: "k8s-literal-secret".into(),
             description: "Weak default password".into(),
             path: "charts/values.yaml".into(),
+            member: None,
             location: Location {
                 line: 4,
                 column: 15,

@@ -54,7 +54,12 @@ fn write_finding(
     paint: &Paint,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    let loc = format!("{}:{}:{}", f.path, f.location.line, f.location.column);
+    let loc = format!(
+        "{}:{}:{}",
+        f.named_path(),
+        f.location.line,
+        f.location.column
+    );
     let level = match f.severity {
         Severity::Error => paint.wrap("1;31", "error"),
         Severity::Warning => paint.wrap("1;33", "warning"),

@@ -121,7 +121,11 @@ fn bag(tags: Option<Vec<String>>, map: BTreeMap<String, Value>) -> PropertyBag {
 }
 
 fn result(f: &Finding, rule_index: i64) -> SarifResult {
-    let message = format!("{} ({}): {}", f.description, f.rule_id, f.secret.redacted());
+    let mut message = format!("{} ({}): {}", f.description, f.rule_id, f.secret.redacted());
+    if let Some(member) = &f.member {
+        // The region is in the member, which code scanning cannot open: the message says so.
+        message += &format!(" (in the archive's {member}, line {})", f.location.line);
+    }
     let mut result = SarifResult::builder()
         .rule_id(f.rule_id.clone())
         .rule_index(rule_index)
@@ -161,6 +165,9 @@ fn result_properties(f: &Finding) -> BTreeMap<String, Value> {
     }
     if let Some(key_path) = &f.key_path {
         map.insert("keyPath".into(), json!(key_path));
+    }
+    if let Some(member) = &f.member {
+        map.insert("archiveMember".into(), json!(member));
     }
     map
 }

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use ignore::{WalkBuilder, WalkState};
 
 use super::Sink;
-use crate::blob::{Origin, Skip, keystore, looks_binary, utf16_text};
+use crate::blob::{Origin, Skip, archive, keystore, looks_binary, utf16_text};
 
 pub struct FileSource {
     pub roots: Vec<PathBuf>,
@@ -314,8 +314,13 @@ fn read_capped(path: &Path, max: u64, size: u64, bytes: &mut Vec<u8>) -> std::io
     let mut file = std::fs::File::open(path)?;
     bytes.reserve(room(size.min(HEAD)));
     (&mut file).take(HEAD).read_to_end(bytes)?;
-    // Key stores are binary but read whole: the scanner reports them.
-    if looks_binary(bytes) && utf16_text(bytes).is_none() && !keystore::maybe(bytes) {
+    // Key stores and archives are binary but read whole: the scanner reports the one and
+    // unpacks the other.
+    if looks_binary(bytes)
+        && utf16_text(bytes).is_none()
+        && !keystore::maybe(bytes)
+        && archive::sniff(bytes).is_none()
+    {
         return Ok(Content::Binary);
     }
     // Room for the rest only now: of a binary file, only the head is ever read.

@@ -305,3 +305,18 @@ pub fn sarif_results(doc: &Value) -> Vec<(String, String, u64)> {
         })
         .collect()
 }
+
+/// Runs a tool (tar, zip, openssl, keytool) in `dir`; any failure fails the test with its
+/// stderr.
+pub fn run_tool(dir: &Path, tool: &str, args: &[&str]) {
+    let out = std::process::Command::new(tool)
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap_or_else(|e| panic!("{tool} must be installed (.ci/run installs it): {e}"));
+    assert!(
+        out.status.success(),
+        "{tool} {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

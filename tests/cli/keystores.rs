@@ -3,27 +3,12 @@
 //! audit and a staged commit; trust stores, certificates and public keys are not.
 
 use std::path::Path;
-use std::process::Command as Process;
 
-use crate::common::{Repo, Tree, t, triples};
-
-/// Runs a tool in `dir`; any failure fails the test with its stderr.
-fn run(dir: &Path, tool: &str, args: &[&str]) {
-    let out = Process::new(tool)
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("{tool} must be installed (.ci/run installs it): {e}"));
-    assert!(
-        out.status.success(),
-        "{tool} {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
+use crate::common::{Repo, Tree, run_tool, t, triples};
 
 /// A fresh EC key and self-signed certificate in `dir` (k.pem, c.pem, c.der).
 fn key_and_cert(dir: &Path) {
-    run(
+    run_tool(
         dir,
         "openssl",
         &[
@@ -44,7 +29,7 @@ fn key_and_cert(dir: &Path) {
             "1",
         ],
     );
-    run(
+    run_tool(
         dir,
         "openssl",
         &["x509", "-in", "c.pem", "-outform", "DER", "-out", "c.der"],
@@ -54,7 +39,7 @@ fn key_and_cert(dir: &Path) {
 fn keytool(dir: &Path, args: &[&str]) {
     let mut all = args.to_vec();
     all.extend(["-storepass", "changeit", "-keypass", "changeit"]);
-    run(dir, "keytool", &all);
+    run_tool(dir, "keytool", &all);
 }
 
 /// Every kind the tools write, under `dir/stores`, and what the scan must say of each.
@@ -62,7 +47,7 @@ fn make_stores(dir: &Path) -> Vec<(String, String, u64)> {
     let work = dir.join("work");
     std::fs::create_dir_all(&work).unwrap();
     key_and_cert(&work);
-    let openssl = |args: &[&str]| run(&work, "openssl", args);
+    let openssl = |args: &[&str]| run_tool(&work, "openssl", args);
     openssl(&[
         "pkcs12",
         "-export",

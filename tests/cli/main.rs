@@ -1,6 +1,7 @@
 //! One integration-test binary that drives the real `leakhound` binary on temp dirs and real
 //! git repositories, as a user would. Each module covers one command or concern.
 
+mod archives;
 mod common;
 mod corpus;
 mod git;

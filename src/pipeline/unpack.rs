@@ -1,0 +1,90 @@
+//! Archive members as the pipeline reads them: each member is scanned as a file of its own,
+//! named `archive!member` (nested archives add a `!` per level), under the engine class its
+//! own name gives it (a chart's `values.yaml` inside `mychart-1.0.0.tgz` is a values file).
+//! Its candidates carry the member's name, so findings, fingerprints and reports can say
+//! where in the archive the secret is.
+
+use std::sync::Arc;
+
+use super::{Pipeline, Stats};
+use crate::blob::Skip;
+use crate::blob::archive::{self, Budget, Member};
+use crate::finding::Candidate;
+
+/// Where bytes being read sit: `path` is the name reports use (`charts/app.tgz!app/values.yaml`
+/// for a member), `member` the part after the blob's own path, `depth` how many archives
+/// hold it.
+pub(super) struct Place<'a> {
+    pub path: &'a str,
+    pub member: Option<Arc<str>>,
+    pub depth: u32,
+}
+
+impl Pipeline<'_> {
+    /// Reads an archive's members into `out`. The first archive met starts a budget; nested
+    /// ones draw on it. A damaged archive keeps what was read before the damage.
+    pub(super) fn unpack(
+        &self,
+        place: &Place,
+        kind: archive::Kind,
+        bytes: &[u8],
+        budget: Option<&Budget>,
+        out: &mut Vec<Candidate>,
+    ) {
+        let own;
+        let budget = match budget {
+            Some(budget) => budget,
+            None => {
+                own = Budget::new(self.scanner.max_file_size);
+                &own
+            }
+        };
+        let mut read = 0u32;
+        let result = archive::members(kind, place.path, bytes, budget, &mut |name, member| {
+            read += 1;
+            let path = format!("{}!{name}", place.path);
+            let inner = Place {
+                member: Some(match &place.member {
+                    Some(outer) => format!("{outer}!{name}").into(),
+                    None => name.into(),
+                }),
+                path: &path,
+                depth: place.depth + 1,
+            };
+            match member {
+                Member::File(bytes) => {
+                    let class = self.scanner.engine.class_of(&path);
+                    self.read_content(&inner, &class, &bytes, Some(budget), out);
+                }
+                Member::Skipped(Skip::NotRegular) => {
+                    Stats::add(&self.stats.not_regular, 1);
+                    self.diag.note(format!(
+                        "{path}: skipped, a link or device in an archive (not content)"
+                    ));
+                }
+                // What cannot be read inside an archive (an encrypted or bzip2 zip member)
+                // is like binary: counted there, named with -v, and not an error.
+                Member::Skipped(Skip::Unreadable(why)) => {
+                    Stats::add(&self.stats.binary, 1);
+                    self.diag.note(format!("{path}: skipped, {why}"));
+                }
+                Member::Skipped(skip) => self.skip_named(&path, skip),
+            }
+        });
+        if let Err(why) = result {
+            if read == 0 {
+                Stats::add(&self.stats.binary, 1);
+            }
+            self.diag
+                .note(format!("{}: skipped from here on, {why}", place.path));
+        }
+        if place.depth == 0 && budget.spent.get() {
+            Stats::add(&self.stats.too_large, 1);
+            self.diag.warning(format!(
+                "{}: unpacks to more than {} bytes (16 times --max-file-size); the rest was \
+                 not scanned",
+                place.path, budget.total
+            ));
+        }
+    }
+}
