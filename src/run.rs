@@ -115,6 +115,13 @@ pub fn git(repo: &Path, mode: Mode, common: &CommonArgs) -> Result<Outcome> {
             "shallow clone: history before its oldest commits is not there and was not scanned",
         );
     }
+    if source.is_partial_clone() && !matches!(source.mode, crate::source::git::Mode::Staged) {
+        diags.warning(
+            "partial clone: the blobs its --filter left on the server are not here, so each one \
+             is named, counted as unreadable and not scanned; for a full scan clone without \
+             --filter (with actions/checkout, leave `filter` unset)",
+        );
+    }
     let pipeline = Pipeline::new(&scanner, policy, progress(common, long));
     source.run(&pipeline)?;
     let collected = pipeline.finish();

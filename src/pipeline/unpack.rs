@@ -1,6 +1,7 @@
 //! Archive members as the pipeline reads them: each member is scanned as a file of its own,
 //! named `archive!member` (nested archives add a `!` per level), under the engine class its
-//! own name gives it (a chart's `values.yaml` inside `mychart-1.0.0.tgz` is a values file).
+//! own name in the archive gives it (a chart's `mychart/values.yaml` inside
+//! `mychart-1.0.0.tgz` is a values file).
 //! Its candidates carry the member's name, so findings, fingerprints and reports can say
 //! where in the archive the secret is.
 
@@ -46,14 +47,18 @@ impl Pipeline<'_> {
             let inner = Place {
                 member: Some(match &place.member {
                     Some(outer) => format!("{outer}!{name}").into(),
-                    None => name.into(),
+                    None => name.as_str().into(),
                 }),
                 path: &path,
                 depth: place.depth + 1,
             };
             match member {
                 Member::File(bytes) => {
-                    let class = self.scanner.engine.class_of(&path);
+                    // By the member's own name, not the archive's path: what the engine finds
+                    // in an archive then depends on its bytes alone, as the cache that scans
+                    // a blob once for every path of its class assumes. Where the archive sits
+                    // (a test folder) still counts when each finding is judged.
+                    let class = self.scanner.engine.class_of(&name);
                     self.read_content(&inner, &class, &bytes, Some(budget), out);
                 }
                 Member::Skipped(Skip::NotRegular) => {

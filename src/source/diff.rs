@@ -86,8 +86,10 @@ fn change(diff: &Diff, idx: usize, sink: &impl Sink) -> Option<(String, Change)>
     let lines = match Patch::from_diff(diff, idx) {
         Ok(Some(patch)) => added_lines(&patch),
         Ok(None) => vec![WHOLE],
+        // The blob could not be read (damaged, or left out of a partial clone): counted.
         Err(e) => {
-            (sink.diagnostics()).error(format!("{path} (blob {})", new.id()), e.message());
+            let why = format!("blob {}: {}", new.id(), e.message());
+            sink.skip(&Origin::file(path), Skip::Unreadable(why));
             return None;
         }
     };

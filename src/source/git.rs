@@ -73,6 +73,26 @@ impl GitSource {
         self.repo.is_shallow() && !matches!(self.mode, Mode::Staged)
     }
 
+    /// A partial clone (`git clone --filter=blob:none`, a blobless CI checkout) lacks the
+    /// objects its filter left on the server; git fetches them when it needs them, libgit2
+    /// cannot, so each one missing is unreadable here.
+    pub fn is_partial_clone(&self) -> bool {
+        let Ok(config) = self.repo.config() else {
+            return false;
+        };
+        if config.get_string("extensions.partialclone").is_ok() {
+            return true;
+        }
+        let Ok(remotes) = self.repo.remotes() else {
+            return false;
+        };
+        remotes.iter().flatten().flatten().any(|name| {
+            config
+                .get_bool(&format!("remote.{name}.promisor"))
+                .unwrap_or(false)
+        })
+    }
+
     /// Scans what the mode selects. Problems with single objects go to the sink's
     /// diagnostics; an error here means the scan could not start (a bad range).
     pub fn run(self, sink: &impl Sink) -> Result<()> {

@@ -395,3 +395,62 @@ fn hostile_archives_are_bounded_counted_and_named() {
     assert_eq!(skipped(&report, "binary"), 19, "{report:#}");
     assert_eq!(skipped(&report, "too_large"), 2, "{report:#}");
 }
+
+#[test]
+fn one_archive_at_two_paths_is_scanned_once_and_judged_at_each() {
+    let tree = Tree::new();
+    packaged(tree.path());
+    std::fs::create_dir_all(tree.join("tests/data")).unwrap();
+    std::fs::copy(
+        tree.join("charts/mychart-0.1.0.tgz"),
+        tree.join("tests/data/mychart-0.1.0.tgz"),
+    )
+    .unwrap();
+    let (code, report, stderr) = tree.json(&["scan", ".", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    let chart: Vec<(String, String, u64, String)> = each_finding(&report, |f| {
+        (
+            field(f, "path"),
+            f["member"].as_str().unwrap_or("").to_string(),
+            f["line"].as_u64().unwrap(),
+            field(f, "confidence"),
+        )
+    })
+    .into_iter()
+    .filter(|f| f.0.ends_with("mychart-0.1.0.tgz"))
+    .collect();
+    // The same members and lines at both paths; in a test folder the confidence is low.
+    let row = |path: &str, member: &str, line: u64, c: &str| {
+        (path.to_string(), member.to_string(), line, c.to_string())
+    };
+    let mut want = vec![
+        row(
+            "charts/mychart-0.1.0.tgz",
+            "mychart/templates/secret.yaml",
+            6,
+            "medium",
+        ),
+        row(
+            "charts/mychart-0.1.0.tgz",
+            "mychart/values.yaml",
+            4,
+            "medium",
+        ),
+        row(
+            "tests/data/mychart-0.1.0.tgz",
+            "mychart/templates/secret.yaml",
+            6,
+            "low",
+        ),
+        row(
+            "tests/data/mychart-0.1.0.tgz",
+            "mychart/values.yaml",
+            4,
+            "low",
+        ),
+    ];
+    let mut got = chart;
+    got.sort();
+    want.sort();
+    assert_eq!(got, want);
+}

@@ -336,6 +336,61 @@ fn a_shallow_clone_scans_what_it_has_and_says_history_is_cut() {
 }
 
 #[test]
+fn a_partial_clone_counts_each_blob_it_lacks_and_says_why() {
+    let h = added_then_removed();
+    h.repo.git(&["config", "uploadpack.allowFilter", "true"]);
+    let clone = Tree::new();
+    let url = format!("file://{}", h.repo.tree.path().display());
+    let out = Git::new("git")
+        .args([
+            "clone",
+            "-q",
+            "--filter=blob:none",
+            "--no-checkout",
+            &url,
+            "partial",
+        ])
+        .current_dir(clone.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let blobs = git_ok(
+        h.repo.path(),
+        &["rev-list", "--objects", "--all", "--filter=blob:none"],
+    );
+    let all = git_ok(h.repo.path(), &["rev-list", "--objects", "--all"]);
+    let missing = (all.lines().count() - blobs.lines().count()) as u64;
+    assert!(missing >= 3, "{all}");
+    let scan = |args: &[&str]| {
+        let out = leakhound()
+            .current_dir(clone.join("partial"))
+            .args(args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        parse(out)
+    };
+    // The full audit: every blob is missing, each is counted, and the exit status says the
+    // scan is incomplete.
+    let (code, report, stderr) = scan(&["git"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        report["summary"]["skipped"]["unreadable"], missing,
+        "{stderr}"
+    );
+    assert_eq!(stderr.matches("partial clone:").count(), 1, "{stderr}");
+    assert!(stderr.contains("clone without --filter"), "{stderr}");
+    // A range: the files its last commit changes could not be diffed, and are counted too.
+    let (code, report, stderr) = scan(&["git", "--range", "HEAD~1..HEAD"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(report["summary"]["skipped"]["unreadable"], 1, "{stderr}");
+}
+
+#[test]
 fn a_submodule_is_counted_not_entered() {
     let mut g = Gen::new();
     let sub = Repo::new();
