@@ -311,15 +311,9 @@ fn a_shallow_clone_scans_what_it_has_and_says_history_is_cut() {
     // The key is still there two commits back; a depth-2 clone holds commits 3 and 4.
     let clone = Tree::new();
     let url = format!("file://{}", h.repo.tree.path().display());
-    let out = Git::new("git")
-        .args(["clone", "-q", "--depth", "2", &url, "shallow"])
-        .current_dir(clone.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    git_ok(
+        clone.path(),
+        &["clone", "-q", "--depth", "2", &url, "shallow"],
     );
     let out = leakhound()
         .current_dir(clone.join("shallow"))
@@ -341,22 +335,16 @@ fn a_partial_clone_counts_each_blob_it_lacks_and_says_why() {
     h.repo.git(&["config", "uploadpack.allowFilter", "true"]);
     let clone = Tree::new();
     let url = format!("file://{}", h.repo.tree.path().display());
-    let out = Git::new("git")
-        .args([
+    git_ok(
+        clone.path(),
+        &[
             "clone",
             "-q",
             "--filter=blob:none",
             "--no-checkout",
             &url,
             "partial",
-        ])
-        .current_dir(clone.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+        ],
     );
     let blobs = git_ok(
         h.repo.path(),
