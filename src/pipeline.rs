@@ -207,8 +207,10 @@ impl<'s> Pipeline<'s> {
             Some(Skip::TooLarge(bytes.len() as u64))
         } else if is_lfs_pointer(bytes) {
             Some(Skip::LfsPointer)
-        } else if let Some(kind) = kind.filter(|_| place.depth < archive::MAX_DEPTH) {
-            return self.unpack(place, kind, bytes, budget, out);
+        } else if let Some(kind) = kind.filter(|_| place.depth < archive::MAX_DEPTH)
+            && self.unpack(place, kind, bytes, budget, out)
+        {
+            return;
         } else if looks_binary(bytes) && keystore::sniff(bytes).is_none() {
             Some(Skip::Binary)
         } else {

@@ -22,8 +22,11 @@ pub(super) struct Place<'a> {
 }
 
 impl Pipeline<'_> {
-    /// Reads an archive's members into `out`. The first archive met starts a budget; nested
-    /// ones draw on it. A damaged archive keeps what was read before the damage.
+    /// Reads an archive's members into `out`, and says whether it was one. The first archive
+    /// met starts a budget; nested ones draw on it. A damaged archive keeps what was read
+    /// before the damage. Bytes that only start like an archive (a text file that begins
+    /// `PK\x03\x04`) are not one: the caller reads them as any file, so magic bytes cannot
+    /// hide a secret.
     pub(super) fn unpack(
         &self,
         place: &Place,
@@ -31,7 +34,7 @@ impl Pipeline<'_> {
         bytes: &[u8],
         budget: Option<&Budget>,
         out: &mut Vec<Candidate>,
-    ) {
+    ) -> bool {
         let own;
         let budget = match budget {
             Some(budget) => budget,
@@ -78,7 +81,11 @@ impl Pipeline<'_> {
         });
         if let Err(why) = result {
             if read == 0 {
-                Stats::add(&self.stats.binary, 1);
+                self.diag.note(format!(
+                    "{}: read as a file, not an archive: {why}",
+                    place.path
+                ));
+                return false;
             }
             self.diag
                 .note(format!("{}: skipped from here on, {why}", place.path));
@@ -91,5 +98,6 @@ impl Pipeline<'_> {
                 place.path, budget.total
             ));
         }
+        true
     }
 }

@@ -331,6 +331,12 @@ fn hostile_archives_are_bounded_counted_and_named() {
         "tar",
         &["-cf", &format!("{out}/l0.tar"), "l1.tar"],
     );
+    // Text that starts with an archive's magic bytes is read as text.
+    let disguised = g.aws_secret();
+    tree.write(
+        "notes.txt",
+        format!("PK\x03\x04\naws_secret_access_key = {disguised}\n"),
+    );
     // A member named after the secret it holds, with a newline in its name.
     let token = g.stripe_live();
     let name = format!("keys/{token}\nx.txt");
@@ -345,17 +351,22 @@ fn hostile_archives_are_bounded_counted_and_named() {
     let (code, report, stderr) = tree.json(&["scan", ".", "--max-file-size", "1000000", "-v"]);
     assert_eq!(code, 1, "{stderr}");
     let found = members(&report);
-    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found.len(), 3, "{found:?}");
+    assert_eq!(found[0], m("aws-secret-access-key", "notes.txt", "", 2));
+    assert!(
+        stderr.contains("notes.txt: read as a file, not an archive"),
+        "{stderr}"
+    );
     // What the damaged archive held before the damage is scanned.
     assert_eq!(
-        found[0],
+        found[1],
         m("k8s-literal-secret", "cut.tgz", "cut/values.yaml", 1)
     );
     assert_eq!(
-        (found[1].0.as_str(), found[1].1.as_str(), found[1].3),
+        (found[2].0.as_str(), found[2].1.as_str(), found[2].3),
         ("stripe-secret-key", "named.tar", 1)
     );
-    let member = &found[1].2;
+    let member = &found[2].2;
     assert!(
         member.starts_with("keys/sk_l…") && !member.contains(&token),
         "{member}"
