@@ -138,6 +138,14 @@ fn gunzipped_name(archive_name: &str) -> String {
     }
 }
 
+/// The most a tar's own metadata (a GNU long name, a PAX record) may hold. The tar crate
+/// reads such an entry whole into memory: a gzipped long name of 400 MB is a 2 MB file.
+/// Longer metadata is passed over unread and the member keeps its header's name.
+const MAX_META: u64 = 64 << 10;
+
+/// Raw entries, so that metadata entries come here and are read within [`MAX_META`]; the
+/// crate's own handling reads them whole. A PAX `size` for a member over 8 GiB is not applied:
+/// such a member is far over any limit, and what follows it reads as damage.
 fn tar_members(
     reader: impl Read,
     budget: &Budget,
@@ -146,14 +154,36 @@ fn tar_members(
     let mut archive = tar::Archive::new(reader);
     let entries = archive
         .entries()
-        .map_err(|e| format!("not a readable tar: {e}"))?;
+        .map_err(|e| format!("not a readable tar: {e}"))?
+        .raw(true);
+    // The name a GNU long-name entry or a PAX `path` record gives the next member.
+    let mut long_name: Option<Vec<u8>> = None;
     for entry in entries {
         if budget.spent.get() {
             break;
         }
-        let entry = entry.map_err(|e| format!("a damaged tar entry: {e}"))?;
-        let name = String::from_utf8_lossy(&entry.path_bytes()).into_owned();
+        let mut entry = entry.map_err(|e| format!("a damaged tar entry: {e}"))?;
         let kind = entry.header().entry_type();
+        if kind.is_gnu_longname() || kind.is_pax_local_extensions() {
+            let meta = read_meta(&mut entry).map_err(|e| format!("a damaged tar entry: {e}"))?;
+            long_name = meta.and_then(|meta| {
+                if kind.is_gnu_longname() {
+                    Some(meta.split(|&b| b == 0).next().unwrap_or_default().to_vec())
+                } else {
+                    (tar::PaxExtensions::new(&meta).flatten())
+                        .find(|e| e.key_bytes() == b"path")
+                        .map(|e| e.value_bytes().to_vec())
+                }
+            });
+            continue;
+        }
+        if kind.is_pax_global_extensions() || kind.is_gnu_longlink() {
+            continue;
+        }
+        let name = match long_name.take() {
+            Some(name) => String::from_utf8_lossy(&name).into_owned(),
+            None => String::from_utf8_lossy(&entry.path_bytes()).into_owned(),
+        };
         if kind.is_dir() {
             continue;
         }
@@ -166,6 +196,14 @@ fn tar_members(
         visit(name, member);
     }
     Ok(())
+}
+
+/// A metadata entry's bytes, or `None` when it is over [`MAX_META`] (its rest is skipped
+/// by the archive as it moves on, never held).
+fn read_meta(entry: &mut impl Read) -> io::Result<Option<Vec<u8>>> {
+    let mut meta = Vec::new();
+    entry.take(MAX_META + 1).read_to_end(&mut meta)?;
+    Ok((meta.len() as u64 <= MAX_META).then_some(meta))
 }
 
 fn zip_members(

@@ -465,3 +465,71 @@ fn one_archive_at_two_paths_is_scanned_once_and_judged_at_each() {
     want.sort();
     assert_eq!(got, want);
 }
+
+/// A ustar header (GNU magic) for an entry of `kind` (`b'0'` a file, `b'L'` a GNU long name).
+fn tar_header(name: &str, size: u64, kind: u8) -> Vec<u8> {
+    let mut h = vec![0u8; 512];
+    h[..name.len()].copy_from_slice(name.as_bytes());
+    h[100..108].copy_from_slice(b"0000644\0");
+    h[108..116].copy_from_slice(b"0000000\0");
+    h[116..124].copy_from_slice(b"0000000\0");
+    h[124..136].copy_from_slice(format!("{size:011o}\0").as_bytes());
+    h[136..148].copy_from_slice(b"00000000000\0");
+    h[156] = kind;
+    h[257..265].copy_from_slice(b"ustar  \0");
+    h[148..156].copy_from_slice(b"        ");
+    let sum: u32 = h.iter().map(|&b| u32::from(b)).sum();
+    h[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    h
+}
+
+/// `data`, padded to tar's 512-byte blocks.
+fn tar_data(data: &[u8]) -> Vec<u8> {
+    let mut out = data.to_vec();
+    out.resize(data.len().div_ceil(512) * 512, 0);
+    out
+}
+
+#[test]
+fn long_member_names_are_read_and_hostile_ones_bounded() {
+    let mut g = Gen::new();
+    let tree = Tree::new();
+    let src = Tree::new();
+    let out = tree.path().to_str().unwrap().to_string();
+    // GNU tar writes a path over 100 bytes as a long-name entry, POSIX tar as a PAX record.
+    let deep = format!("chart/{}/values.yaml", "nested-folder".repeat(10));
+    let password = format!("long-{}", g.alnum(12));
+    src.write(&deep, format!("password: {password}\n"));
+    run_tool(
+        src.path(),
+        "tar",
+        &["-czf", &format!("{out}/gnu.tgz"), "chart"],
+    );
+    run_tool(
+        src.path(),
+        "tar",
+        &["--format=posix", "-czf", &format!("{out}/pax.tgz"), "chart"],
+    );
+    // A long name of 8 MiB (a few kB gzipped) before a member: the name is past what a tar's
+    // metadata may hold, so it is passed over unread and the member keeps its own name.
+    let name_len = 8 << 20;
+    let mut tar = tar_header("././@LongLink", name_len + 1, b'L');
+    tar.extend(tar_data(&vec![b'a'; name_len as usize + 1]));
+    let values = format!("password: {password}\n");
+    tar.extend(tar_header("chart/values.yaml", values.len() as u64, b'0'));
+    tar.extend(tar_data(values.as_bytes()));
+    tar.extend(vec![0u8; 1024]);
+    src.write("hostile.tar", tar);
+    run_tool(src.path(), "gzip", &["-k", "hostile.tar"]);
+    std::fs::copy(src.join("hostile.tar.gz"), tree.join("hostile.tgz")).unwrap();
+
+    let (code, report, stderr) = tree.json(&["scan", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut want = vec![
+        m("k8s-literal-secret", "gnu.tgz", &deep, 1),
+        m("k8s-literal-secret", "pax.tgz", &deep, 1),
+        m("k8s-literal-secret", "hostile.tgz", "chart/values.yaml", 1),
+    ];
+    want.sort();
+    assert_eq!(members(&report), want);
+}
