@@ -179,7 +179,7 @@ impl Filter {
         let named;
         let path = match &c.member {
             Some(member) => {
-                named = format!("{blob_path}!{member}");
+                named = crate::finding::member_path(blob_path, member);
                 named.as_str()
             }
             None => blob_path,

@@ -219,11 +219,18 @@ pub fn fingerprint(rule_id: &str, path: &str, secret: &Secret) -> String {
     format!("{rule_id}:{path}:{}", secret.hash16())
 }
 
+/// The name of `member` inside what sits at `path` (an archive, or a member that is one):
+/// `archive!member`, one `!` a level. Fingerprints, path allowlists, notes and the human
+/// report all use this name.
+pub fn member_path(path: &str, member: &str) -> String {
+    format!("{path}!{member}")
+}
+
 impl Finding {
     /// What the fingerprint names: the path, or `archive!member` for a member.
     pub fn named_path(&self) -> std::borrow::Cow<'_, str> {
         match &self.member {
-            Some(member) => format!("{}!{member}", self.path).into(),
+            Some(member) => member_path(&self.path, member).into(),
             None => self.path.as_str().into(),
         }
     }

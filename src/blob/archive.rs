@@ -3,8 +3,9 @@
 //! tars), a Java `.jar` with its `application.properties`, a Python wheel. Their bytes are
 //! binary, so without this every secret in them went unseen, counted as "binary".
 //!
-//! An archive is recognised by its magic bytes, never by its name: gzip (a gzipped tar is
-//! listed as a tar; any other gzipped file is one member), tar (POSIX and GNU) and zip. Each
+//! An archive is recognised by its magic bytes, never by its name: a compressed stream (gzip,
+//! bzip2, xz or zstd: a compressed tar is listed as a tar; any other compressed file is one
+//! member), tar (POSIX and GNU) and zip (deflate, deflate64, bzip2, LZMA and xz members). Each
 //! regular member is handed to the caller, which scans it as a file of its own and may find
 //! another archive in it; directories are passed over and other entries (links, devices) are
 //! counted as not regular.
@@ -18,15 +19,73 @@
 use std::cell::Cell;
 use std::io::{self, Cursor, Read};
 
+use ruzstd::decoding::errors::{FrameDecoderError, ReadFrameHeaderError};
+use ruzstd::decoding::{FrameDecoder, StreamingDecoder};
+
 use crate::blob::Skip;
 
 /// What an archive is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    Gzip,
+    /// A compressed stream of one file, which may be a tar.
+    Compressed(Codec),
     Tar,
     Zip,
 }
+
+/// The compressed streams read: what source tarballs, image layers and rotated logs use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Codec {
+    Gzip,
+    Bzip2,
+    Xz,
+    Zstd,
+}
+
+impl Codec {
+    fn name(self) -> &'static str {
+        match self {
+            Codec::Gzip => "gzip",
+            Codec::Bzip2 => "bzip2",
+            Codec::Xz => "xz",
+            Codec::Zstd => "zstd",
+        }
+    }
+
+    /// The file name suffix this codec is known by, as `gzip -d` and its kin strip it.
+    fn suffix(self) -> &'static str {
+        match self {
+            Codec::Gzip => ".gz",
+            Codec::Bzip2 => ".bz2",
+            Codec::Xz => ".xz",
+            Codec::Zstd => ".zst",
+        }
+    }
+
+    /// A reader of the decompressed bytes. xz and zstd let a stream ask for a window (the
+    /// memory a decoder holds) of gigabytes: both are held to [`MAX_WINDOW`] and a stream
+    /// that asks for more is an error, never an allocation.
+    fn decoder<'a>(self, bytes: &'a [u8]) -> Box<dyn Read + 'a> {
+        match self {
+            Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(bytes)),
+            Codec::Bzip2 => Box::new(bzip2::read::MultiBzDecoder::new(bytes)),
+            Codec::Xz => Box::new(lzma_rust2::XzReader::new_mem_limit(
+                bytes,
+                true,
+                // The limit counts the decoder's own tables as well as its dictionary.
+                u32::try_from(MAX_WINDOW >> 10).unwrap_or(u32::MAX) + 1024,
+            )),
+            Codec::Zstd => Box::new(ZstdFrames {
+                rest: bytes,
+                frame: None,
+            }),
+        }
+    }
+}
+
+/// The largest window a decompressor may hold: what `xz -9` (64 MiB) needs, and above
+/// every ordinary zstd level (`zstd -19` uses 8 MiB; only `--long` and `--ultra` go past).
+const MAX_WINDOW: u64 = 64 << 20;
 
 /// How deep archives may nest (an image's tar holds layer tars, which may be gzipped): the
 /// top archive is level 1. Deeper archives are counted as binary.
@@ -35,7 +94,13 @@ pub const MAX_DEPTH: u32 = 3;
 /// The archive kind `bytes` start as, if any.
 pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     if bytes.starts_with(&[0x1f, 0x8b, 0x08]) {
-        Some(Kind::Gzip)
+        Some(Kind::Compressed(Codec::Gzip))
+    } else if is_bzip2(bytes) {
+        Some(Kind::Compressed(Codec::Bzip2))
+    } else if bytes.starts_with(&[0xfd, b'7', b'z', b'X', b'Z', 0x00]) {
+        Some(Kind::Compressed(Codec::Xz))
+    } else if bytes.starts_with(&[0x28, 0xb5, 0x2f, 0xfd]) {
+        Some(Kind::Compressed(Codec::Zstd))
     } else if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
         Some(Kind::Zip)
     } else if is_tar(bytes) {
@@ -43,6 +108,18 @@ pub fn sniff(bytes: &[u8]) -> Option<Kind> {
     } else {
         None
     }
+}
+
+/// `BZh`, a block size digit, then a block's magic (the digits of pi) or the end of an empty
+/// stream (those of the square root of pi): three letters alone start too many text files.
+fn is_bzip2(bytes: &[u8]) -> bool {
+    bytes.len() >= 10
+        && bytes.starts_with(b"BZh")
+        && (b'1'..=b'9').contains(&bytes[3])
+        && matches!(
+            &bytes[4..10],
+            [0x31, 0x41, 0x59, 0x26, 0x53, 0x59] | [0x17, 0x72, 0x45, 0x38, 0x50, 0x90]
+        )
 }
 
 /// A tar header: `ustar` at offset 257 (POSIX `ustar\0`, GNU `ustar  \0`).
@@ -102,20 +179,21 @@ pub fn members(
     let result = match kind {
         Kind::Tar => tar_members(bytes, budget, visit),
         Kind::Zip => zip_members(bytes, budget, visit),
-        Kind::Gzip => {
-            let mut unzipped = Metered::new(flate2::read::MultiGzDecoder::new(bytes), budget);
+        Kind::Compressed(codec) => {
+            let unreadable = |e: io::Error| format!("not a readable {} stream: {e}", codec.name());
+            let mut unpacked = Metered::new(codec.decoder(bytes), budget);
             let mut head = Vec::with_capacity(512);
-            (&mut unzipped)
+            (&mut unpacked)
                 .take(512)
                 .read_to_end(&mut head)
-                .map_err(|e| format!("not a readable gzip file: {e}"))?;
-            if is_tar(&head) {
-                tar_members(Cursor::new(head).chain(unzipped), budget, visit)
+                .map_err(unreadable)?;
+            let tar = is_tar(&head);
+            let rest = Cursor::new(head).chain(unpacked);
+            if tar {
+                tar_members(rest, budget, visit)
             } else {
-                let name = gunzipped_name(archive_name);
-                let rest = Cursor::new(head).chain(unzipped);
-                let member = read_member(rest, None, budget)
-                    .map_err(|e| format!("not a readable gzip file: {e}"))?;
+                let name = unpacked_name(archive_name, codec);
+                let member = read_member(rest, None, budget).map_err(unreadable)?;
                 visit(name, member);
                 Ok(())
             }
@@ -125,14 +203,15 @@ pub fn members(
     if budget.spent.get() { Ok(()) } else { result }
 }
 
-/// `chart.yaml.gz` → `chart.yaml`; a name without `.gz` keeps its last segment.
-fn gunzipped_name(archive_name: &str) -> String {
+/// `chart.yaml.gz` → `chart.yaml` (`.bz2`, `.xz`, `.zst` alike); a name without the
+/// codec's suffix keeps its last segment.
+fn unpacked_name(archive_name: &str, codec: Codec) -> String {
     let last = archive_name
         .rsplit(['/', '!'])
         .next()
         .unwrap_or(archive_name);
     let lower = last.to_ascii_lowercase();
-    match lower.strip_suffix(".gz") {
+    match lower.strip_suffix(codec.suffix()) {
         Some(stem) if !stem.is_empty() => last[..stem.len()].to_string(),
         _ => last.to_string(),
     }
@@ -224,7 +303,7 @@ fn zip_members(
         let file = match archive.by_index(i) {
             Ok(file) => file,
             Err(e) => {
-                // An encrypted member, or a compression method not built in (bzip2, zstd):
+                // An encrypted member, or a compression method not built in (zstd, PPMd):
                 // counted as unreadable under its name, and the rest is read.
                 visit(listed, Member::Skipped(Skip::Unreadable(e.to_string())));
                 continue;
@@ -264,6 +343,47 @@ fn read_member(reader: impl Read, claimed: Option<u64>, budget: &Budget) -> io::
         Err(e) => Err(e),
         Ok(n) if n as u64 > budget.member => Ok(Member::Skipped(Skip::TooLarge(n as u64))),
         Ok(_) => Ok(Member::File(bytes)),
+    }
+}
+
+/// A zstd stream's frames one after another (`zstd` writes one, `pzstd` and seekable files
+/// many, with skippable frames between), each decoded with at most [`MAX_WINDOW`].
+struct ZstdFrames<'a> {
+    rest: &'a [u8],
+    frame: Option<StreamingDecoder<&'a [u8], FrameDecoder>>,
+}
+
+impl Read for ZstdFrames<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        loop {
+            if let Some(frame) = &mut self.frame {
+                let n = frame.read(buf)?;
+                if n > 0 {
+                    return Ok(n);
+                }
+                if let Some(done) = self.frame.take() {
+                    self.rest = done.into_inner();
+                }
+            }
+            if self.rest.is_empty() {
+                return Ok(0);
+            }
+            // Each frame header takes bytes from `rest`: the loop always moves on.
+            match StreamingDecoder::new_with_max_window_size(self.rest, MAX_WINDOW) {
+                Ok(frame) => self.frame = Some(frame),
+                Err(FrameDecoderError::ReadFrameHeaderError(ReadFrameHeaderError::SkipFrame {
+                    length,
+                    ..
+                })) => {
+                    let skip = 8usize.saturating_add(length as usize);
+                    self.rest = self.rest.get(skip..).unwrap_or_default();
+                }
+                Err(e) => return Err(io::Error::other(e)),
+            }
+        }
     }
 }
 
@@ -352,7 +472,7 @@ mod tests {
         let want = vec!["chart/values.yaml=a: 1\n", "chart/b=x"];
         for (bytes, kind) in [
             (tar_of(files), Kind::Tar),
-            (gzip(&tar_of(files)), Kind::Gzip),
+            (gzip(&tar_of(files)), Kind::Compressed(Codec::Gzip)),
             (zip_of(files), Kind::Zip),
         ] {
             assert_eq!(sniff(&bytes), Some(kind));

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::{Pipeline, Stats};
 use crate::blob::Skip;
 use crate::blob::archive::{self, Budget, Member};
-use crate::finding::Candidate;
+use crate::finding::{Candidate, member_path};
 
 /// Where bytes being read sit: `path` is the name reports use (`charts/app.tgz!app/values.yaml`
 /// for a member), `member` the part after the blob's own path, `depth` how many archives
@@ -46,10 +46,10 @@ impl Pipeline<'_> {
         let mut read = 0u32;
         let result = archive::members(kind, place.path, bytes, budget, &mut |name, member| {
             read += 1;
-            let path = format!("{}!{name}", place.path);
+            let path = member_path(place.path, &name);
             let inner = Place {
                 member: Some(match &place.member {
-                    Some(outer) => format!("{outer}!{name}").into(),
+                    Some(outer) => member_path(outer, &name).into(),
                     None => name.as_str().into(),
                 }),
                 path: &path,
@@ -70,7 +70,7 @@ impl Pipeline<'_> {
                         "{path}: skipped, a link or device in an archive (not content)"
                     ));
                 }
-                // What cannot be read inside an archive (an encrypted or bzip2 zip member)
+                // What cannot be read inside an archive (an encrypted or zstd zip member)
                 // is like binary: counted there, named with -v, and not an error.
                 Member::Skipped(Skip::Unreadable(why)) => {
                     Stats::add(&self.stats.binary, 1);

@@ -1,6 +1,6 @@
-//! Archives made by the real tools (GNU tar, gzip, zip): a packaged Helm chart, a Spring Boot
-//! jar, a container image laid out as `docker save` / OCI writes it (a tar holding gzipped
-//! layer tars), a gzipped values file. Each secret inside is reported at its member and line,
+//! Archives made by the real tools (GNU tar, gzip, zip, bzip2, xz, zstd): a packaged Helm
+//! chart, a Spring Boot jar, a container image laid out as `docker save` / OCI writes it (a tar
+//! holding gzipped or zstd layer tars), a vendored `.tar.xz`, compressed values files. Each secret inside is reported at its member and line,
 //! in a tree scan, a history audit and a staged commit; hostile archives (a bomb, a damaged
 //! one, an encrypted member, too deep a nest, a member named after its secret) end with a
 //! count and a note, never a hang, a panic or a leak.
@@ -532,4 +532,168 @@ fn long_member_names_are_read_and_hostile_ones_bounded() {
     ];
     want.sort();
     assert_eq!(members(&report), want);
+}
+
+/// A zstd skippable frame (what `pzstd` and seekable files put between frames).
+fn skippable_frame(payload: &[u8]) -> Vec<u8> {
+    let mut frame = 0x184D_2A50u32.to_le_bytes().to_vec();
+    frame.extend_from_slice(&(payload.len() as u32).to_le_bytes());
+    frame.extend_from_slice(payload);
+    frame
+}
+
+#[test]
+fn bzip2_xz_and_zstd_streams_and_zip_methods_are_read() {
+    let tree = Tree::new();
+    let src = Tree::new();
+    let mut g = Gen::new();
+    let out = tree.path().to_str().unwrap().to_string();
+    let (id, secret) = (g.aws_key_id(), g.aws_secret());
+    let credentials =
+        format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n");
+    let chart_password = format!("dev-{}-pass", g.alnum(8));
+    src.write(
+        "mychart/values.yaml",
+        format!("image: nginx\npostgresql:\n  auth:\n    password: {chart_password}\n"),
+    )
+    .write("lib-1.0/README", "a vendored source tarball\n")
+    .write("lib-1.0/test/credentials", &credentials)
+    .write("layer/etc/app/credentials", &credentials)
+    .write(
+        "jar/BOOT-INF/classes/application.properties",
+        format!("spring.datasource.password={}\n", g.alnum(14)),
+    )
+    .write(
+        "values.yaml",
+        format!("redis:\n  password: {chart_password}\n"),
+    );
+    let s = src.path();
+    // A chart as tar.bz2, a vendored source tarball as tar.xz, an image layer as tar+zstd
+    // (OCI's `application/vnd.oci.image.layer.v1.tar+zstd`) inside the image's tar.
+    run_tool(
+        s,
+        "tar",
+        &["-cjf", &format!("{out}/mychart.tar.bz2"), "mychart"],
+    );
+    run_tool(
+        s,
+        "tar",
+        &["-cJf", &format!("{out}/lib-1.0.tar.xz"), "lib-1.0"],
+    );
+    std::fs::create_dir_all(s.join("image/blobs/sha256")).unwrap();
+    run_tool(
+        &s.join("layer"),
+        "tar",
+        &["--zstd", "-cf", "../image/blobs/sha256/9a2e", "etc"],
+    );
+    run_tool(
+        &s.join("image"),
+        "tar",
+        &["-cf", &format!("{out}/image.tar"), "blobs"],
+    );
+    // A jar whose member is bzip2-compressed (zip -Z bzip2).
+    run_tool(
+        &s.join("jar"),
+        "zip",
+        &["-qr", "-Z", "bzip2", &format!("{out}/app.jar"), "BOOT-INF"],
+    );
+    // Single files: values.yaml.xz, and a zstd stream of two frames with a skippable frame
+    // between them, the secret in the second.
+    run_tool(s, "xz", &["-k", "values.yaml"]);
+    std::fs::copy(s.join("values.yaml.xz"), tree.join("values.yaml.xz")).unwrap();
+    src.write("head.txt", "nothing here\n")
+        .write("tail.txt", &credentials);
+    run_tool(s, "zstd", &["-q", "head.txt", "tail.txt"]);
+    let mut frames = std::fs::read(s.join("head.txt.zst")).unwrap();
+    frames.extend(skippable_frame(b"index"));
+    frames.extend(std::fs::read(s.join("tail.txt.zst")).unwrap());
+    tree.write("notes.zst", frames);
+
+    let (code, report, stderr) = tree.json(&["scan", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut want = vec![
+        m(
+            "k8s-literal-secret",
+            "mychart.tar.bz2",
+            "mychart/values.yaml",
+            4,
+        ),
+        m(
+            "aws-access-key-id",
+            "lib-1.0.tar.xz",
+            "lib-1.0/test/credentials",
+            2,
+        ),
+        m(
+            "aws-secret-access-key",
+            "lib-1.0.tar.xz",
+            "lib-1.0/test/credentials",
+            3,
+        ),
+        m(
+            "aws-access-key-id",
+            "image.tar",
+            "blobs/sha256/9a2e!etc/app/credentials",
+            2,
+        ),
+        m(
+            "aws-secret-access-key",
+            "image.tar",
+            "blobs/sha256/9a2e!etc/app/credentials",
+            3,
+        ),
+        m(
+            "generic-password-unquoted",
+            "app.jar",
+            "BOOT-INF/classes/application.properties",
+            1,
+        ),
+        m("k8s-literal-secret", "values.yaml.xz", "values.yaml", 2),
+        m("aws-access-key-id", "notes.zst", "notes", 3),
+        m("aws-secret-access-key", "notes.zst", "notes", 4),
+    ];
+    want.sort();
+    assert_eq!(members(&report), want, "{report:#}");
+    // chart 1, tarball 2, layer 1, jar 1, values 1, notes 1.
+    assert_eq!(report["summary"]["files_scanned"], 7, "{report:#}");
+    for what in ["too_large", "binary", "unreadable", "not_regular"] {
+        assert_eq!(skipped(&report, what), 0, "{what}: {stderr}");
+    }
+    assert!(!report.to_string().contains(&secret));
+}
+
+#[test]
+fn xz_and_zstd_windows_and_bzip2_bombs_are_bounded() {
+    let tree = Tree::new();
+    let src = Tree::new();
+    let s = src.path();
+    src.write("zeros", vec![0u8; 8 << 20]);
+    // A stream that asks its decoder for a 1.5 GiB dictionary, one for a 2 GiB window: each
+    // would be an allocation of that size. Both are refused and counted as binary.
+    run_tool(s, "xz", &["-k", "-1", "--lzma2=dict=1536MiB", "zeros"]);
+    // From a pipe: given a file, zstd shrinks the window to the file's size.
+    run_tool(s, "sh", &["-c", "zstd -q --long=31 < zeros > zeros.zst"]);
+    // 8 MiB of zeros bzip2-compressed to a few hundred bytes: over --max-file-size once
+    // unpacked, so passed over and counted as too large.
+    run_tool(s, "bzip2", &["-k", "zeros"]);
+    for name in ["zeros.xz", "zeros.zst", "zeros.bz2"] {
+        std::fs::copy(s.join(name), tree.join(name)).unwrap();
+    }
+    let (code, report, stderr) = tree.json(&["scan", ".", "--max-file-size", "1000000", "-v"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert_eq!(skipped(&report, "binary"), 2, "{stderr}");
+    assert_eq!(skipped(&report, "too_large"), 1, "{stderr}");
+    assert_eq!(report["summary"]["files_scanned"], 0, "{report:#}");
+    assert!(
+        stderr.contains("zeros.xz: read as a file, not an archive: not a readable xz stream"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("zeros.zst: read as a file, not an archive: not a readable zstd stream"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("zeros.bz2!zeros: skipped, 1000001 bytes is over --max-file-size"),
+        "{stderr}"
+    );
 }
