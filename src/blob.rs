@@ -71,6 +71,10 @@ impl AddedLines {
     }
 }
 
+/// The path a commit's message is reported at: git's own name for the file a commit message
+/// is written in. A token pasted into a message stays in the history as long as any file.
+pub const MESSAGE_PATH: &str = "COMMIT_EDITMSG";
+
 /// One appearance of a blob: a path relative to the scan root (always `/`-separated), and for
 /// history the commit it appeared in and that commit's position in the walk (oldest first),
 /// for changes the lines they add. It travels beside the blob, never inside it: the

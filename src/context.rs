@@ -115,10 +115,11 @@ pub fn of_path(path: &str) -> PathContext {
         || name.contains("_test.");
     PathContext {
         test: in_dir_words(TEST_DIRS) || test_prefixed || test_name,
-        // A Python sdist's `PKG-INFO` carries its README as the long description.
+        // A Python sdist's `PKG-INFO` carries its README as the long description; a commit
+        // message (`COMMIT_EDITMSG`, where history scans report it) is prose too.
         docs: in_dir(DOCS_DIRS)
             || DOCS_EXTS.contains(&ext)
-            || matches!(stem, "readme" | "notes" | "pkg-info"),
+            || matches!(stem, "readme" | "notes" | "pkg-info" | "commit_editmsg"),
         example: dirs.iter().chain(std::iter::once(&name)).any(|d| {
             EXAMPLE_WORDS
                 .iter()

@@ -227,6 +227,22 @@ pub fn member_path(path: &str, member: &str) -> String {
 }
 
 impl Finding {
+    /// Where a finding is, said in words for reports whose location cannot show it: an
+    /// archive member (code scanning opens the archive, not the member) or a commit message
+    /// (no file holds it).
+    pub fn place_note(&self) -> Option<String> {
+        let line = self.location.line;
+        if let Some(member) = &self.member {
+            return Some(format!(" (in the archive's {member}, line {line})"));
+        }
+        let commit = self
+            .commit
+            .as_ref()
+            .filter(|_| self.path == crate::blob::MESSAGE_PATH)?;
+        let short = &commit.id[..commit.id.len().min(12)];
+        Some(format!(" (in the message of commit {short}, line {line})"))
+    }
+
     /// What the fingerprint names: the path, or `archive!member` for a member.
     pub fn named_path(&self) -> std::borrow::Cow<'_, str> {
         match &self.member {

@@ -414,6 +414,29 @@ impl Sink for Pipeline<'_> {
         }
     }
 
+    fn message(&self, origin: Origin, text: &[u8]) {
+        if self.ignores_path(&origin.path) {
+            return;
+        }
+        // Not a file: neither counted in files_scanned nor unpacked, but bounded as one.
+        if text.len() as u64 > self.scanner.max_file_size {
+            let what = origin.commit.as_ref().map_or("", |c| c.id.as_str());
+            return self.skip_named(
+                &format!("{} of commit {what}", origin.path),
+                Skip::TooLarge(text.len() as u64),
+            );
+        }
+        let class = self.scanner.engine.class_of(&origin.path);
+        let mut diags = Vec::new();
+        let found = (self.scanner).candidates(&origin.path, &class, text, &mut diags);
+        for diag in diags {
+            self.diag.push(diag);
+        }
+        if !found.is_empty() {
+            self.judge(&found, &origin);
+        }
+    }
+
     fn skip(&self, origin: &Origin, skip: Skip) {
         self.skip_named(&origin.path, skip)
     }

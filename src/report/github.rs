@@ -42,8 +42,8 @@ pub fn annotation(f: &Finding) -> String {
 
 fn message(f: &Finding) -> String {
     let mut text = format!("{}: {}", f.description, f.secret.redacted());
-    if let Some(member) = &f.member {
-        text += &format!(" (in the archive's {member}, line {})", f.location.line);
+    if let Some(note) = f.place_note() {
+        text += &note;
     }
     if let Some(key_path) = &f.key_path {
         text += &format!(" (key {key_path})");

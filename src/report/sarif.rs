@@ -122,9 +122,10 @@ fn bag(tags: Option<Vec<String>>, map: BTreeMap<String, Value>) -> PropertyBag {
 
 fn result(f: &Finding, rule_index: i64) -> SarifResult {
     let mut message = format!("{} ({}): {}", f.description, f.rule_id, f.secret.redacted());
-    if let Some(member) = &f.member {
-        // The region is in the member, which code scanning cannot open: the message says so.
-        message += &format!(" (in the archive's {member}, line {})", f.location.line);
+    // The region is in a member or a commit message, which code scanning cannot open: the
+    // message says so.
+    if let Some(note) = f.place_note() {
+        message += &note;
     }
     let mut result = SarifResult::builder()
         .rule_id(f.rule_id.clone())

@@ -6,6 +6,7 @@
 //! met at the commit and path that introduced it; it is sent, with that commit and path, to
 //! the scanning threads (rayon, each with its own `git2::Repository`, which is not `Sync`).
 //! A secret that stays in a file for 100 commits is one finding, at the commit that added it.
+//! Each commit's message goes to the scanners too, as text of its own.
 //! A blob met again under a path of another class (copied out of an allowlisted folder,
 //! renamed from `deploy.txt` to `deployment.yaml`) is an appearance that can change the
 //! verdict, so it is sent again: the sink reads and scans its bytes again only if the new path
@@ -22,7 +23,7 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::Sink;
 use super::git::{MODE_GITLINK, MODE_SYMLINK, MODE_TREE, commit_info, join_path, pool, read_blob};
-use crate::blob::{BlobId, CommitInfo, Origin, Skip};
+use crate::blob::{BlobId, CommitInfo, MESSAGE_PATH, Origin, Skip};
 
 /// The walk's sets are looked up once per tree entry of every new tree: foldhash is several
 /// times cheaper per lookup than the standard SipHash, and seeded per process, so paths a
@@ -40,10 +41,15 @@ fn raw(id: Oid) -> RawId {
     raw
 }
 
-/// A blob to scan, with where it appeared.
+/// A blob to scan, or a commit's message, with where it appeared.
 struct Job {
-    blob: Oid,
+    what: Work,
     origin: Origin,
+}
+
+enum Work {
+    Blob(Oid),
+    Message(Vec<u8>),
 }
 
 /// How many blobs may wait between the walk and the scanners: enough to keep them busy,
@@ -67,6 +73,10 @@ pub fn audit(repo: Repository, threads: usize, sink: &impl Sink) -> Result<()> {
 }
 
 fn scan_job(repo: &mut Result<Repository, git2::Error>, job: Job, sink: &impl Sink) {
+    let blob = match job.what {
+        Work::Blob(blob) => blob,
+        Work::Message(text) => return sink.message(job.origin, &text),
+    };
     let opened = match repo {
         Ok(repo) => repo.odb(),
         Err(e) => Err(git2::Error::from_str(e.message())),
@@ -74,13 +84,13 @@ fn scan_job(repo: &mut Result<Repository, git2::Error>, job: Job, sink: &impl Si
     let odb = match opened {
         Ok(odb) => odb,
         Err(e) => {
-            let skip = Skip::Unreadable(format!("blob {}: {}", job.blob, e.message()));
+            let skip = Skip::Unreadable(format!("blob {blob}: {}", e.message()));
             return sink.skip(&job.origin, skip);
         }
     };
     let max = sink.max_read();
-    sink.offer(BlobId::from_oid(job.blob), job.origin, || {
-        read_blob(&odb, job.blob, max)
+    sink.offer(BlobId::from_oid(blob), job.origin, || {
+        read_blob(&odb, blob, max)
     });
 }
 
@@ -210,8 +220,12 @@ impl<'a, S: Sink> Walker<'a, S> {
     }
 
     fn commit(&mut self, oid: Oid) {
-        let (tree, info) = match self.repo.find_commit(oid) {
-            Ok(commit) => (commit.tree_id(), commit_info(&commit)),
+        let (tree, info, message) = match self.repo.find_commit(oid) {
+            Ok(commit) => (
+                commit.tree_id(),
+                commit_info(&commit),
+                commit.message_bytes().to_vec(),
+            ),
             Err(e) => {
                 let what = format!("commit {oid}");
                 return self.sink.diagnostics().error(what, e.message());
@@ -220,6 +234,11 @@ impl<'a, S: Sink> Walker<'a, S> {
         let seq = self.seq;
         self.seq += 1;
         self.sink.commit();
+        let origin = origin(MESSAGE_PATH.into(), &info, seq);
+        let _ = self.tx.send(Job {
+            what: Work::Message(message),
+            origin,
+        });
         self.tree(tree, &info, seq);
     }
 
@@ -293,7 +312,10 @@ impl<'a, S: Sink> Walker<'a, S> {
         if self.blobs.insert((raw(blob), class)) {
             let origin = origin(self.paths.names[id].clone(), commit, seq);
             // The scanners outlive the walk, so the queue cannot be closed under us.
-            let _ = self.tx.send(Job { blob, origin });
+            let _ = self.tx.send(Job {
+                what: Work::Blob(blob),
+                origin,
+            });
         }
     }
 }

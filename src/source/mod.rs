@@ -40,6 +40,10 @@ pub trait Sink: Sync {
         self.offer(BlobId::of(bytes), origin, || Ok(bytes));
     }
 
+    /// A commit's full message, at `origin` (path [`MESSAGE_PATH`](crate::blob::MESSAGE_PATH),
+    /// the commit): scanned as text of its own, never cached (each message is read once).
+    fn message(&self, origin: Origin, text: &[u8]);
+
     /// Something met and not scanned (a submodule, a FIFO, a file over the size limit).
     fn skip(&self, origin: &Origin, skip: Skip);
 

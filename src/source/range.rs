@@ -14,7 +14,7 @@ use rayon::iter::{IndexedParallelIterator, IntoParallelRefIterator, ParallelIter
 use super::Sink;
 use super::diff::{self, Change, Changes};
 use super::git::{commit_info, pool, read_blob};
-use crate::blob::{AddedLines, BlobId, CommitInfo, Origin};
+use crate::blob::{AddedLines, BlobId, CommitInfo, MESSAGE_PATH, Origin};
 
 pub fn scan_range(repo: &Repository, spec: &str, threads: usize, sink: &impl Sink) -> Result<()> {
     if !spec.contains("..") || spec.contains("...") {
@@ -111,6 +111,14 @@ fn scan_commit(repo: &Repository, oid: Oid, seq: u64, sink: &impl Sink) {
     for (path, change) in commit_changes(repo, &commit, sink) {
         offer_change(&odb, path, change, Some((info.clone(), seq)), sink);
     }
+    // The message is new with the commit: all of it is reported, as a new file's lines are.
+    let origin = Origin {
+        path: MESSAGE_PATH.into(),
+        commit: Some(info),
+        added: None,
+        seq,
+    };
+    sink.message(origin, commit.message_bytes());
 }
 
 /// Offers one changed file: only the lines the change adds are reported.

@@ -540,3 +540,102 @@ fn a_range_that_does_not_resolve_exits_2() {
         assert!(stderr.contains("range"), "{stderr}");
     }
 }
+
+/// A key pasted into a commit message stays in the history as long as any file: audits,
+/// ranges and `ci` report it at `COMMIT_EDITMSG`, the message's line, and its commit. A
+/// message is prose: a generic `password: …` in one is low confidence, shown only with
+/// `--confidence low`.
+#[test]
+fn a_secret_in_a_commit_message_is_reported_at_its_commit_and_line() {
+    let mut g = Gen::new();
+    let (key, stripe) = (g.aws_key_id(), g.stripe_live());
+    let repo = Repo::new();
+    repo.commit_file("README.md", "# app\n", "init");
+    repo.write("app.py", "print(1)\n");
+    let keyed = repo.commit(&format!(
+        "rotate the deploy credentials\n\nthe old key was {key}\nand the old Stripe key {stripe}\n"
+    ));
+    repo.write("app.py", "print(2)\n");
+    let generic = repo.commit(&format!("config: password = \"hunter-{}\"\n", g.alnum(10)));
+
+    let (code, audit, stderr) = repo.json(&["git", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    let want = vec![
+        t("aws-access-key-id", "COMMIT_EDITMSG", 3),
+        t("stripe-secret-key", "COMMIT_EDITMSG", 4),
+    ];
+    assert_eq!(triples(&audit), want, "{audit:#}");
+    let commits = each_finding(&audit, |f| field(&f["commit"], "id"));
+    assert_eq!(commits, vec![keyed.clone(), keyed.clone()]);
+    // A message is not a file: README.md and two versions of app.py.
+    assert_eq!(audit["summary"]["files_scanned"], 3, "{audit:#}");
+    assert_eq!(audit["summary"]["commits_scanned"], 3, "{audit:#}");
+    assert!(!audit.to_string().contains(&key) && !audit.to_string().contains(&stripe));
+
+    // The generic match is there, low, at the last commit's line 1.
+    let (_, low, _) = repo.json(&["git", ".", "--confidence", "low"]);
+    let generic_found: Vec<(String, String, String)> = each_finding(&low, |f| {
+        (
+            field(f, "rule_id"),
+            field(f, "confidence"),
+            field(&f["commit"], "id"),
+        )
+    })
+    .into_iter()
+    .filter(|f| !want.iter().any(|w| w.0 == f.0))
+    .collect();
+    assert_eq!(
+        generic_found,
+        vec![(
+            "generic-password".to_string(),
+            "low".to_string(),
+            generic.clone()
+        )],
+        "{low:#}"
+    );
+
+    // A range holding the commit reports the message; one without it does not.
+    let (code, range, _) = repo.json(&["git", ".", "--range", "HEAD~2..HEAD"]);
+    assert_eq!((code, triples(&range)), (1, want.clone()));
+    let (code, after, _) = repo.json(&["git", ".", "--range", "HEAD~1..HEAD"]);
+    assert_eq!((code, triples(&after)), (0, vec![]));
+
+    // Code scanning cannot open a message: the SARIF message names the commit and line.
+    let out = repo
+        .tree
+        .cmd(&["git", ".", "-f", "sarif"])
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::sarif::assert_valid_sarif(&doc);
+    let text = doc["runs"][0]["results"][0]["message"]["text"]
+        .as_str()
+        .unwrap();
+    let short = &keyed[..12];
+    assert!(
+        text.contains(&format!("(in the message of commit {short}, line 3)")),
+        "{text}"
+    );
+    // The human report, which CI logs show, masks both.
+    let out = repo.tree.cmd(&["git", "."]).output().unwrap();
+    let human = String::from_utf8_lossy(&out.stdout);
+    assert!(human.contains("COMMIT_EDITMSG:3:"), "{human}");
+    assert!(!human.contains(&key) && !human.contains(&stripe), "{human}");
+
+    // A message over --max-file-size is counted and named, as a file would be.
+    let (code, small, stderr) = repo.json(&["git", ".", "--max-file-size", "60", "-v"]);
+    assert_eq!((code, triples(&small)), (0, vec![]), "{stderr}");
+    assert_eq!(small["summary"]["skipped"]["too_large"], 1, "{stderr}");
+    assert!(
+        stderr.contains(&format!("COMMIT_EDITMSG of commit {keyed}: skipped")),
+        "{stderr}"
+    );
+
+    // Allowlisting the path turns message scanning off.
+    repo.write(
+        ".leakhound.toml",
+        "[allowlist]\npaths = ['''^COMMIT_EDITMSG$''']\n",
+    );
+    let (code, none, stderr) = repo.json(&["git", "."]);
+    assert_eq!((code, triples(&none)), (0, vec![]), "{stderr}");
+}

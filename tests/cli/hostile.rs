@@ -929,9 +929,11 @@ fn secret_in_commit_summary_and_author_is_masked() {
         "dev@example.com",
     );
     let report = git_json(repo.path(), &[]).expect_code(1).json();
+    // The key in the message is a finding of its own, at the message's line 1.
     assert_eq!(
         triples(&report),
         vec![
+            t("aws-access-key-id", "COMMIT_EDITMSG", 1),
             t("aws-access-key-id", "k.txt", 1),
             t("github-pat", "k.txt", 2)
         ]
