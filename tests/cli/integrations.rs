@@ -795,4 +795,38 @@ fn the_pre_commit_framework_blocks_a_staged_secret_and_passes_a_clean_change() {
     let printed = format!("{}{}", text(&out.stdout), text(&out.stderr));
     assert_eq!(out.status.code(), Some(0), "{printed}");
     assert!(printed.contains("Passed"), "{printed}");
+
+    // The commit-msg hook: git hands it the message file, which it scans (same environment,
+    // so no second build).
+    let key = Gen::new().aws_key_id();
+    let message = repo.path().join(".git/COMMIT_EDITMSG");
+    let run_msg = |body: &str| {
+        std::fs::write(&message, body).unwrap();
+        pre_commit(
+            &bin,
+            repo.path(),
+            &[
+                "try-repo",
+                src.to_str().unwrap(),
+                "leakhound-commit-msg",
+                "--hook-stage",
+                "commit-msg",
+                "--commit-msg-filename",
+                message.to_str().unwrap(),
+            ],
+        )
+    };
+    let out = run_msg(&format!("rotate keys\n\nthe old one was {key}\n"));
+    let printed = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{printed}");
+    assert!(
+        printed.contains(".git/COMMIT_EDITMSG:3:17") && printed.contains("aws-access-key-id"),
+        "{printed}"
+    );
+    assert!(printed.contains("1 finding(s)"), "{printed}");
+    assert_redacted(&key, &[&printed]);
+    let out = run_msg("rotate keys\n\nthe new one is in the vault\n");
+    let printed = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{printed}");
+    assert!(printed.contains("Passed"), "{printed}");
 }
