@@ -220,25 +220,29 @@ impl<'a, S: Sink> Walker<'a, S> {
     }
 
     fn commit(&mut self, oid: Oid) {
-        let (tree, info, message) = match self.repo.find_commit(oid) {
-            Ok(commit) => (
-                commit.tree_id(),
-                commit_info(&commit),
-                commit.message_bytes().to_vec(),
-            ),
+        let commit = match self.repo.find_commit(oid) {
+            Ok(commit) => commit,
             Err(e) => {
                 let what = format!("commit {oid}");
                 return self.sink.diagnostics().error(what, e.message());
             }
         };
+        let (tree, info) = (commit.tree_id(), commit_info(&commit));
         let seq = self.seq;
         self.seq += 1;
         self.sink.commit();
         let origin = origin(MESSAGE_PATH.into(), &info, seq);
-        let _ = self.tx.send(Job {
-            what: Work::Message(message),
-            origin,
-        });
+        let message = commit.message_bytes();
+        if message.len() as u64 > self.sink.max_read() {
+            // Counted as too large there, without a copy of a hostile message.
+            self.sink.message(origin, message);
+        } else {
+            let _ = self.tx.send(Job {
+                what: Work::Message(message.to_vec()),
+                origin,
+            });
+        }
+        drop(commit);
         self.tree(tree, &info, seq);
     }
 

@@ -543,6 +543,8 @@ fn the_hooks_for_an_installed_binary_and_the_image_run_this_version() {
         ("leakhound-history", "rust", "leakhound git"),
         ("leakhound-system", "system", "leakhound git --staged"),
         ("leakhound-docker", "docker_image", image.as_str()),
+        ("leakhound-commit-msg", "rust", "leakhound scan"),
+        ("leakhound-commit-msg-system", "system", "leakhound scan"),
     ];
     let expected: Vec<(String, String, String)> = expected
         .iter()
