@@ -75,6 +75,31 @@ impl AddedLines {
 /// is written in. A token pasted into a message stays in the history as long as any file.
 pub const MESSAGE_PATH: &str = "COMMIT_EDITMSG";
 
+/// The line below which `git commit -v` writes the staged diff, after the comment sign.
+const SCISSORS: &[u8] = b" ------------------------ >8 ------------------------";
+
+/// What git keeps of a file named like its message file (`.git/COMMIT_EDITMSG`, which the
+/// `commit-msg` hook scans): everything above the scissors line. `git commit -v` writes the
+/// staged diff below it, and git drops it from the message; scanned, it would report the
+/// staged files' lines again at the message's path, where their allowlist entries, baseline
+/// fingerprints and inline `leakhound:allow` context do not apply. Other files are whole.
+pub fn message_kept<'a>(path: &str, bytes: &'a [u8]) -> &'a [u8] {
+    if path.rsplit('/').next() != Some(MESSAGE_PATH) {
+        return bytes;
+    }
+    for at in memchr::memmem::find_iter(bytes, SCISSORS) {
+        let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+        let sign = &bytes[start..at];
+        let end = at + SCISSORS.len();
+        // The comment sign (`#`, or core.commentChar/commentString), then the line alone.
+        let alone = matches!(bytes.get(end..end + 1), None | Some(b"\n") | Some(b"\r"));
+        if !sign.is_empty() && !sign.iter().any(u8::is_ascii_whitespace) && alone {
+            return &bytes[..start];
+        }
+    }
+    bytes
+}
+
 /// One appearance of a blob: a path relative to the scan root (always `/`-separated), and for
 /// history the commit it appeared in and that commit's position in the walk (oldest first),
 /// for changes the lines they add. It travels beside the blob, never inside it: the
@@ -243,6 +268,31 @@ mod tests {
         assert_eq!(utf16_text(&marked).unwrap(), b"key = 1");
         assert_eq!(utf16_text(b"plain ascii text"), None);
         assert_eq!(utf16_text(&[0u8, 1, 2, 0, 0, 0, 7, 9, 0, 0]), None);
+    }
+
+    #[test]
+    fn a_message_file_ends_at_the_scissors_line() {
+        let cut = "------------------------ >8 ------------------------";
+        let file = format!("fix\n\n# Changes:\n# {cut}\n# Do not modify\ndiff --git a/x b/x\n");
+        let kept = message_kept(".git/COMMIT_EDITMSG", file.as_bytes());
+        assert_eq!(kept, b"fix\n\n# Changes:\n");
+        // core.commentChar, CRLF line ends, the line first in the file.
+        let semi = format!("; {cut}\r\ndiff\n");
+        assert_eq!(message_kept("COMMIT_EDITMSG", semi.as_bytes()), b"");
+        // Not alone on its line, not after a comment sign, or not the message file: whole.
+        for (path, text) in [
+            ("COMMIT_EDITMSG", format!("# {cut} and more\nkey\n")),
+            ("COMMIT_EDITMSG", format!("quoted: # {cut}\nkey\n")),
+            ("COMMIT_EDITMSG", format!(" {cut}\nkey\n")),
+            ("notes/COMMIT_EDITMSG.txt", format!("# {cut}\nkey\n")),
+            ("README.md", format!("# {cut}\nkey\n")),
+        ] {
+            assert_eq!(
+                message_kept(path, text.as_bytes()),
+                text.as_bytes(),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -35,8 +35,10 @@ pub trait Sink: Sync {
         read: impl FnOnce() -> Result<B, Skip>,
     );
 
-    /// One appearance of bytes already read (a file on disk): the id is computed from them.
+    /// One appearance of bytes already read (a file on disk): the id is computed from them,
+    /// as git would keep them if the file is its commit message file.
     fn offer_bytes(&self, origin: Origin, bytes: &[u8]) {
+        let bytes = crate::blob::message_kept(&origin.path, bytes);
         self.offer(BlobId::of(bytes), origin, || Ok(bytes));
     }
 

@@ -198,6 +198,11 @@ impl Gen {
     }
 }
 
+/// A process's output as text, lossy where not UTF-8.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// Asserts that no part of the output contains the secret in full.
 pub fn assert_redacted(secret: &str, outputs: &[&str]) {
     for out in outputs {

@@ -639,3 +639,77 @@ fn a_secret_in_a_commit_message_is_reported_at_its_commit_and_line() {
     let (code, none, stderr) = repo.json(&["git", "."]);
     assert_eq!((code, triples(&none)), (0, vec![]), "{stderr}");
 }
+
+#[test]
+fn a_commit_msg_hook_reads_the_message_git_keeps_not_the_verbose_diff() {
+    let mut g = Gen::new();
+    let (fixture, pasted) = (g.aws_key_id(), g.stripe_live());
+    let repo = Repo::new();
+    repo.write(
+        ".leakhound.toml",
+        "[allowlist]\npaths = ['''^fixtures/''']\n",
+    );
+    repo.commit("init");
+    // The hook the pre-commit framework's leakhound-commit-msg runs: `leakhound scan FILE`.
+    let bin = assert_cmd::cargo::cargo_bin("leakhound");
+    let hook = repo.path().join(".git/hooks/commit-msg");
+    let script = format!("#!/bin/sh\nexec '{}' scan \"$1\"\n", bin.display());
+    std::fs::write(&hook, script).unwrap();
+    let editor = repo.path().join(".git/editor.sh");
+    // An editor that writes $MSG above what git put in the file (git's comments, the
+    // scissors line and, with -v, the staged diff).
+    let script = "#!/bin/sh\n{ printf '%s\\n' \"$MSG\"; cat \"$1\"; } > \"$1.new\" && mv \"$1.new\" \"$1\"\n";
+    std::fs::write(&editor, script).unwrap();
+    for file in [&hook, &editor] {
+        std::fs::set_permissions(file, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+    }
+    let commit_v = |message: &str| {
+        Git::new("git")
+            .args(["commit", "-v", "-q"])
+            .current_dir(repo.path())
+            .env("GIT_CONFIG_NOSYSTEM", "1")
+            .env("GIT_EDITOR", &editor)
+            .env("MSG", message)
+            .output()
+            .unwrap()
+    };
+
+    // An allowlisted fixture's key is in the verbose diff below the scissors: git drops it
+    // from the message, and so does the hook.
+    repo.write(
+        "fixtures/keys.txt",
+        format!("aws_access_key_id = {fixture}\n"),
+    );
+    repo.git(&["add", "-A"]);
+    let out = commit_v("Add the test fixtures");
+    let printed = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{printed}");
+    let written = std::fs::read_to_string(repo.path().join(".git/COMMIT_EDITMSG")).unwrap();
+    assert!(
+        written.contains(">8") && written.contains(&fixture),
+        "{written}"
+    );
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]),
+        "Add the test fixtures"
+    );
+
+    // A key pasted into the message itself is refused, at its line, the diff still not read.
+    repo.write("fixtures/keys.txt", format!("# {fixture}\n"));
+    repo.git(&["add", "-A"]);
+    let out = commit_v(&format!("Rotate: the old key was {pasted}"));
+    let printed = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!out.status.success(), "{printed}");
+    assert!(
+        printed.contains(".git/COMMIT_EDITMSG:1:25") && printed.contains("stripe-secret-key"),
+        "{printed}"
+    );
+    assert!(printed.contains("1 finding(s)"), "{printed}");
+    assert_redacted(&pasted, &[&printed]);
+    assert_redacted(&fixture, &[&printed]);
+    assert_eq!(
+        repo.git(&["log", "-1", "--format=%s"]),
+        "Add the test fixtures"
+    );
+}

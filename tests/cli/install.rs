@@ -20,10 +20,6 @@ use crate::common::*;
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 fn leakhound_bin() -> PathBuf {
     assert_cmd::cargo::cargo_bin("leakhound")
 }

@@ -11,10 +11,6 @@ use serde_json::{Value, json};
 use crate::common::*;
 use crate::sarif::assert_valid_sarif;
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 /// The folder holding the built binary, to put first on PATH.
 fn bin_dir() -> PathBuf {
     let bin = assert_cmd::cargo::cargo_bin("leakhound");
