@@ -75,6 +75,10 @@ impl AddedLines {
 /// is written in. A token pasted into a message stays in the history as long as any file.
 pub const MESSAGE_PATH: &str = "COMMIT_EDITMSG";
 
+/// The path an annotated tag's message is reported at: git's name for the file a tag message
+/// is written in. A release tag's notes are pushed with the tag and kept as long as it.
+pub const TAG_MESSAGE_PATH: &str = "TAG_EDITMSG";
+
 /// The line below which `git commit -v` writes the staged diff, after the comment sign.
 const SCISSORS: &[u8] = b" ------------------------ >8 ------------------------";
 

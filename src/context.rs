@@ -116,10 +116,14 @@ pub fn of_path(path: &str) -> PathContext {
     PathContext {
         test: in_dir_words(TEST_DIRS) || test_prefixed || test_name,
         // A Python sdist's `PKG-INFO` carries its README as the long description; a commit
-        // message (`COMMIT_EDITMSG`, where history scans report it) is prose too.
+        // message (`COMMIT_EDITMSG`, where history scans report it) and a tag's (`TAG_EDITMSG`)
+        // are prose too.
         docs: in_dir(DOCS_DIRS)
             || DOCS_EXTS.contains(&ext)
-            || matches!(stem, "readme" | "notes" | "pkg-info" | "commit_editmsg"),
+            || matches!(
+                stem,
+                "readme" | "notes" | "pkg-info" | "commit_editmsg" | "tag_editmsg"
+            ),
         example: dirs.iter().chain(std::iter::once(&name)).any(|d| {
             EXAMPLE_WORDS
                 .iter()

@@ -235,12 +235,16 @@ impl Finding {
         if let Some(member) = &self.member {
             return Some(format!(" (in the archive's {member}, line {line})"));
         }
-        let commit = self
-            .commit
-            .as_ref()
-            .filter(|_| self.path == crate::blob::MESSAGE_PATH)?;
-        let short = &commit.id[..commit.id.len().min(12)];
-        Some(format!(" (in the message of commit {short}, line {line})"))
+        let object = match self.path.as_str() {
+            crate::blob::MESSAGE_PATH => "commit",
+            crate::blob::TAG_MESSAGE_PATH => "tag",
+            _ => return None,
+        };
+        let id = &self.commit.as_ref()?.id;
+        let short = &id[..id.len().min(12)];
+        Some(format!(
+            " (in the message of {object} {short}, line {line})"
+        ))
     }
 
     /// What the fingerprint names: the path, or `archive!member` for a member.

@@ -421,8 +421,12 @@ impl Sink for Pipeline<'_> {
         // Not a file: neither counted in files_scanned nor unpacked, but bounded as one.
         if text.len() as u64 > self.scanner.max_file_size {
             let what = origin.commit.as_ref().map_or("", |c| c.id.as_str());
+            let object = match origin.path.as_ref() {
+                crate::blob::TAG_MESSAGE_PATH => "tag",
+                _ => "commit",
+            };
             return self.skip_named(
-                &format!("{} of commit {what}", origin.path),
+                &format!("{} of {object} {what}", origin.path),
                 Skip::TooLarge(text.len() as u64),
             );
         }

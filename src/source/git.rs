@@ -172,6 +172,31 @@ pub fn commit_info(commit: &Commit) -> Arc<CommitInfo> {
     })
 }
 
+/// An annotated tag as a finding reports it, in the place of a commit: the tag object's id,
+/// the tagger (none on some old tags) and the first line of its message. The whole message is
+/// scanned, a signed tag's signature included: an armour line is no reason to stop reading.
+pub fn tag_info(tag: &git2::Tag) -> Arc<CommitInfo> {
+    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+    let tagger = tag.tagger();
+    let message = tag.message_bytes().unwrap_or_default();
+    let summary = message
+        .split(|&b| b == b'\n')
+        .find(|l| !l.trim_ascii().is_empty());
+    Arc::new(CommitInfo {
+        id: tag.id().to_string(),
+        author: tagger
+            .as_ref()
+            .map_or(String::new(), |t| lossy(t.name_bytes())),
+        email: tagger
+            .as_ref()
+            .map_or(String::new(), |t| lossy(t.email_bytes())),
+        date: (tagger.as_ref()).map_or(String::new(), |t| {
+            rfc3339(t.when().seconds(), t.when().offset_minutes())
+        }),
+        summary: lossy(summary.unwrap_or_default().trim_ascii()),
+    })
+}
+
 /// A path as findings show it (`/`-separated bytes from git, lossy where not UTF-8), written
 /// into `path`: the history walk reuses one buffer for every tree entry.
 pub fn join_path(path: &mut String, prefix: &str, name: &[u8]) {

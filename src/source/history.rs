@@ -6,7 +6,8 @@
 //! met at the commit and path that introduced it; it is sent, with that commit and path, to
 //! the scanning threads (rayon, each with its own `git2::Repository`, which is not `Sync`).
 //! A secret that stays in a file for 100 commits is one finding, at the commit that added it.
-//! Each commit's message goes to the scanners too, as text of its own.
+//! Each commit's message goes to the scanners too, as text of its own, and after the commits
+//! each annotated tag's message, and any tree or blob a ref names with no commit.
 //! A blob met again under a path of another class (copied out of an allowlisted folder,
 //! renamed from `deploy.txt` to `deployment.yaml`) is an appearance that can change the
 //! verdict, so it is sent again: the sink reads and scans its bytes again only if the new path
@@ -22,8 +23,10 @@ use git2::{Oid, Repository};
 use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::Sink;
-use super::git::{MODE_GITLINK, MODE_SYMLINK, MODE_TREE, commit_info, join_path, pool, read_blob};
-use crate::blob::{BlobId, CommitInfo, MESSAGE_PATH, Origin, Skip};
+use super::git::{
+    MODE_GITLINK, MODE_SYMLINK, MODE_TREE, commit_info, join_path, pool, read_blob, tag_info,
+};
+use crate::blob::{BlobId, CommitInfo, MESSAGE_PATH, Origin, Skip, TAG_MESSAGE_PATH};
 
 /// The walk's sets are looked up once per tree entry of every new tree: foldhash is several
 /// times cheaper per lookup than the standard SipHash, and seeded per process, so paths a
@@ -186,37 +189,87 @@ impl<'a, S: Sink> Walker<'a, S> {
         }
     }
 
-    /// Every commit reachable from any ref and from HEAD, parents before children. A ref that
-    /// names a missing object is reported, and the others are walked.
+    /// Every commit reachable from any ref and from HEAD, parents before children; then what
+    /// the refs name besides commits ([`Named`]). A ref that names a missing object is
+    /// reported, and the others are walked.
     fn walk(mut self) -> Result<()> {
         let diag = self.sink.diagnostics();
-        let mut tips = Vec::new();
+        let mut named = Named::default();
         for reference in self.repo.references().context("cannot list the refs")? {
-            let tip = reference.and_then(|r| {
-                let name = String::from_utf8_lossy(r.name_bytes()).into_owned();
-                match r.peel(git2::ObjectType::Any) {
-                    Ok(o) if o.kind() == Some(git2::ObjectType::Commit) => Ok(Some(o.id())),
-                    // Tags of trees and blobs name no history.
-                    Ok(_) => Ok(None),
-                    Err(e) => Err(git2::Error::from_str(&format!(
-                        "ref {name}: {}",
-                        e.message()
-                    ))),
-                }
-            });
-            match tip {
-                Ok(tip) => tips.extend(tip),
+            match reference {
+                Ok(r) => self.peel(&r, &mut named),
                 Err(e) => diag.error("refs", e.message()),
             }
         }
         // An unborn HEAD (no commit yet) has nothing to add.
         if let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) {
-            tips.push(head.id());
+            named.tips.push(head.id());
         }
-        for oid in super::graph::oldest_first(self.repo, &tips, diag) {
+        for oid in super::graph::oldest_first(self.repo, &named.tips, diag) {
             self.commit(oid);
         }
+        for tag in named.tags {
+            self.tag(tag);
+        }
+        for (tree, info) in named.trees {
+            let seq = self.next_seq();
+            self.tree(tree, &info, seq);
+        }
+        for (blob, name, info) in named.blobs {
+            let seq = self.next_seq();
+            let at = self.paths.intern(&name);
+            self.blob(blob, at, &info, seq);
+        }
         Ok(())
+    }
+
+    /// Follows one ref to the commit it names, through any annotated tags (each kept once for
+    /// its message), or to the tree or blob a tag names instead.
+    fn peel(&self, reference: &git2::Reference, named: &mut Named) {
+        let name = String::from_utf8_lossy(reference.name_bytes()).into_owned();
+        let fail = |e: git2::Error| {
+            let message = format!("ref {name}: {}", e.message());
+            self.sink.diagnostics().error("refs", message)
+        };
+        let mut oid = match reference.resolve() {
+            Ok(direct) => match direct.target() {
+                Some(oid) => oid,
+                None => return,
+            },
+            Err(e) => return fail(e),
+        };
+        let mut via: Option<Arc<CommitInfo>> = None;
+        loop {
+            let object = match self.repo.find_object(oid, None) {
+                Ok(object) => object,
+                Err(e) => return fail(e),
+            };
+            let info = || via.clone().unwrap_or_else(|| bare_info(oid, &name));
+            match object.kind() {
+                Some(git2::ObjectType::Commit) => return named.tips.push(oid),
+                Some(git2::ObjectType::Tag) => {
+                    // A tag met through another ref was followed then.
+                    if !named.seen_tags.insert(raw(oid)) {
+                        return;
+                    }
+                    named.tags.push(oid);
+                    let tag = object.as_tag().expect("an object of kind tag is a tag");
+                    via = Some(tag_info(tag));
+                    oid = tag.target_id();
+                }
+                Some(git2::ObjectType::Tree) => return named.trees.push((oid, info())),
+                Some(git2::ObjectType::Blob) => {
+                    let info = info();
+                    return named.blobs.push((oid, name, info));
+                }
+                _ => return,
+            }
+        }
+    }
+
+    fn next_seq(&mut self) -> u64 {
+        self.seq += 1;
+        self.seq - 1
     }
 
     fn commit(&mut self, oid: Oid) {
@@ -228,13 +281,36 @@ impl<'a, S: Sink> Walker<'a, S> {
             }
         };
         let (tree, info) = (commit.tree_id(), commit_info(&commit));
-        let seq = self.seq;
-        self.seq += 1;
+        let seq = self.next_seq();
         self.sink.commit();
-        let origin = origin(MESSAGE_PATH.into(), &info, seq);
-        let message = commit.message_bytes();
+        self.message(
+            origin(MESSAGE_PATH.into(), &info, seq),
+            commit.message_bytes(),
+        );
+        drop(commit);
+        self.tree(tree, &info, seq);
+    }
+
+    /// An annotated tag's message, after every commit.
+    fn tag(&mut self, oid: Oid) {
+        let tag = match self.repo.find_tag(oid) {
+            Ok(tag) => tag,
+            Err(e) => {
+                return self
+                    .sink
+                    .diagnostics()
+                    .error(format!("tag {oid}"), e.message());
+            }
+        };
+        let seq = self.next_seq();
+        let origin = origin(TAG_MESSAGE_PATH.into(), &tag_info(&tag), seq);
+        self.message(origin, tag.message_bytes().unwrap_or_default());
+    }
+
+    /// Sends a message to the scanners; one over the size limit is counted as too large
+    /// here, without a copy of a hostile message.
+    fn message(&self, origin: Origin, message: &[u8]) {
         if message.len() as u64 > self.sink.max_read() {
-            // Counted as too large there, without a copy of a hostile message.
             self.sink.message(origin, message);
         } else {
             let _ = self.tx.send(Job {
@@ -242,8 +318,6 @@ impl<'a, S: Sink> Walker<'a, S> {
                 origin,
             });
         }
-        drop(commit);
-        self.tree(tree, &info, seq);
     }
 
     /// The part of a commit's tree not seen at the same place before; new appearances go to
@@ -322,6 +396,31 @@ impl<'a, S: Sink> Walker<'a, S> {
             });
         }
     }
+}
+
+/// What the refs name: the commits to walk from, and besides them the annotated tags (whose
+/// messages are scanned after the commits) and the trees and blobs a tag or ref names
+/// directly (git.git's `junio-gpg-pub` tags a blob), which no commit reaches.
+#[derive(Default)]
+struct Named {
+    tips: Vec<Oid>,
+    tags: Vec<Oid>,
+    seen_tags: HashSet<RawId>,
+    trees: Vec<(Oid, Arc<CommitInfo>)>,
+    /// With the ref's name, the path a blob with no tree is reported at.
+    blobs: Vec<(Oid, String, Arc<CommitInfo>)>,
+}
+
+/// What a finding names in the place of a commit for a tree or blob a ref names with no
+/// tag: the object's id, and the ref's name as the summary.
+fn bare_info(oid: Oid, reference: &str) -> Arc<CommitInfo> {
+    Arc::new(CommitInfo {
+        id: oid.to_string(),
+        author: String::new(),
+        email: String::new(),
+        date: String::new(),
+        summary: reference.to_string(),
+    })
 }
 
 fn origin(path: Arc<str>, commit: &Arc<CommitInfo>, seq: u64) -> Origin {

@@ -713,3 +713,76 @@ fn a_commit_msg_hook_reads_the_message_git_keeps_not_the_verbose_diff() {
         "Add the test fixtures"
     );
 }
+
+#[test]
+fn tag_messages_and_the_trees_and_blobs_refs_name_are_audited() {
+    let mut g = Gen::new();
+    let (in_tag, in_blob, in_tree) = (g.aws_key_id(), g.stripe_live(), g.aws_key_id());
+    let repo = Repo::new();
+    repo.commit_file("README.md", "# app\n", "init");
+    // An annotated tag's notes, and a second tag of the first (read once each).
+    let notes = format!("Release 1.0\n\ndeploy with {in_tag}\n");
+    repo.git(&["tag", "-a", "v1.0", "-m", &notes]);
+    repo.git(&["tag", "-a", "v1.0-final", "v1.0", "-m", "same release"]);
+    let tag = repo.git(&["rev-parse", "v1.0"]);
+    // A tag of a blob that no commit holds.
+    repo.write("key.txt", format!("STRIPE_KEY={in_blob}\n"));
+    let blob = repo.git(&["hash-object", "-w", "key.txt"]);
+    std::fs::remove_file(repo.path().join("key.txt")).unwrap();
+    repo.git(&["tag", "-a", "keyfile", &blob, "-m", "the key file"]);
+    let blob_tag = repo.git(&["rev-parse", "keyfile"]);
+    // A ref to a tree that no commit holds (a snapshot written with write-tree).
+    repo.write("conf/app.ini", format!("[aws]\nkey_id = {in_tree}\n"));
+    repo.git(&["add", "conf/app.ini"]);
+    let tree = repo.git(&["write-tree"]);
+    repo.git(&["update-ref", "refs/snapshots/conf", &tree]);
+    repo.git(&["rm", "-q", "--cached", "conf/app.ini"]);
+    std::fs::remove_dir_all(repo.path().join("conf")).unwrap();
+
+    let (code, audit, stderr) = repo.json(&["git", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        with_commits(&audit),
+        vec![
+            ("aws-access-key-id".into(), "TAG_EDITMSG".into(), 3, tag.clone()),
+            ("aws-access-key-id".into(), "conf/app.ini".into(), 2, tree.clone()),
+            ("stripe-secret-key".into(), "refs/tags/keyfile".into(), 1, blob_tag),
+        ],
+        "{audit:#}"
+    );
+    let tagged = &audit["findings"][0]["commit"];
+    assert_eq!(field(tagged, "author"), "Ada Lovelace");
+    assert_eq!(field(tagged, "summary"), "Release 1.0");
+    assert_eq!(field(&audit["findings"][1]["commit"], "summary"), "refs/snapshots/conf");
+    // Tags are not commits; the blob and the tree's file are files.
+    assert_eq!(audit["summary"]["commits_scanned"], 1, "{audit:#}");
+    assert_eq!(audit["summary"]["files_scanned"], 3, "{audit:#}");
+    let printed = audit.to_string();
+    assert_redacted(&in_tag, &[&printed, &stderr]);
+    assert_redacted(&in_blob, &[&printed]);
+    assert_redacted(&in_tree, &[&printed]);
+
+    // SARIF names the tag.
+    let out = repo.tree.cmd(&["git", ".", "-f", "sarif"]).output().unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    crate::sarif::assert_valid_sarif(&doc);
+    let messages: Vec<String> = (doc["runs"][0]["results"].as_array().unwrap().iter())
+        .map(|r| r["message"]["text"].as_str().unwrap().to_string())
+        .collect();
+    let note = format!("(in the message of tag {}, line 3)", &tag[..12]);
+    assert_eq!(messages.iter().filter(|m| m.contains(&note)).count(), 1, "{messages:?}");
+}
+
+/// `(rule, path, line, commit id)` of every finding, sorted.
+fn with_commits(report: &Value) -> Vec<(String, String, u64, String)> {
+    let mut all = each_finding(report, |f| {
+        (
+            field(f, "rule_id"),
+            field(f, "path"),
+            f["line"].as_u64().unwrap(),
+            field(&f["commit"], "id"),
+        )
+    });
+    all.sort();
+    all
+}
