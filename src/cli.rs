@@ -29,7 +29,8 @@ pub enum Command {
     Rules(RulesArgs),
     /// Write the current findings as a baseline file of accepted fingerprints.
     Baseline(BaselineArgs),
-    /// Install a git pre-commit hook that runs `leakhound git --staged`.
+    /// Install a git pre-commit hook that runs `leakhound git --staged` (and with
+    /// --commit-msg a commit-msg hook that scans the message).
     InstallHook(InstallHookArgs),
     /// Print shell completions for SHELL on standard output.
     Completions {
@@ -162,7 +163,10 @@ pub struct InstallHookArgs {
     /// The repository whose hook to write (default: the current directory).
     #[arg(value_name = "REPO", default_value = ".")]
     pub repo: PathBuf,
-    /// Overwrite an existing pre-commit hook.
+    /// Overwrite an existing hook.
     #[arg(long)]
     pub force: bool,
+    /// Also write a commit-msg hook, which refuses a commit whose message holds a secret.
+    #[arg(long)]
+    pub commit_msg: bool,
 }

@@ -1,6 +1,8 @@
 //! `leakhound install-hook`: a plain git pre-commit hook for users without the pre-commit
-//! framework. It runs `leakhound git --staged`, so a commit that adds a secret is refused. An
-//! existing hook is never replaced silently: it may hold the user's own checks.
+//! framework. It runs `leakhound git --staged`, so a commit that adds a secret is refused;
+//! with `--commit-msg`, a commit-msg hook too, so a key pasted into the message is refused
+//! before it is in the history for good. An existing hook is never replaced silently: it may
+//! hold the user's own checks.
 
 use std::path::{Path, PathBuf};
 
@@ -13,21 +15,64 @@ pub fn install(args: &InstallHookArgs) -> Result<u8> {
     let repo = git2::Repository::discover(&args.repo)
         .with_context(|| format!("{}: not a git repository", args.repo.display()))?;
     let dir = hooks_dir(&repo)?;
-    let hook = dir.join("pre-commit");
-    if hook.exists() && !args.force {
-        bail!(
-            "{} already exists; pass --force to replace it, or add `leakhound git --staged` to it",
-            hook.display()
-        );
+    let mut hooks = vec![Hook::PreCommit];
+    if args.commit_msg {
+        hooks.push(Hook::CommitMsg);
+    }
+    // Nothing is written unless every hook can be.
+    for hook in &hooks {
+        let path = dir.join(hook.name());
+        if path.exists() && !args.force {
+            bail!(
+                "{} already exists; pass --force to replace it, or add `{}` to it",
+                path.display(),
+                hook.command()
+            );
+        }
     }
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-    std::fs::write(&hook, script()).with_context(|| format!("cannot write {}", hook.display()))?;
-    make_executable(&hook)?;
-    println!(
-        "installed {}: commits that add a secret are refused",
-        hook.display()
-    );
+    for hook in hooks {
+        let path = dir.join(hook.name());
+        std::fs::write(&path, script(hook))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        make_executable(&path)?;
+        println!("installed {}: {}", path.display(), hook.refuses());
+    }
     Ok(EXIT_CLEAN)
+}
+
+/// The hooks `install-hook` writes.
+#[derive(Clone, Copy)]
+enum Hook {
+    /// Checks what the commit records: `leakhound git --staged`.
+    PreCommit,
+    /// Checks the message git hands it (`.git/COMMIT_EDITMSG`, up to `git commit -v`'s
+    /// scissors line): `leakhound scan "$1"`.
+    CommitMsg,
+}
+
+impl Hook {
+    fn name(self) -> &'static str {
+        match self {
+            Hook::PreCommit => "pre-commit",
+            Hook::CommitMsg => "commit-msg",
+        }
+    }
+
+    /// What the hook runs, as a user would add it to a hook of their own.
+    fn command(self) -> &'static str {
+        match self {
+            Hook::PreCommit => "leakhound git --staged",
+            Hook::CommitMsg => "leakhound scan \"$1\"",
+        }
+    }
+
+    fn refuses(self) -> &'static str {
+        match self {
+            Hook::PreCommit => "commits that add a secret are refused",
+            Hook::CommitMsg => "commits whose message holds a secret are refused",
+        }
+    }
 }
 
 /// `core.hooksPath` when set (relative to the work tree), else `.git/hooks`.
@@ -41,17 +86,19 @@ fn hooks_dir(repo: &git2::Repository) -> Result<PathBuf> {
 }
 
 /// Runs `leakhound` from PATH, or the binary that installed the hook when PATH has none.
-fn script() -> String {
+fn script(hook: Hook) -> String {
     let this = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "leakhound".into());
+    let run = hook.command().replacen("leakhound", "\"$leakhound\"", 1);
     format!(
         "#!/bin/sh\n\
-         # Installed by `leakhound install-hook`: refuses a commit that adds a secret.\n\
+         # Installed by `leakhound install-hook`: {}.\n\
          # Accept a finding with `leakhound:allow` on its line, or skip once with --no-verify.\n\
          leakhound=leakhound\n\
          command -v leakhound >/dev/null 2>&1 || leakhound={}\n\
-         exec \"$leakhound\" git --staged\n",
+         exec {run}\n",
+        hook.refuses(),
         shell_quote(&this)
     )
 }

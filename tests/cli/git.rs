@@ -744,16 +744,34 @@ fn tag_messages_and_the_trees_and_blobs_refs_name_are_audited() {
     assert_eq!(
         with_commits(&audit),
         vec![
-            ("aws-access-key-id".into(), "TAG_EDITMSG".into(), 3, tag.clone()),
-            ("aws-access-key-id".into(), "conf/app.ini".into(), 2, tree.clone()),
-            ("stripe-secret-key".into(), "refs/tags/keyfile".into(), 1, blob_tag),
+            (
+                "aws-access-key-id".into(),
+                "TAG_EDITMSG".into(),
+                3,
+                tag.clone()
+            ),
+            (
+                "aws-access-key-id".into(),
+                "conf/app.ini".into(),
+                2,
+                tree.clone()
+            ),
+            (
+                "stripe-secret-key".into(),
+                "refs/tags/keyfile".into(),
+                1,
+                blob_tag
+            ),
         ],
         "{audit:#}"
     );
     let tagged = &audit["findings"][0]["commit"];
     assert_eq!(field(tagged, "author"), "Ada Lovelace");
     assert_eq!(field(tagged, "summary"), "Release 1.0");
-    assert_eq!(field(&audit["findings"][1]["commit"], "summary"), "refs/snapshots/conf");
+    assert_eq!(
+        field(&audit["findings"][1]["commit"], "summary"),
+        "refs/snapshots/conf"
+    );
     // Tags are not commits; the blob and the tree's file are files.
     assert_eq!(audit["summary"]["commits_scanned"], 1, "{audit:#}");
     assert_eq!(audit["summary"]["files_scanned"], 3, "{audit:#}");
@@ -763,14 +781,22 @@ fn tag_messages_and_the_trees_and_blobs_refs_name_are_audited() {
     assert_redacted(&in_tree, &[&printed]);
 
     // SARIF names the tag.
-    let out = repo.tree.cmd(&["git", ".", "-f", "sarif"]).output().unwrap();
+    let out = repo
+        .tree
+        .cmd(&["git", ".", "-f", "sarif"])
+        .output()
+        .unwrap();
     let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
     crate::sarif::assert_valid_sarif(&doc);
     let messages: Vec<String> = (doc["runs"][0]["results"].as_array().unwrap().iter())
         .map(|r| r["message"]["text"].as_str().unwrap().to_string())
         .collect();
     let note = format!("(in the message of tag {}, line 3)", &tag[..12]);
-    assert_eq!(messages.iter().filter(|m| m.contains(&note)).count(), 1, "{messages:?}");
+    assert_eq!(
+        messages.iter().filter(|m| m.contains(&note)).count(),
+        1,
+        "{messages:?}"
+    );
 }
 
 /// `(rule, path, line, commit id)` of every finding, sorted.

@@ -300,6 +300,51 @@ fn install_hook_blocks_a_commit_that_adds_a_secret() {
     assert_eq!(out.status.code(), Some(0));
 }
 
+#[test]
+fn install_hook_commit_msg_refuses_a_key_in_the_message() {
+    let repo = Repo::new();
+    repo.commit_file("README.md", "hello\n", "first");
+    // A commit-msg hook of the user's own is kept: nothing is written, not even pre-commit.
+    let own = repo.path().join(".git/hooks/commit-msg");
+    std::fs::write(&own, "#!/bin/sh\nexit 0\n").unwrap();
+    let install = |args: &[&str]| {
+        let out = leakhound()
+            .arg("install-hook")
+            .args(args)
+            .current_dir(repo.path())
+            .output()
+            .unwrap();
+        (out.status.code(), text(&out.stdout), text(&out.stderr))
+    };
+    let (code, _, stderr) = install(&["--commit-msg"]);
+    assert_eq!(code, Some(2), "{stderr}");
+    assert!(
+        stderr.contains("commit-msg already exists") && stderr.contains("leakhound scan \"$1\""),
+        "{stderr}"
+    );
+    assert!(!repo.path().join(".git/hooks/pre-commit").exists());
+    let (code, stdout, stderr) = install(&["--commit-msg", "--force"]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.lines().count(), 2, "{stdout}");
+    assert!(stdout.contains("commit-msg: commits whose message holds a secret are refused"));
+
+    let key = Gen::new().aws_key_id();
+    repo.tree.write("app.py", "print(1)\n");
+    repo.git(&["add", "app.py"]);
+    let out = commit_with_path(repo.path(), &format!("rotate\n\nthe old key was {key}"));
+    assert!(!out.status.success(), "the commit went through");
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(
+        all.contains(".git/COMMIT_EDITMSG:3:17") && all.contains("aws-access-key-id"),
+        "{all}"
+    );
+    assert_redacted(&key, &[&all]);
+    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "1");
+    let out = commit_with_path(repo.path(), "add app");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "2");
+}
+
 /// `git commit` with a PATH that has no leakhound: the hook falls back to the binary that
 /// installed it.
 fn commit_with_path(dir: &Path, message: &str) -> Output {
