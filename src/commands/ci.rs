@@ -162,7 +162,12 @@ fn push(env: &Env) -> Result<Scope> {
         return Ok(Scope::Nothing);
     }
     let repo = open(&env.workspace)?;
+    // A pushed annotated tag's `after` is the tag object: what it tags is the commit.
     let after_oid = commit(&repo, after, "the pushed commit")?;
+    let new = match env.field("/ref") {
+        Some(r) if r.starts_with("refs/tags/") => "the whole history (a new tag)",
+        _ => "the whole history (a new branch)",
+    };
     match env.field("/before") {
         // A force-push rewrote history: the old tip is gone from the checkout.
         Some(before) if !is_zero(before) && !has_commit(&repo, before) => Ok(Scope::New(
@@ -176,12 +181,17 @@ fn push(env: &Env) -> Result<Scope> {
                 "the pushed commits",
             ))
         }
-        _ => Ok(Scope::Full("the whole history (a new branch)")),
+        _ => Ok(Scope::Full(new)),
     }
 }
 
 fn has_commit(repo: &Repository, sha: &str) -> bool {
-    Oid::from_str(sha).is_ok_and(|oid| repo.find_commit(oid).is_ok())
+    Oid::from_str(sha).is_ok_and(|oid| peel_to_commit(repo, oid).is_ok())
+}
+
+/// The commit `oid` names: itself, or the commit an annotated tag (of a tag…) tags.
+fn peel_to_commit(repo: &Repository, oid: Oid) -> Result<git2::Commit<'_>, git2::Error> {
+    repo.find_object(oid, None)?.peel_to_commit()
 }
 
 fn is_zero(sha: &str) -> bool {
@@ -194,7 +204,7 @@ fn open(path: &Path) -> Result<Repository> {
 
 fn commit(repo: &Repository, sha: &str, what: &str) -> Result<Oid> {
     let oid = Oid::from_str(sha).with_context(|| format!("{what} {sha:?} is not a commit id"))?;
-    repo.find_commit(oid)
+    peel_to_commit(repo, oid)
         .map(|c| c.id())
         .map_err(|_| missing(&format!("{what} ({sha})")))
 }

@@ -253,6 +253,44 @@ fn ci_outside_actions_is_a_usage_error() {
 }
 
 #[test]
+fn ci_on_a_pushed_annotated_tag_audits_the_history_and_the_tag_message() {
+    // `on: push` runs for tags too; for an annotated tag `after` is the tag object.
+    let repo = Repo::new();
+    let key = Gen::new().aws_key_id();
+    let head = repo.commit_file("app.py", "print(1)\n", "init");
+    let notes = format!("Release 1.0\n\ndeploy key {key}\n");
+    repo.git(&["tag", "-a", "v1.0", "-m", &notes]);
+    let tag = repo.git(&["rev-parse", "v1.0"]);
+    assert_ne!(tag, head);
+    let zeros = "0".repeat(40);
+    let event = json!({"ref": "refs/tags/v1.0", "before": zeros, "after": tag});
+    let job = Job::new("push", &event, repo.path(), &head);
+    let out = job.leakhound(&["ci"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
+    assert!(stderr.contains("the whole history (a new tag)"), "{stderr}");
+    let sarif = job.sarif("leakhound.sarif");
+    assert_valid_sarif(&sarif);
+    assert_eq!(
+        sarif_results(&sarif),
+        vec![("aws-access-key-id".into(), "TAG_EDITMSG".into(), 3)]
+    );
+    let note = format!("in the message of tag {}, line 3", &tag[..12]);
+    assert!(stdout.contains(&note), "{stdout}");
+    assert_redacted(
+        &key,
+        &[&stdout, &stderr, &job.summary(), &sarif.to_string()],
+    );
+
+    // A lightweight tag's `after` is the commit itself: the same scope.
+    repo.git(&["tag", "light"]);
+    let event = json!({"ref": "refs/tags/light", "before": zeros, "after": head});
+    let job = Job::new("push", &event, repo.path(), &head);
+    let out = job.leakhound(&["ci"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+}
+
+#[test]
 fn install_hook_blocks_a_commit_that_adds_a_secret() {
     let repo = Repo::new();
     repo.commit_file("README.md", "hello\n", "first");
