@@ -87,21 +87,35 @@ const SCISSORS: &[u8] = b" ------------------------ >8 ------------------------"
 /// staged diff below it, and git drops it from the message; scanned, it would report the
 /// staged files' lines again at the message's path, where their allowlist entries, baseline
 /// fingerprints and inline `leakhound:allow` context do not apply. Other files are whole.
+/// Line by line, so a hostile file of scissors inside one long line stays linear.
 pub fn message_kept<'a>(path: &str, bytes: &'a [u8]) -> &'a [u8] {
     if path.rsplit('/').next() != Some(MESSAGE_PATH) {
         return bytes;
     }
-    for at in memchr::memmem::find_iter(bytes, SCISSORS) {
-        let start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
-        let sign = &bytes[start..at];
-        let end = at + SCISSORS.len();
+    let mut start = 0;
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        let text = line.strip_suffix(b"\n").unwrap_or(line);
+        let text = text.strip_suffix(b"\r").unwrap_or(text);
         // The comment sign (`#`, or core.commentChar/commentString), then the line alone.
-        let alone = matches!(bytes.get(end..end + 1), None | Some(b"\n") | Some(b"\r"));
-        if !sign.is_empty() && !sign.iter().any(u8::is_ascii_whitespace) && alone {
+        if let Some(sign) = text.strip_suffix(SCISSORS)
+            && !sign.is_empty()
+            && !sign.iter().any(u8::is_ascii_whitespace)
+        {
             return &bytes[..start];
         }
+        start += line.len();
     }
     bytes
+}
+
+/// The object whose message a finding's path stands for (`commit` at [`MESSAGE_PATH`], `tag`
+/// at [`TAG_MESSAGE_PATH`]), or `None` for a file.
+pub fn message_of(path: &str) -> Option<&'static str> {
+    match path {
+        MESSAGE_PATH => Some("commit"),
+        TAG_MESSAGE_PATH => Some("tag"),
+        _ => None,
+    }
 }
 
 /// One appearance of a blob: a path relative to the scan root (always `/`-separated), and for
@@ -297,6 +311,12 @@ mod tests {
                 "{text}"
             );
         }
+        // A hostile file: 1 MB of scissors on one line is read once, and kept whole.
+        let long = format!("#{}\nkey\n", format!("#{cut}").repeat(20_000));
+        assert_eq!(
+            message_kept("COMMIT_EDITMSG", long.as_bytes()),
+            long.as_bytes()
+        );
     }
 
     #[test]

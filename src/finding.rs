@@ -235,11 +235,7 @@ impl Finding {
         if let Some(member) = &self.member {
             return Some(format!(" (in the archive's {member}, line {line})"));
         }
-        let object = match self.path.as_str() {
-            crate::blob::MESSAGE_PATH => "commit",
-            crate::blob::TAG_MESSAGE_PATH => "tag",
-            _ => return None,
-        };
+        let object = crate::blob::message_of(&self.path)?;
         let id = &self.commit.as_ref()?.id;
         let short = &id[..id.len().min(12)];
         Some(format!(

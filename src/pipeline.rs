@@ -421,10 +421,7 @@ impl Sink for Pipeline<'_> {
         // Not a file: neither counted in files_scanned nor unpacked, but bounded as one.
         if text.len() as u64 > self.scanner.max_file_size {
             let what = origin.commit.as_ref().map_or("", |c| c.id.as_str());
-            let object = match origin.path.as_ref() {
-                crate::blob::TAG_MESSAGE_PATH => "tag",
-                _ => "commit",
-            };
+            let object = crate::blob::message_of(&origin.path).unwrap_or("commit");
             return self.skip_named(
                 &format!("{} of {object} {what}", origin.path),
                 Skip::TooLarge(text.len() as u64),

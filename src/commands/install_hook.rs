@@ -24,9 +24,9 @@ pub fn install(args: &InstallHookArgs) -> Result<u8> {
         let path = dir.join(hook.name());
         if path.exists() && !args.force {
             bail!(
-                "{} already exists; pass --force to replace it, or add `{}` to it",
+                "{} already exists; pass --force to replace it, or add `leakhound {}` to it",
                 path.display(),
-                hook.command()
+                hook.args()
             );
         }
     }
@@ -59,11 +59,11 @@ impl Hook {
         }
     }
 
-    /// What the hook runs, as a user would add it to a hook of their own.
-    fn command(self) -> &'static str {
+    /// leakhound's arguments in the hook.
+    fn args(self) -> &'static str {
         match self {
-            Hook::PreCommit => "leakhound git --staged",
-            Hook::CommitMsg => "leakhound scan \"$1\"",
+            Hook::PreCommit => "git --staged",
+            Hook::CommitMsg => "scan \"$1\"",
         }
     }
 
@@ -90,16 +90,16 @@ fn script(hook: Hook) -> String {
     let this = std::env::current_exe()
         .map(|p| p.display().to_string())
         .unwrap_or_else(|_| "leakhound".into());
-    let run = hook.command().replacen("leakhound", "\"$leakhound\"", 1);
     format!(
         "#!/bin/sh\n\
          # Installed by `leakhound install-hook`: {}.\n\
          # Accept a finding with `leakhound:allow` on its line, or skip once with --no-verify.\n\
          leakhound=leakhound\n\
          command -v leakhound >/dev/null 2>&1 || leakhound={}\n\
-         exec {run}\n",
+         exec \"$leakhound\" {}\n",
         hook.refuses(),
-        shell_quote(&this)
+        shell_quote(&this),
+        hook.args()
     )
 }
 

@@ -208,8 +208,8 @@ impl<'a, S: Sink> Walker<'a, S> {
         for oid in super::graph::oldest_first(self.repo, &named.tips, diag) {
             self.commit(oid);
         }
-        for tag in named.tags {
-            self.tag(tag);
+        for (tag, info) in named.tags {
+            self.tag(tag, &info);
         }
         for (tree, info) in named.trees {
             let seq = self.next_seq();
@@ -252,9 +252,10 @@ impl<'a, S: Sink> Walker<'a, S> {
                     if !named.seen_tags.insert(raw(oid)) {
                         return;
                     }
-                    named.tags.push(oid);
                     let tag = object.as_tag().expect("an object of kind tag is a tag");
-                    via = Some(tag_info(tag));
+                    let info = tag_info(tag);
+                    named.tags.push((oid, info.clone()));
+                    via = Some(info);
                     oid = tag.target_id();
                 }
                 Some(git2::ObjectType::Tree) => return named.trees.push((oid, info())),
@@ -291,8 +292,8 @@ impl<'a, S: Sink> Walker<'a, S> {
         self.tree(tree, &info, seq);
     }
 
-    /// An annotated tag's message, after every commit.
-    fn tag(&mut self, oid: Oid) {
+    /// An annotated tag's message, after every commit; `info` was read while peeling.
+    fn tag(&mut self, oid: Oid, info: &Arc<CommitInfo>) {
         let tag = match self.repo.find_tag(oid) {
             Ok(tag) => tag,
             Err(e) => {
@@ -303,7 +304,7 @@ impl<'a, S: Sink> Walker<'a, S> {
             }
         };
         let seq = self.next_seq();
-        let origin = origin(TAG_MESSAGE_PATH.into(), &tag_info(&tag), seq);
+        let origin = origin(TAG_MESSAGE_PATH.into(), info, seq);
         self.message(origin, tag.message_bytes().unwrap_or_default());
     }
 
@@ -404,7 +405,8 @@ impl<'a, S: Sink> Walker<'a, S> {
 #[derive(Default)]
 struct Named {
     tips: Vec<Oid>,
-    tags: Vec<Oid>,
+    /// Each tag once, with what findings in its message name in the place of a commit.
+    tags: Vec<(Oid, Arc<CommitInfo>)>,
     seen_tags: HashSet<RawId>,
     trees: Vec<(Oid, Arc<CommitInfo>)>,
     /// With the ref's name, the path a blob with no tree is reported at.

@@ -10,7 +10,6 @@ use std::path::Path;
 use serde_json::Value;
 
 use crate::common::*;
-use crate::sarif::assert_valid_sarif;
 
 /// `(rule, path, member, line)` of every finding, sorted.
 fn members(report: &Value) -> Vec<(String, String, String, u64)> {
@@ -233,9 +232,7 @@ fn charts_jars_images_and_gzipped_files_are_scanned_member_by_member() {
 fn sarif_and_annotations_place_member_findings_on_the_archive() {
     let tree = Tree::new();
     packaged(tree.path());
-    let out = tree.cmd(&["scan", ".", "-f", "sarif"]).output().unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_valid_sarif(&doc);
+    let doc = tree.sarif(&["scan", "."]);
     let results = doc["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), 6);
     let chart = results

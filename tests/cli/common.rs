@@ -45,6 +45,16 @@ impl Tree {
         cmd
     }
 
+    /// Runs with `--format sarif` and returns the log, validated against the schema.
+    pub fn sarif(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.extend(["--format", "sarif"]);
+        let out = self.cmd(&all).output().unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        crate::sarif::assert_valid_sarif(&doc);
+        doc
+    }
+
     /// Runs with `--format json` and returns the exit code and the parsed report.
     pub fn json(&self, args: &[&str]) -> (i32, Value, String) {
         let mut all = args.to_vec();

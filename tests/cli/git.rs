@@ -601,13 +601,7 @@ fn a_secret_in_a_commit_message_is_reported_at_its_commit_and_line() {
     assert_eq!((code, triples(&after)), (0, vec![]));
 
     // Code scanning cannot open a message: the SARIF message names the commit and line.
-    let out = repo
-        .tree
-        .cmd(&["git", ".", "-f", "sarif"])
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    crate::sarif::assert_valid_sarif(&doc);
+    let doc = repo.tree.sarif(&["git", "."]);
     let text = doc["runs"][0]["results"][0]["message"]["text"]
         .as_str()
         .unwrap();
@@ -781,13 +775,7 @@ fn tag_messages_and_the_trees_and_blobs_refs_name_are_audited() {
     assert_redacted(&in_tree, &[&printed]);
 
     // SARIF names the tag.
-    let out = repo
-        .tree
-        .cmd(&["git", ".", "-f", "sarif"])
-        .output()
-        .unwrap();
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    crate::sarif::assert_valid_sarif(&doc);
+    let doc = repo.tree.sarif(&["git", "."]);
     let messages: Vec<String> = (doc["runs"][0]["results"].as_array().unwrap().iter())
         .map(|r| r["message"]["text"].as_str().unwrap().to_string())
         .collect();

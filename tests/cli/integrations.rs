@@ -309,13 +309,7 @@ fn install_hook_blocks_a_commit_that_adds_a_secret() {
     repo.tree.write("pay.env", format!("STRIPE_KEY={secret}\n"));
     repo.git(&["add", "pay.env"]);
     let out = commit_with_path(repo.path(), "add key");
-    assert!(!out.status.success(), "the commit went through");
-    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
-    assert!(
-        all.contains("pay.env:1:12") && all.contains("stripe-secret-key"),
-        "{all}"
-    );
-    assert_redacted(&secret, &[&all]);
+    assert_refused(&out, "pay.env:1:12", "stripe-secret-key", &secret);
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "1");
 
     repo.tree.write("pay.env", "STRIPE_KEY=${STRIPE_KEY}\n");
@@ -370,17 +364,19 @@ fn install_hook_commit_msg_refuses_a_key_in_the_message() {
     repo.tree.write("app.py", "print(1)\n");
     repo.git(&["add", "app.py"]);
     let out = commit_with_path(repo.path(), &format!("rotate\n\nthe old key was {key}"));
-    assert!(!out.status.success(), "the commit went through");
-    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
-    assert!(
-        all.contains(".git/COMMIT_EDITMSG:3:17") && all.contains("aws-access-key-id"),
-        "{all}"
-    );
-    assert_redacted(&key, &[&all]);
+    assert_refused(&out, ".git/COMMIT_EDITMSG:3:17", "aws-access-key-id", &key);
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "1");
     let out = commit_with_path(repo.path(), "add app");
     assert!(out.status.success(), "{}", text(&out.stderr));
     assert_eq!(repo.git(&["rev-list", "--count", "HEAD"]), "2");
+}
+
+/// A hook refused the commit, printing the finding's place and rule, the secret masked.
+fn assert_refused(out: &Output, at: &str, rule: &str, secret: &str) {
+    let all = format!("{}{}", text(&out.stdout), text(&out.stderr));
+    assert!(!out.status.success(), "the commit went through: {all}");
+    assert!(all.contains(at) && all.contains(rule), "{all}");
+    assert_redacted(secret, &[&all]);
 }
 
 /// `git commit` with a PATH that has no leakhound: the hook falls back to the binary that
