@@ -55,11 +55,15 @@ fn message(f: &Finding) -> String {
     text
 }
 
-/// The runner's escaping for a command's message.
+/// The runner's escaping for a command's message, then every other control character shown
+/// as an escape (`\u{1b}`): the log viewer renders ANSI sequences, and a tagger's or author's
+/// name, a path or a summary is the repository's text.
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    crate::emit::escape_controls(
+        &s.replace('%', "%25")
+            .replace('\r', "%0D")
+            .replace('\n', "%0A"),
+    )
 }
 
 /// Properties also end at `,` and `:`.
@@ -105,5 +109,6 @@ mod tests {
     fn escapes_like_the_runner() {
         assert_eq!(escape_data("50%\r\nnext"), "50%25%0D%0Anext");
         assert_eq!(escape_property("a,b:c%"), "a%2Cb%3Ac%25");
+        assert_eq!(escape_data("evil\x1b[31m\t"), "evil\\u{1b}[31m\\t");
     }
 }

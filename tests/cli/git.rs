@@ -779,6 +779,27 @@ fn tag_messages_and_the_trees_and_blobs_refs_name_are_audited() {
     let messages: Vec<String> = (doc["runs"][0]["results"].as_array().unwrap().iter())
         .map(|r| r["message"]["text"].as_str().unwrap().to_string())
         .collect();
+    // A tagger's name is the repository's text: no raw control byte reaches the CI log.
+    repo.git(&[
+        "-c",
+        "user.name=evil\x1b[31m",
+        "tag",
+        "-a",
+        "v2",
+        "-m",
+        &format!("Release 2.0\n\ndeploy with {}\n", g.aws_key_id()),
+    ]);
+    let out = repo
+        .tree
+        .cmd(&["git", ".", "-f", "github"])
+        .output()
+        .unwrap();
+    let log = text(&out.stdout);
+    assert!(log.contains("by evil\\u{1b}[31m on"), "{log}");
+    assert!(
+        !log.bytes().any(|b| b.is_ascii_control() && b != b'\n'),
+        "{log:?}"
+    );
     let note = format!("(in the message of tag {}, line 3)", &tag[..12]);
     assert_eq!(
         messages.iter().filter(|m| m.contains(&note)).count(),
