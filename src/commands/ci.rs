@@ -267,7 +267,7 @@ fn summary_markdown(scope: &Scope, findings: &[Finding]) -> String {
                 )
             });
         md += &format!(
-            "| `{}` | {} | `{}` | {commit} | {author} |\n",
+            "| {} | {} | `{}` | {commit} | {author} |\n",
             cell(&f.named_path()),
             f.location.line,
             f.rule_id
@@ -276,9 +276,20 @@ fn summary_markdown(scope: &Scope, findings: &[Finding]) -> String {
     md + "\n"
 }
 
-/// Table cells end at `|` and at a line break.
+/// A path or a name from the repository as the text of a table cell, never markdown: GitHub
+/// renders the summary, so an author named `![x](https://…)` would show an image, `@team`
+/// notify a team, `<b>` or `|` change the table. The characters that open such constructs are
+/// escaped, and control characters (a line break ends the row) are shown as escapes.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    let text = crate::emit::escape_controls(text);
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if "\\`*_[]<>!|#~&@".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 #[cfg(test)]
@@ -294,7 +305,12 @@ mod tests {
 
     #[test]
     fn table_cells_are_escaped() {
-        assert_eq!(cell("a|b\nc"), "a\\|b c");
+        assert_eq!(cell("a|b\nc"), "a\\|b\\\\nc");
+        assert_eq!(
+            cell("![x](https://e.example/t.png) @team <b>`x`</b> \u{1b}[31m"),
+            "\\!\\[x\\](https://e.example/t.png) \\@team \\<b\\>\\`x\\`\\</b\\> \\\\u{1b}\\[31m"
+        );
+        assert_eq!(cell("deploy/app_config.yaml"), "deploy/app\\_config.yaml");
         assert_eq!(
             short_range(&format!("{}..{}", "a".repeat(40), "b".repeat(40))).len(),
             26

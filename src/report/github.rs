@@ -50,7 +50,14 @@ fn message(f: &Finding) -> String {
     }
     if let Some(c) = &f.commit {
         let short = &c.id[..c.id.len().min(12)];
-        text += &format!("\nintroduced in {short} by {} on {}", c.author, c.date);
+        text += &format!("\nintroduced in {short}");
+        // A tree or blob a bare ref names has no author or date.
+        if !c.author.is_empty() {
+            text += &format!(" by {}", c.author);
+        }
+        if !c.date.is_empty() {
+            text += &format!(" on {}", c.date);
+        }
     }
     text
 }

@@ -77,12 +77,16 @@ fn write_finding(
     }
     writeln!(out, "    secret: {}", f.secret.shown(report.reveal))?;
     if let Some(c) = &f.commit {
+        // A tree or blob a bare ref names has no author, email or date: no empty `<>`.
+        let email = if c.email.is_empty() {
+            String::new()
+        } else {
+            format!("<{}>", c.email)
+        };
         let short = &c.id[..c.id.len().min(12)];
-        writeln!(
-            out,
-            "    commit: {short} {} <{}> {} {}",
-            c.author, c.email, c.date, c.summary
-        )?;
+        let parts = [short, &c.author, &email, &c.date, &c.summary];
+        let parts: Vec<&str> = parts.into_iter().filter(|p| !p.is_empty()).collect();
+        writeln!(out, "    commit: {}", parts.join(" "))?;
     }
     let line = f.snippet.text.trim();
     if !line.is_empty() {

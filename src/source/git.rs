@@ -159,16 +159,39 @@ pub fn read_blob<'o>(odb: &'o Odb<'_>, blob: Oid, max: u64) -> Result<ObjectByte
     odb.read(blob).map(ObjectBytes).map_err(unreadable)
 }
 
+/// The most characters a report keeps of a commit's or tag's summary, author or email. The
+/// repository writes them at any length (a first line of a megabyte), and every finding in
+/// that commit carries them into the JSON, the SARIF log and the CI log.
+pub const MAX_SHOWN: usize = 256;
+
+/// `text`, or its first [`MAX_SHOWN`] characters cut back to the end of a word and marked
+/// `…`: a word (a token, a key) is shown whole or not at all, never its first half, which the
+/// redactor, knowing only whole secrets, would not recognise.
+pub fn clip(text: &[u8]) -> String {
+    let text = String::from_utf8_lossy(text);
+    let Some((cut, _)) = text.char_indices().nth(MAX_SHOWN) else {
+        return text.into_owned();
+    };
+    let head = &text[..cut];
+    let head = if text[cut..].starts_with(char::is_whitespace) {
+        head
+    } else {
+        head.rfind(char::is_whitespace)
+            .map_or("", |end| &head[..end])
+    };
+    format!("{}…", head.trim_end())
+}
+
 /// The commit as a finding reports it.
 pub fn commit_info(commit: &Commit) -> Arc<CommitInfo> {
     let author = commit.author();
     let when = author.when();
     Arc::new(CommitInfo {
         id: commit.id().to_string(),
-        author: String::from_utf8_lossy(author.name_bytes()).into_owned(),
-        email: String::from_utf8_lossy(author.email_bytes()).into_owned(),
+        author: clip(author.name_bytes()),
+        email: clip(author.email_bytes()),
         date: rfc3339(when.seconds(), when.offset_minutes()),
-        summary: String::from_utf8_lossy(commit.summary_bytes().unwrap_or_default()).into_owned(),
+        summary: clip(commit.summary_bytes().unwrap_or_default()),
     })
 }
 
@@ -176,7 +199,6 @@ pub fn commit_info(commit: &Commit) -> Arc<CommitInfo> {
 /// the tagger (none on some old tags) and the first line of its message. The whole message is
 /// scanned, a signed tag's signature included: an armour line is no reason to stop reading.
 pub fn tag_info(tag: &git2::Tag) -> Arc<CommitInfo> {
-    let lossy = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
     let tagger = tag.tagger();
     let message = tag.message_bytes().unwrap_or_default();
     let summary = message
@@ -186,14 +208,14 @@ pub fn tag_info(tag: &git2::Tag) -> Arc<CommitInfo> {
         id: tag.id().to_string(),
         author: tagger
             .as_ref()
-            .map_or(String::new(), |t| lossy(t.name_bytes())),
+            .map_or(String::new(), |t| clip(t.name_bytes())),
         email: tagger
             .as_ref()
-            .map_or(String::new(), |t| lossy(t.email_bytes())),
+            .map_or(String::new(), |t| clip(t.email_bytes())),
         date: (tagger.as_ref()).map_or(String::new(), |t| {
             rfc3339(t.when().seconds(), t.when().offset_minutes())
         }),
-        summary: lossy(summary.unwrap_or_default().trim_ascii()),
+        summary: clip(summary.unwrap_or_default().trim_ascii()),
     })
 }
 
@@ -253,6 +275,22 @@ mod tests {
         // `git log -1 --date=iso-strict` for a commit at 1714557600 made at +02:00.
         assert_eq!(rfc3339(1_714_557_600, 120), "2024-05-01T12:00:00+02:00");
         assert_eq!(rfc3339(1_709_164_800, -330), "2024-02-28T18:30:00-05:30");
+    }
+
+    #[test]
+    fn long_names_and_summaries_are_clipped_at_a_word() {
+        assert_eq!(clip(b"fix: a typo"), "fix: a typo");
+        let exact = "w".repeat(MAX_SHOWN);
+        assert_eq!(clip(exact.as_bytes()), exact);
+        // A token across the limit goes whole; the words before it stay.
+        let token = "ghp_".to_string() + &"x".repeat(36);
+        let text = format!("{} {token} tail", "ab".repeat(120));
+        assert_eq!(clip(text.as_bytes()), format!("{}…", "ab".repeat(120)));
+        // A word ending at the limit is kept whole.
+        let text = format!("{} {}", "c".repeat(MAX_SHOWN), "d".repeat(10));
+        assert_eq!(clip(text.as_bytes()), format!("{}…", "c".repeat(MAX_SHOWN)));
+        // One word longer than the limit: nothing of it.
+        assert_eq!(clip("é".repeat(MAX_SHOWN + 1).as_bytes()), "…");
     }
 
     #[test]

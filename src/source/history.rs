@@ -421,7 +421,7 @@ fn bare_info(oid: Oid, reference: &str) -> Arc<CommitInfo> {
         author: String::new(),
         email: String::new(),
         date: String::new(),
-        summary: reference.to_string(),
+        summary: super::git::clip(reference.as_bytes()),
     })
 }
 

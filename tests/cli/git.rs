@@ -796,6 +796,17 @@ fn tag_messages_and_the_trees_and_blobs_refs_name_are_audited() {
         .unwrap();
     let log = text(&out.stdout);
     assert!(log.contains("by evil\\u{1b}[31m on"), "{log}");
+    // A ref to a tree has no author or date: none are shown, empty.
+    assert!(
+        log.contains(&format!("introduced in {}\n", &tree[..12])),
+        "{log}"
+    );
+    assert!(!log.contains("by  on"), "{log}");
+    let out = repo.tree.cmd(&["git", "."]).output().unwrap();
+    let human = text(&out.stdout);
+    let line = format!("commit: {} refs/snapshots/conf\n", &tree[..12]);
+    assert!(human.contains(&line), "{human}");
+    assert!(!human.contains("<>"), "{human}");
     assert!(
         !log.bytes().any(|b| b.is_ascii_control() && b != b'\n'),
         "{log:?}"
@@ -806,6 +817,65 @@ fn tag_messages_and_the_trees_and_blobs_refs_name_are_audited() {
         1,
         "{messages:?}"
     );
+}
+
+/// A commit's author and first paragraph are the repository's text, at any length: a report
+/// keeps 256 characters of each, cut at a word, so a megabyte first line is not copied into
+/// every finding and a token across the cut is not shown in part.
+#[test]
+fn huge_authors_and_summaries_are_clipped_at_a_word() {
+    let mut g = Gen::new();
+    let (key, token) = (g.aws_key_id(), g.stripe_live());
+    let repo = Repo::new();
+    // 248 characters of words, then a token that crosses the 256th, then a megabyte.
+    let words = "fix ".repeat(62);
+    let message = format!("{words}{token} {}\n\nbody\n", "more words ".repeat(100_000));
+    repo.write("message.txt", &message);
+    repo.write("app.env", format!("AWS_ACCESS_KEY_ID={key}\n"));
+    repo.git(&["add", "app.env"]);
+    let name = "Ada ".repeat(5_000);
+    repo.git(&[
+        "-c",
+        &format!("user.name={name}"),
+        "commit",
+        "-q",
+        "-F",
+        "message.txt",
+    ]);
+    std::fs::remove_file(repo.path().join("message.txt")).unwrap();
+
+    let (code, audit, stderr) = repo.json(&["git", ".", "--no-redact"]);
+    assert_eq!(code, 1, "{stderr}");
+    let mut found: Vec<(String, String)> =
+        each_finding(&audit, |f| (field(f, "rule_id"), field(f, "path")));
+    found.sort();
+    // The token is in the message too: found there, and not shown in the summary.
+    assert_eq!(
+        found,
+        vec![
+            ("aws-access-key-id".into(), "app.env".into()),
+            ("stripe-secret-key".into(), "COMMIT_EDITMSG".into()),
+        ],
+        "{audit:#}"
+    );
+    let commit = &audit["findings"][0]["commit"];
+    assert_eq!(field(commit, "summary"), format!("{}…", words.trim_end()));
+    assert_eq!(
+        field(commit, "author"),
+        format!("{}…", "Ada ".repeat(64).trim_end())
+    );
+    // Every report stays small: the megabyte is in none of them.
+    let printed = audit.to_string();
+    assert!(printed.len() < 10_000, "{} bytes", printed.len());
+    for format in ["human", "github"] {
+        let out = repo.tree.cmd(&["git", ".", "-f", format]).output().unwrap();
+        assert!(
+            out.stdout.len() < 10_000,
+            "{format}: {} bytes",
+            out.stdout.len()
+        );
+        assert!(!text(&out.stdout).contains(&token[..12]), "{format}");
+    }
 }
 
 /// `(rule, path, line, commit id)` of every finding, sorted.

@@ -1441,6 +1441,14 @@ fn file_name_with_newline_cannot_inject_workflow_commands() {
         "{}",
         r.out()
     );
+    // The job summary's table keeps the name in one cell of one row, as text.
+    let summary = job.file("summary.md");
+    let rows: Vec<&str> = summary.lines().filter(|l| l.starts_with('|')).collect();
+    assert_eq!(rows.len(), 3, "{summary}");
+    assert!(
+        rows[2].starts_with("| evil\\\\n::stop-commands::pwned\\\\n.yaml | 2 | `github-pat` |"),
+        "{summary}"
+    );
     assert_repo_redacted(repo.path(), &base, &head, &[token]);
 }
 

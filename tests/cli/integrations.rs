@@ -143,7 +143,7 @@ fn ci_on_a_pull_request_scans_only_its_commits() {
     assert_eq!(results[0]["properties"]["commit"], pr.head.as_str());
     let summary = job.summary();
     let row = format!(
-        "| `app/settings.py` | 3 | `aws-access-key-id` | `{}` | Ada Lovelace |",
+        "| app/settings.py | 3 | `aws-access-key-id` | `{}` | Ada Lovelace |",
         &pr.head[..12]
     );
     assert!(summary.contains(&row), "{summary}");
@@ -711,7 +711,7 @@ fn the_actions_steps_annotate_write_sarif_and_summary_and_fail_the_job() {
     assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 1);
     assert!(
         job.summary()
-            .contains("| `app/settings.py` | 3 | `aws-access-key-id` |")
+            .contains("| app/settings.py | 3 | `aws-access-key-id` |")
     );
     let (_, code, printed) = &steps[1];
     assert_eq!(*code, 1, "findings fail the job: {printed}");
