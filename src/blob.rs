@@ -158,6 +158,13 @@ pub enum Skip {
     /// A symlink in a scanned folder to a file outside it: not the folder's content, and
     /// possibly the machine's own secrets. Counted with [`Skip::NotRegular`].
     OutsideTree,
+    /// Part of a folder in git history that is not walked, and why (a tree object over the
+    /// size limit, entries whose paths are longer than git can check out): `entries` are
+    /// counted as too large, and a warning says it, since the files under it go unscanned.
+    Folder {
+        entries: u64,
+        why: String,
+    },
 }
 
 /// What a Git LFS pointer file starts with; its content is elsewhere.

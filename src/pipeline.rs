@@ -266,6 +266,10 @@ impl<'s> Pipeline<'s> {
                     "{path}: skipped, not a regular file (a device, FIFO or socket is never read)"
                 ));
             }
+            Skip::Folder { entries, why } => {
+                Stats::add(&self.stats.too_large, entries);
+                self.diag.warning(format!("{path}: {why}; not scanned"));
+            }
             Skip::OutsideTree => {
                 Stats::add(&self.stats.not_regular, 1);
                 self.diag.note(format!(

@@ -159,6 +159,20 @@ pub fn read_blob<'o>(odb: &'o Odb<'_>, blob: Oid, max: u64) -> Result<ObjectByte
     odb.read(blob).map(ObjectBytes).map_err(unreadable)
 }
 
+/// The largest tree object a history scan reads: `--max-file-size`, but never below 1 MiB
+/// (20,000 entries), so that a small file limit does not leave large folders unscanned.
+pub fn max_tree(sink: &impl Sink) -> u64 {
+    sink.max_read().max(1 << 20)
+}
+
+/// A folder whose tree object is over the size limit, as a skip to count and say.
+pub fn tree_too_large(tree: Oid, size: usize, commit: &str) -> Skip {
+    let why = format!(
+        "its tree {tree} in commit {commit} is {size} bytes, over --max-file-size (1 MiB at least)"
+    );
+    Skip::Folder { entries: 1, why }
+}
+
 /// The most characters a report keeps of a commit's or tag's summary, author or email. The
 /// repository writes them at any length (a first line of a megabyte), and every finding in
 /// that commit carries them into the JSON, the SARIF log and the CI log.

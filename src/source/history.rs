@@ -24,7 +24,8 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::Sink;
 use super::git::{
-    MODE_GITLINK, MODE_SYMLINK, MODE_TREE, commit_info, join_path, pool, read_blob, tag_info,
+    MODE_GITLINK, MODE_SYMLINK, MODE_TREE, commit_info, join_path, max_tree, pool, read_blob,
+    tag_info, tree_too_large,
 };
 use crate::blob::{BlobId, CommitInfo, MESSAGE_PATH, Origin, Skip, TAG_MESSAGE_PATH};
 
@@ -64,7 +65,7 @@ pub fn audit(repo: Repository, threads: usize, sink: &impl Sink) -> Result<()> {
     let pool = pool(threads)?;
     let (tx, rx) = bounded::<Job>(QUEUE);
     std::thread::scope(|s| {
-        let walker = s.spawn(move || Walker::new(&repo, sink, tx).walk());
+        let walker = s.spawn(move || Walker::new(&repo, sink, tx)?.walk());
         pool.install(|| {
             rx.into_iter().par_bridge().for_each_init(
                 || Repository::open(&git_dir),
@@ -121,6 +122,19 @@ impl Paths {
     }
 }
 
+/// The longest path walked, in bytes: Linux's `PATH_MAX`, past which git cannot check a file
+/// out. Longer names exist only to be hostile: a tree can name 2,000 entries of 50 kB each in
+/// a pack of kilobytes (deltas), and every path walked is kept once, so they were 100 MB of
+/// memory per such tree, and a folder nested 10,000 deep was gigabytes of paths.
+const MAX_PATH: usize = 4096;
+
+/// The most bytes of trees [`Walker::last`] keeps. A folder's tree is a few kilobytes, so
+/// this is every folder of any real repository; a tree past it is not kept, and the next
+/// version of its folder is walked entry by entry (each blob still sent once). Without it, a
+/// history of many folders with large trees (delta-compressed to nothing in the pack) kept
+/// them all.
+const LAST_TREES_BYTES: usize = 64 << 20;
+
 /// How many trees [`Recent`] holds in each generation: seven eighths of 65,536, as many as a
 /// table of that many slots holds before it grows (1.6 MB).
 const RECENT_TREES: usize = 57_344;
@@ -171,13 +185,17 @@ struct Walker<'a, S> {
     /// met, so its entries are bounded by the paths already interned in `paths` (a history
     /// that renames a folder again and again keeps each old folder's last tree, as `paths`
     /// keeps each old path).
-    last: HashMap<u32, git2::Tree<'a>>,
+    last: HashMap<u32, (git2::Tree<'a>, usize)>,
+    /// The bytes of the trees in `last`, at most [`LAST_TREES_BYTES`].
+    kept: usize,
     seq: u64,
+    /// For tree sizes, read from the object header before a tree is read.
+    odb: git2::Odb<'a>,
 }
 
 impl<'a, S: Sink> Walker<'a, S> {
-    fn new(repo: &'a Repository, sink: &'a S, tx: Sender<Job>) -> Walker<'a, S> {
-        Walker {
+    fn new(repo: &'a Repository, sink: &'a S, tx: Sender<Job>) -> Result<Walker<'a, S>> {
+        Ok(Walker {
             repo,
             sink,
             tx,
@@ -185,8 +203,10 @@ impl<'a, S: Sink> Walker<'a, S> {
             trees: Recent::default(),
             blobs: HashSet::default(),
             last: HashMap::default(),
+            kept: 0,
             seq: 0,
-        }
+            odb: repo.odb().context("cannot open the object database")?,
+        })
     }
 
     /// Every commit reachable from any ref and from HEAD, parents before children; then what
@@ -331,6 +351,19 @@ impl<'a, S: Sink> Walker<'a, S> {
                 continue;
             }
             let prefix = self.paths.names[at as usize].clone();
+            let shown = || format!("{prefix}/");
+            // A tree is read whole: one over the limit is not read (its header says how
+            // large it is, cheaply).
+            let size = match self.odb.read_header(id) {
+                Ok((size, _)) if size as u64 > max_tree(self.sink) => {
+                    let skip = tree_too_large(id, size, &commit.id);
+                    self.sink.skip(&origin(shown().into(), commit, seq), skip);
+                    continue;
+                }
+                Ok((size, _)) => size,
+                // Reading it fails too, and says why.
+                Err(_) => 0,
+            };
             let tree = match self.repo.find_tree(id) {
                 Ok(tree) => tree,
                 Err(e) => {
@@ -340,11 +373,19 @@ impl<'a, S: Sink> Walker<'a, S> {
                     continue;
                 }
             };
-            let last = self.last.remove(&at);
+            let last = self.last.remove(&at).map(|(tree, size)| {
+                self.kept -= size;
+                tree
+            });
             let mut before = last.iter().flat_map(|t| t.iter()).peekable();
+            let mut too_long = 0;
             for entry in tree.iter() {
                 let mode = entry.filemode();
                 if mode == MODE_SYMLINK {
+                    continue;
+                }
+                if prefix.len() + 1 + entry.name_bytes().len() > MAX_PATH {
+                    too_long += 1;
                     continue;
                 }
                 // Entries are in git's order in both trees (`TreeEntry`'s `Ord` is libgit2's:
@@ -374,7 +415,22 @@ impl<'a, S: Sink> Walker<'a, S> {
                 }
             }
             drop(before);
-            self.last.insert(at, tree);
+            if self.kept + size <= LAST_TREES_BYTES {
+                self.kept += size;
+                self.last.insert(at, (tree, size));
+            }
+            if too_long > 0 {
+                let why = format!(
+                    "{too_long} entries in commit {} have paths over {MAX_PATH} bytes, more than \
+                     git can check out",
+                    commit.id
+                );
+                let skip = Skip::Folder {
+                    entries: too_long,
+                    why,
+                };
+                self.sink.skip(&origin(shown().into(), commit, seq), skip);
+            }
         }
     }
 

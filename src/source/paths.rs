@@ -13,15 +13,38 @@ use super::git::MODE_TREE;
 /// One side of a path: its object and file mode.
 type Side = Option<(Oid, i32)>;
 
-/// Every path (`/`-separated bytes) whose entry differs between `old` and `new`: added,
-/// removed, changed in content or mode, or turned from a file into a folder or back. The
-/// folders of an added or removed folder are listed down to their files.
-pub fn changed(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Vec<Vec<u8>>, git2::Error> {
-    let mut out = Vec::new();
+/// What two trees disagree on.
+#[derive(Default)]
+pub struct Changed {
+    /// Every path (`/`-separated bytes) whose entry differs: added, removed, changed in
+    /// content or mode, or turned from a file into a folder or back. The folders of an added
+    /// or removed folder are listed down to their files.
+    pub paths: Vec<Vec<u8>>,
+    /// Folders not compared because a tree of theirs is over `max` bytes: path, tree, size.
+    pub too_large: Vec<(Vec<u8>, Oid, usize)>,
+}
+
+/// What `old` and `new` disagree on, reading no tree over `max` bytes: a tree is read whole,
+/// and a pull request can bring one of gigabytes that its pack holds in kilobytes (deltas).
+pub fn changed(
+    repo: &Repository,
+    old: Option<Oid>,
+    new: Oid,
+    max: u64,
+) -> Result<Changed, git2::Error> {
+    let odb = repo.odb()?;
+    let mut out = Changed::default();
     // Folders to compare, with their path; a stack, not recursion: a repository can nest
     // folders as deep as it likes.
     let mut stack: Vec<(Option<Oid>, Option<Oid>, Vec<u8>)> = vec![(old, Some(new), Vec::new())];
-    while let Some((old, new, prefix)) = stack.pop() {
+    'folders: while let Some((old, new, prefix)) = stack.pop() {
+        for id in [old, new].into_iter().flatten() {
+            let (size, _) = odb.read_header(id)?;
+            if size as u64 > max {
+                out.too_large.push((prefix, id, size));
+                continue 'folders;
+            }
+        }
         let mut entries: HashMap<Vec<u8>, (Side, Side)> = HashMap::new();
         for (tree, is_new) in [(old, false), (new, true)] {
             let Some(id) = tree else { continue };
@@ -47,14 +70,14 @@ pub fn changed(repo: &Repository, old: Option<Oid>, new: Oid) -> Result<Vec<Vec<
             let folder = |side: Side| side.and_then(|(id, mode)| (mode == MODE_TREE).then_some(id));
             let (a_dir, b_dir) = (folder(a), folder(b));
             if (a.is_some() && a_dir.is_none()) || (b.is_some() && b_dir.is_none()) {
-                out.push(path.clone());
+                out.paths.push(path.clone());
             }
             if a_dir.is_some() || b_dir.is_some() {
                 stack.push((a_dir, b_dir, path));
             }
         }
     }
-    out.sort_unstable();
+    out.paths.sort_unstable();
     Ok(out)
 }
 
@@ -111,8 +134,9 @@ mod tests {
                 ("was/now", "1"),
             ],
         );
-        let got: Vec<String> = changed(&repo, Some(old), new)
+        let got: Vec<String> = changed(&repo, Some(old), new, u64::MAX)
             .unwrap()
+            .paths
             .into_iter()
             .map(|p| String::from_utf8(p).unwrap())
             .collect();
@@ -120,7 +144,12 @@ mod tests {
             got,
             ["a.txt", "dir/g", "gone/y", "new/deep/z", "was", "was/now"]
         );
-        let all = changed(&repo, None, new).unwrap();
-        assert_eq!(all.len(), 6);
+        let all = changed(&repo, None, new, u64::MAX).unwrap();
+        assert_eq!(all.paths.len(), 6);
+        // A tree over the limit is not read: the root of `new` is over 100 bytes.
+        let capped = changed(&repo, Some(old), new, 100).unwrap();
+        assert!(capped.paths.is_empty());
+        assert_eq!(capped.too_large.len(), 1);
+        assert!(capped.too_large[0].0.is_empty());
     }
 }

@@ -13,7 +13,7 @@ use rayon::iter::{IndexedParallelIterator, IntoParallelRefIterator, ParallelIter
 
 use super::Sink;
 use super::diff::{self, Change, Changes};
-use super::git::{commit_info, pool, read_blob};
+use super::git::{commit_info, max_tree, pool, read_blob, tree_too_large};
 use crate::blob::{AddedLines, BlobId, CommitInfo, MESSAGE_PATH, Origin};
 
 pub fn scan_range(repo: &Repository, spec: &str, threads: usize, sink: &impl Sink) -> Result<()> {
@@ -108,8 +108,9 @@ fn scan_commit(repo: &Repository, oid: Oid, seq: u64, sink: &impl Sink) {
     let Ok(odb) = repo.odb() else { return };
     sink.commit();
     let info = commit_info(&commit);
-    for (path, change) in commit_changes(repo, &commit, sink) {
-        offer_change(&odb, path, change, Some((info.clone(), seq)), sink);
+    let at = (info.clone(), seq);
+    for (path, change) in commit_changes(repo, &commit, &at, sink) {
+        offer_change(&odb, path, change, Some(at.clone()), sink);
     }
     // The message is new with the commit: all of it is reported, as a new file's lines are.
     let origin = Origin {
@@ -142,42 +143,55 @@ pub fn offer_change(
     });
 }
 
-/// The lines one commit adds, per file.
-fn commit_changes(repo: &Repository, commit: &Commit, sink: &impl Sink) -> Changes {
+/// The lines one commit adds, per file. No tree over the size limit is read ([`max_tree`]):
+/// such a folder is counted and said, and the rest of the commit is scanned.
+fn commit_changes(
+    repo: &Repository,
+    commit: &Commit,
+    at: &(Arc<CommitInfo>, u64),
+    sink: &impl Sink,
+) -> Changes {
     let diag = sink.diagnostics();
     let what = || format!("commit {}", commit.id());
-    let tree = match commit.tree() {
-        Ok(tree) => tree,
-        Err(e) => {
-            diag.error(what(), e.message());
-            return Changes::new();
-        }
-    };
-    let mut parents: Vec<Option<git2::Tree>> = Vec::new();
-    for parent in commit.parents() {
-        match parent.tree() {
-            Ok(t) => parents.push(Some(t)),
-            Err(e) => diag.error(format!("{} (parent {})", what(), parent.id()), e.message()),
-        }
-    }
-    if commit.parent_count() == 0 {
+    let mut parents: Vec<Option<Commit>> = commit.parents().map(Some).collect();
+    if parents.is_empty() {
         parents.push(None);
     }
+    let max = max_tree(sink);
+    // A folder too large for every parent is said once.
+    let mut said = std::collections::HashSet::new();
     let mut per_parent = Vec::new();
     for parent in &parents {
+        let old = parent.as_ref().map(Commit::tree_id);
         let mut opts = diff::options(sink.max_read());
         // Only the changed paths, exactly: libgit2 then reads only the folders leading to
         // them (see `paths`). If the trees cannot be compared, libgit2 diffs them whole and
         // says why.
-        if let Ok(changed) = super::paths::changed(repo, parent.as_ref().map(|t| t.id()), tree.id())
-        {
-            if changed.is_empty() {
+        if let Ok(changed) = super::paths::changed(repo, old, commit.tree_id(), max) {
+            for (folder, tree, size) in changed.too_large {
+                if said.insert(tree) {
+                    let path = format!("{}/", String::from_utf8_lossy(&folder));
+                    let origin = Origin {
+                        path: path.into(),
+                        commit: Some(at.0.clone()),
+                        added: None,
+                        seq: at.1,
+                    };
+                    sink.skip(&origin, tree_too_large(tree, size, &at.0.id));
+                }
+            }
+            if changed.paths.is_empty() {
                 per_parent.push(diff::Changes::new());
                 continue;
             }
-            diff::only(&mut opts, changed);
+            diff::only(&mut opts, changed.paths);
         }
-        match repo.diff_tree_to_tree(parent.as_ref(), Some(&tree), Some(&mut opts)) {
+        let trees = (parent.as_ref().map(Commit::tree).transpose())
+            .and_then(|old| Ok((old, commit.tree()?)));
+        let diffed = trees.and_then(|(old, new)| {
+            repo.diff_tree_to_tree(old.as_ref(), Some(&new), Some(&mut opts))
+        });
+        match diffed {
             Ok(mut d) => per_parent.push(diff::changes(&mut d, sink)),
             Err(e) => diag.error(what(), e.message()),
         }

@@ -2119,3 +2119,185 @@ fn symlink_to_a_file_outside_the_folder_is_skipped_counted_and_named() {
         vec![t("aws-access-key-id", "notes.txt", 1)]
     );
 }
+
+/// `git mktree` of `entries` (`mode type id\tname` lines), in the repository at `dir`.
+fn mktree(dir: &Path, entries: &[String]) -> String {
+    let mut child = Command::new("git")
+        .args(["mktree"])
+        .current_dir(dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let text = entries.join("\n") + "\n";
+    let writer = std::thread::spawn(move || input.write_all(text.as_bytes()).unwrap());
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    assert!(out.status.success(), "git mktree failed");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Git stores names of any length, and a tree of 250 names of 20 kB is a few kilobytes in a
+/// pack. Every path a history audit walks is kept once, so 60 commits of such trees were
+/// 300 MB of paths. Paths longer than git can check out (4096 bytes) are not walked: each is
+/// counted as too large, a warning per folder says so, and the files beside them are scanned.
+#[test]
+fn paths_longer_than_git_can_check_out_are_counted_not_kept() {
+    let mut s = Secrets::new(905);
+    let (near, far) = (s.akia(), s.akia());
+    let (repo, _) = repo_with_base();
+    let dir = repo.path();
+    let blob = |text: &str| {
+        repo.write("blob.txt", text);
+        let id = repo.git(&["hash-object", "-w", "blob.txt"]);
+        fs::remove_file(dir.join("blob.txt")).unwrap();
+        id
+    };
+    let (near_blob, far_blob) = (
+        blob(&format!("aws = {near}\n")),
+        blob(&format!("aws = {far}\n")),
+    );
+    let mut tip = repo.git(&["rev-parse", "HEAD"]);
+    for commit in 0..60 {
+        let mut entries: Vec<String> = (0..250)
+            .map(|i| {
+                format!(
+                    "100644 blob {far_blob}\tc{commit:02}-{i:03}{}",
+                    "x".repeat(20_000)
+                )
+            })
+            .collect();
+        entries.push(format!("100644 blob {near_blob}\tnear.txt"));
+        let tree = mktree(dir, &entries);
+        tip = repo.git(&["commit-tree", &tree, "-p", &tip, "-m", "long names"]);
+    }
+    repo.git(&["update-ref", "refs/heads/main", &tip]);
+    let r = git_json(dir, &[]);
+    let report = r.expect_code(1).json();
+    assert_eq!(
+        triples(&report),
+        vec![t("aws-access-key-id", "near.txt", 1)]
+    );
+    assert_eq!(skipped(&report, "too_large"), 60 * 250);
+    let warning = "/: 250 entries in commit ";
+    assert_eq!(r.err().matches(warning).count(), 60, "{}", r.err());
+    assert!(
+        r.err()
+            .contains("have paths over 4096 bytes, more than git can check out; not scanned"),
+        "{}",
+        r.err()
+    );
+    // Before, 300 MB of paths; the test process's own pages count in a child's peak too.
+    assert!(
+        r.max_rss_kb < 256 * 1024,
+        "{} MiB of RSS",
+        r.max_rss_kb / 1024
+    );
+    assert_no_piece(&[far], "stderr", r.err().as_bytes());
+}
+
+/// Folders nested deeper than a path git can check out: a chain of 800 trees is 800 small
+/// objects, and every folder's path was kept whole (2 MB of paths here, quadratic in the
+/// depth). The walk stops at 4096 bytes and says where; what is above is scanned.
+#[test]
+fn folders_nested_past_the_longest_path_are_counted_and_said() {
+    let mut s = Secrets::new(906);
+    let (shallow, deep) = (s.akia(), s.akia());
+    let (repo, base) = repo_with_base();
+    let dir = repo.path();
+    repo.write("k.txt", format!("aws = {deep}\n"));
+    let deep_blob = repo.git(&["hash-object", "-w", "k.txt"]);
+    fs::remove_file(dir.join("k.txt")).unwrap();
+    let mut tree = mktree(dir, &[format!("100644 blob {deep_blob}\tk.txt")]);
+    // Each level adds `dNNNN/`, 6 bytes: the 683rd level's entries pass 4096 bytes.
+    for level in (0..800).rev() {
+        tree = mktree(dir, &[format!("040000 tree {tree}\td{level:04}")]);
+    }
+    repo.write("top.txt", format!("aws = {shallow}\n"));
+    let top = repo.git(&["hash-object", "-w", "top.txt"]);
+    fs::remove_file(dir.join("top.txt")).unwrap();
+    let root = mktree(
+        dir,
+        &[
+            format!("040000 tree {tree}\tdeep"),
+            format!("100644 blob {top}\ttop.txt"),
+        ],
+    );
+    let tip = repo.git(&["commit-tree", &root, "-p", &base, "-m", "deep"]);
+    repo.git(&["update-ref", "refs/heads/main", &tip]);
+    let r = git_json(dir, &[]);
+    let report = r.expect_code(1).json();
+    assert_eq!(triples(&report), vec![t("aws-access-key-id", "top.txt", 1)]);
+    assert_eq!(skipped(&report, "too_large"), 1);
+    let folder: String = (0..682).map(|l| format!("d{l:04}/")).collect();
+    let said = format!("warning: deep/{folder}: 1 entries in commit {tip} have paths over 4096");
+    assert!(r.err().contains(&said), "{}", r.err());
+}
+
+/// A tree is read whole, and a pack can hold one of gigabytes in kilobytes (deltas): in a
+/// history audit and in a range, a tree object over `--max-file-size` (1 MiB at least) is not
+/// read; the files beside it are scanned, and a warning names the folder, tree and commit.
+#[test]
+fn a_tree_over_the_size_limit_is_not_read() {
+    let mut s = Secrets::new(907);
+    let (inside, beside) = (s.akia(), s.akia());
+    let (repo, base) = repo_with_base();
+    let dir = repo.path();
+    let blob = |text: &str| {
+        repo.write("blob.txt", text);
+        let id = repo.git(&["hash-object", "-w", "blob.txt"]);
+        fs::remove_file(dir.join("blob.txt")).unwrap();
+        id
+    };
+    let (inside_blob, beside_blob) = (
+        blob(&format!("aws = {inside}\n")),
+        blob(&format!("aws = {beside}\n")),
+    );
+    // 6,000 entries of 200-byte names: a tree of 1.3 MB.
+    let entries: Vec<String> = (0..6000)
+        .map(|i| format!("100644 blob {inside_blob}\tk{i:04}{}", "x".repeat(195)))
+        .collect();
+    let big = mktree(dir, &entries);
+    let size = repo.git(&["cat-file", "-s", &big]);
+    let base_tree = repo.git(&["rev-parse", "HEAD^{tree}"]);
+    let readme = repo.git(&["rev-parse", "HEAD:README"]);
+    let root = mktree(
+        dir,
+        &[
+            format!("100644 blob {readme}\tREADME"),
+            format!("100644 blob {beside_blob}\tapp.env"),
+            format!("040000 tree {big}\tbig"),
+        ],
+    );
+    assert_ne!(root, base_tree);
+    let tip = repo.git(&["commit-tree", &root, "-p", &base, "-m", "a big folder"]);
+    repo.git(&["update-ref", "refs/heads/main", &tip]);
+    let said = format!(
+        "warning: big/: its tree {big} in commit {tip} is {size} bytes, over --max-file-size (1 MiB at least); not scanned"
+    );
+    let range = format!("{base}..{tip}");
+    let limit = ["--max-file-size", "20000"];
+    for args in [&limit[..], &[&limit[..], &["--range", &range]].concat()] {
+        let r = git_json(dir, args);
+        let report = r.expect_code(1).json();
+        assert_eq!(
+            triples(&report),
+            vec![t("aws-access-key-id", "app.env", 1)],
+            "{args:?}"
+        );
+        assert_eq!(skipped(&report, "too_large"), 1, "{args:?}");
+        assert!(r.err().contains(&said), "{args:?}: {}", r.err());
+    }
+    // Under the default limit (50 MiB) it is read, like any folder (the blob is one
+    // appearance, at its first path).
+    let report = git_json(dir, &[]).expect_code(1).json();
+    let first = format!("big/k0000{}", "x".repeat(195));
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("aws-access-key-id", "app.env", 1),
+            t("aws-access-key-id", &first, 1)
+        ]
+    );
+}
