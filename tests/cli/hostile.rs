@@ -2120,6 +2120,14 @@ fn symlink_to_a_file_outside_the_folder_is_skipped_counted_and_named() {
     );
 }
 
+/// A blob written to the object store only, not the work tree; its id.
+fn stored_blob(repo: &Repo, text: &str) -> String {
+    repo.write("blob.txt", text);
+    let id = repo.git(&["hash-object", "-w", "blob.txt"]);
+    fs::remove_file(repo.path().join("blob.txt")).unwrap();
+    id
+}
+
 /// `git mktree` of `entries` (`mode type id\tname` lines), in the repository at `dir`.
 fn mktree(dir: &Path, entries: &[String]) -> String {
     let mut child = Command::new("git")
@@ -2148,12 +2156,7 @@ fn paths_longer_than_git_can_check_out_are_counted_not_kept() {
     let (near, far) = (s.akia(), s.akia());
     let (repo, _) = repo_with_base();
     let dir = repo.path();
-    let blob = |text: &str| {
-        repo.write("blob.txt", text);
-        let id = repo.git(&["hash-object", "-w", "blob.txt"]);
-        fs::remove_file(dir.join("blob.txt")).unwrap();
-        id
-    };
+    let blob = |text: &str| stored_blob(&repo, text);
     let (near_blob, far_blob) = (
         blob(&format!("aws = {near}\n")),
         blob(&format!("aws = {far}\n")),
@@ -2206,17 +2209,13 @@ fn folders_nested_past_the_longest_path_are_counted_and_said() {
     let (shallow, deep) = (s.akia(), s.akia());
     let (repo, base) = repo_with_base();
     let dir = repo.path();
-    repo.write("k.txt", format!("aws = {deep}\n"));
-    let deep_blob = repo.git(&["hash-object", "-w", "k.txt"]);
-    fs::remove_file(dir.join("k.txt")).unwrap();
+    let deep_blob = stored_blob(&repo, &format!("aws = {deep}\n"));
     let mut tree = mktree(dir, &[format!("100644 blob {deep_blob}\tk.txt")]);
     // Each level adds `dNNNN/`, 6 bytes: the 683rd level's entries pass 4096 bytes.
     for level in (0..800).rev() {
         tree = mktree(dir, &[format!("040000 tree {tree}\td{level:04}")]);
     }
-    repo.write("top.txt", format!("aws = {shallow}\n"));
-    let top = repo.git(&["hash-object", "-w", "top.txt"]);
-    fs::remove_file(dir.join("top.txt")).unwrap();
+    let top = stored_blob(&repo, &format!("aws = {shallow}\n"));
     let root = mktree(
         dir,
         &[
@@ -2244,12 +2243,7 @@ fn a_tree_over_the_size_limit_is_not_read() {
     let (inside, beside) = (s.akia(), s.akia());
     let (repo, base) = repo_with_base();
     let dir = repo.path();
-    let blob = |text: &str| {
-        repo.write("blob.txt", text);
-        let id = repo.git(&["hash-object", "-w", "blob.txt"]);
-        fs::remove_file(dir.join("blob.txt")).unwrap();
-        id
-    };
+    let blob = |text: &str| stored_blob(&repo, text);
     let (inside_blob, beside_blob) = (
         blob(&format!("aws = {inside}\n")),
         blob(&format!("aws = {beside}\n")),
