@@ -82,14 +82,17 @@ pub const TAG_MESSAGE_PATH: &str = "TAG_EDITMSG";
 /// The line below which `git commit -v` writes the staged diff, after the comment sign.
 const SCISSORS: &[u8] = b" ------------------------ >8 ------------------------";
 
-/// What git keeps of a file named like its message file (`.git/COMMIT_EDITMSG`, which the
-/// `commit-msg` hook scans): everything above the scissors line. `git commit -v` writes the
-/// staged diff below it, and git drops it from the message; scanned, it would report the
-/// staged files' lines again at the message's path, where their allowlist entries, baseline
-/// fingerprints and inline `leakhound:allow` context do not apply. Other files are whole.
-/// Line by line, so a hostile file of scissors inside one long line stays linear.
+/// What git keeps of its message file (`.git/COMMIT_EDITMSG`, which the `commit-msg` hook
+/// scans): everything above the scissors line. `git commit -v` writes the staged diff below
+/// it, and git drops it from the message; scanned, it would report the staged files' lines
+/// again at the message's path, where their allowlist entries, baseline fingerprints and
+/// inline `leakhound:allow` context do not apply. Only inside a `.git` folder: a committed
+/// file that is merely named `COMMIT_EDITMSG` is content, and a scissors line in it must not
+/// hide what follows. Line by line, so a hostile file of scissors inside one long line stays
+/// linear.
 pub fn message_kept<'a>(path: &str, bytes: &'a [u8]) -> &'a [u8] {
-    if path.rsplit('/').next() != Some(MESSAGE_PATH) {
+    let mut parts = path.rsplit('/');
+    if parts.next() != Some(MESSAGE_PATH) || !parts.any(|dir| dir == ".git") {
         return bytes;
     }
     let mut start = 0;
@@ -301,15 +304,19 @@ mod tests {
         let file = format!("fix\n\n# Changes:\n# {cut}\n# Do not modify\ndiff --git a/x b/x\n");
         let kept = message_kept(".git/COMMIT_EDITMSG", file.as_bytes());
         assert_eq!(kept, b"fix\n\n# Changes:\n");
-        // core.commentChar, CRLF line ends, the line first in the file.
+        // core.commentChar, CRLF line ends, the line first in the file, a worktree's message.
         let semi = format!("; {cut}\r\ndiff\n");
-        assert_eq!(message_kept("COMMIT_EDITMSG", semi.as_bytes()), b"");
+        let worktree = "/src/app/.git/worktrees/wt/COMMIT_EDITMSG";
+        assert_eq!(message_kept(worktree, semi.as_bytes()), b"");
         // Not alone on its line, not after a comment sign, or not the message file: whole.
         for (path, text) in [
-            ("COMMIT_EDITMSG", format!("# {cut} and more\nkey\n")),
-            ("COMMIT_EDITMSG", format!("quoted: # {cut}\nkey\n")),
-            ("COMMIT_EDITMSG", format!(" {cut}\nkey\n")),
+            (".git/COMMIT_EDITMSG", format!("# {cut} and more\nkey\n")),
+            (".git/COMMIT_EDITMSG", format!("quoted: # {cut}\nkey\n")),
+            (".git/COMMIT_EDITMSG", format!(" {cut}\nkey\n")),
             ("notes/COMMIT_EDITMSG.txt", format!("# {cut}\nkey\n")),
+            // A committed file of that name, outside a `.git` folder.
+            ("COMMIT_EDITMSG", format!("# {cut}\nkey\n")),
+            ("docs/COMMIT_EDITMSG", format!("# {cut}\nkey\n")),
             ("README.md", format!("# {cut}\nkey\n")),
         ] {
             assert_eq!(
@@ -321,7 +328,7 @@ mod tests {
         // A hostile file: 1 MB of scissors on one line is read once, and kept whole.
         let long = format!("#{}\nkey\n", format!("#{cut}").repeat(20_000));
         assert_eq!(
-            message_kept("COMMIT_EDITMSG", long.as_bytes()),
+            message_kept(".git/COMMIT_EDITMSG", long.as_bytes()),
             long.as_bytes()
         );
     }

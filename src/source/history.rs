@@ -384,10 +384,6 @@ impl<'a, S: Sink> Walker<'a, S> {
                 if mode == MODE_SYMLINK {
                     continue;
                 }
-                if prefix.len() + 1 + entry.name_bytes().len() > MAX_PATH {
-                    too_long += 1;
-                    continue;
-                }
                 // Entries are in git's order in both trees (`TreeEntry`'s `Ord` is libgit2's:
                 // by name, a folder's read as if it ended in `/`); in a tree out of order
                 // (hostile), an entry may not be found and is handled as new, never the other
@@ -400,6 +396,11 @@ impl<'a, S: Sink> Walker<'a, S> {
                 });
                 // A submodule is reported with each tree that holds it, as before.
                 if unchanged && mode != MODE_GITLINK {
+                    continue;
+                }
+                // Counted where new, like any entry: an unchanged one was counted then.
+                if prefix.len() + 1 + entry.name_bytes().len() > MAX_PATH {
+                    too_long += 1;
                     continue;
                 }
                 join_path(&mut path, &prefix, entry.name_bytes());

@@ -158,8 +158,10 @@ fn commit_changes(
         parents.push(None);
     }
     let max = max_tree(sink);
-    // A folder too large for every parent is said once.
+    // A folder too large is said once, however many parents show it.
     let mut said = std::collections::HashSet::new();
+    // Read once for every parent (a merge), and only if some parent needs a diff.
+    let mut new: Option<git2::Tree> = None;
     let mut per_parent = Vec::new();
     for parent in &parents {
         let old = parent.as_ref().map(Commit::tree_id);
@@ -186,11 +188,18 @@ fn commit_changes(
             }
             diff::only(&mut opts, changed.paths);
         }
-        let trees = (parent.as_ref().map(Commit::tree).transpose())
-            .and_then(|old| Ok((old, commit.tree()?)));
-        let diffed = trees.and_then(|(old, new)| {
-            repo.diff_tree_to_tree(old.as_ref(), Some(&new), Some(&mut opts))
-        });
+        let new = match &mut new {
+            Some(tree) => &*tree,
+            empty => match commit.tree() {
+                Ok(tree) => &*empty.insert(tree),
+                Err(e) => {
+                    diag.error(what(), e.message());
+                    break;
+                }
+            },
+        };
+        let diffed = (parent.as_ref().map(Commit::tree).transpose())
+            .and_then(|old| repo.diff_tree_to_tree(old.as_ref(), Some(new), Some(&mut opts)));
         match diffed {
             Ok(mut d) => per_parent.push(diff::changes(&mut d, sink)),
             Err(e) => diag.error(what(), e.message()),

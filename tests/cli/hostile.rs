@@ -2156,11 +2156,8 @@ fn paths_longer_than_git_can_check_out_are_counted_not_kept() {
     let (near, far) = (s.akia(), s.akia());
     let (repo, _) = repo_with_base();
     let dir = repo.path();
-    let blob = |text: &str| stored_blob(&repo, text);
-    let (near_blob, far_blob) = (
-        blob(&format!("aws = {near}\n")),
-        blob(&format!("aws = {far}\n")),
-    );
+    let near_blob = stored_blob(&repo, &format!("aws = {near}\n"));
+    let far_blob = stored_blob(&repo, &format!("aws = {far}\n"));
     let mut tip = repo.git(&["rev-parse", "HEAD"]);
     for commit in 0..60 {
         let mut entries: Vec<String> = (0..250)
@@ -2243,11 +2240,8 @@ fn a_tree_over_the_size_limit_is_not_read() {
     let (inside, beside) = (s.akia(), s.akia());
     let (repo, base) = repo_with_base();
     let dir = repo.path();
-    let blob = |text: &str| stored_blob(&repo, text);
-    let (inside_blob, beside_blob) = (
-        blob(&format!("aws = {inside}\n")),
-        blob(&format!("aws = {beside}\n")),
-    );
+    let inside_blob = stored_blob(&repo, &format!("aws = {inside}\n"));
+    let beside_blob = stored_blob(&repo, &format!("aws = {beside}\n"));
     // 6,000 entries of 200-byte names: a tree of 1.3 MB.
     let entries: Vec<String> = (0..6000)
         .map(|i| format!("100644 blob {inside_blob}\tk{i:04}{}", "x".repeat(195)))
@@ -2292,6 +2286,27 @@ fn a_tree_over_the_size_limit_is_not_read() {
         vec![
             t("aws-access-key-id", "app.env", 1),
             t("aws-access-key-id", &first, 1)
+        ]
+    );
+}
+
+/// git drops what follows the scissors line of its own message file, and so does the
+/// commit-msg hook's scan of `.git/COMMIT_EDITMSG`; a committed file that is only named
+/// `COMMIT_EDITMSG` is content, and a scissors line in it hides nothing.
+#[test]
+fn a_scissors_line_hides_nothing_outside_the_git_folder() {
+    let mut s = Secrets::new(908);
+    let (top, nested) = (s.akia(), s.akia());
+    let tree = Tree::new();
+    let cut = "# ------------------------ >8 ------------------------";
+    tree.write("COMMIT_EDITMSG", format!("{cut}\naws = {top}\n"));
+    tree.write("docs/COMMIT_EDITMSG", format!("{cut}\naws = {nested}\n"));
+    let report = scan_json(tree.path(), &["."]).expect_code(1).json();
+    assert_eq!(
+        sorted_triples(&report),
+        vec![
+            t("aws-access-key-id", "COMMIT_EDITMSG", 2),
+            t("aws-access-key-id", "docs/COMMIT_EDITMSG", 2),
         ]
     );
 }
