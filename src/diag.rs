@@ -24,19 +24,118 @@ pub enum Diag {
     /// A blob with more encoded text than the decoding budget: counted in the summary, named
     /// with `-v`.
     PartlyDecoded(String),
+    /// More messages of a kind than the report keeps: how many were counted and not listed.
+    More { kind: Kind, count: u64 },
+}
+
+impl Diag {
+    /// How many messages this stands for, of which kind.
+    pub fn counts(&self) -> (Kind, u64) {
+        match self {
+            Diag::More { kind, count } => (*kind, *count),
+            other => (Kind::of(other), 1),
+        }
+    }
+}
+
+/// The kinds of message, each kept within its own budget, in the order they are listed (that
+/// of their `Debug` forms, by which each kind's messages are sorted too).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Error,
+    Note,
+    PartlyDecoded,
+    /// [`Diag::Unparsed`] of a file that is not a Helm template.
+    Unparsed,
+    /// [`Diag::Unparsed`] of a Helm template.
+    UnparsedTemplate,
+    Warning,
+}
+
+impl Kind {
+    const ALL: usize = 6;
+    const ORDER: [Kind; Kind::ALL] = [
+        Kind::Error,
+        Kind::Note,
+        Kind::PartlyDecoded,
+        Kind::Unparsed,
+        Kind::UnparsedTemplate,
+        Kind::Warning,
+    ];
+
+    fn of(diag: &Diag) -> Kind {
+        match diag {
+            Diag::Error { .. } => Kind::Error,
+            Diag::Warning(_) => Kind::Warning,
+            Diag::Note(_) => Kind::Note,
+            Diag::Unparsed {
+                template: false, ..
+            } => Kind::Unparsed,
+            Diag::Unparsed { template: true, .. } => Kind::UnparsedTemplate,
+            Diag::PartlyDecoded(_) => Kind::PartlyDecoded,
+            Diag::More { kind, .. } => *kind,
+        }
+    }
+}
+
+/// Text kept per kind of message. Hostile input can make a message per file or per commit (a
+/// binary blob in each of a million commits, each with a path of up to 4 kB); past this the
+/// messages are counted, and the report says how many were not listed.
+pub const KEPT_PER_KIND: usize = 1 << 20;
+
+/// The messages of one kind: the first ones in sorted order that fit the budget, so that
+/// which are listed does not depend on the order threads met them in.
+#[derive(Default, Debug)]
+struct Kept {
+    /// By sort key (the message's `Debug` form).
+    items: std::collections::BTreeMap<String, Diag>,
+    bytes: usize,
+    /// The smallest key not kept: from it on, messages are counted, not kept.
+    cutoff: Option<String>,
+    /// Digests of the messages not kept, so that each is counted once however often it comes.
+    dropped: foldhash::HashSet<u64>,
+}
+
+impl Kept {
+    fn add(&mut self, diag: Diag) {
+        let key = format!("{diag:?}");
+        if self.items.contains_key(&key) {
+            return;
+        }
+        if self.cutoff.as_ref().is_some_and(|cutoff| key >= *cutoff) {
+            self.dropped.insert(digest(&key));
+            return;
+        }
+        // The key and the message's own text.
+        self.bytes += 2 * key.len();
+        self.items.insert(key, diag);
+        while self.bytes > KEPT_PER_KIND {
+            let Some((key, _)) = self.items.pop_last() else {
+                break;
+            };
+            self.bytes -= 2 * key.len();
+            self.dropped.insert(digest(&key));
+            self.cutoff = Some(key);
+        }
+    }
+}
+
+/// A 64-bit digest of a text, to count distinct texts without keeping them.
+pub fn digest(key: &str) -> u64 {
+    use std::hash::BuildHasher;
+    // Fixed, so that the same text always counts once within a run.
+    foldhash::quality::FixedState::with_seed(0x6c65_616b).hash_one(key)
 }
 
 #[derive(Default, Debug)]
 pub struct Diagnostics {
-    items: Mutex<Vec<Diag>>,
+    kinds: Mutex<[Kept; Kind::ALL]>,
 }
 
 impl Diagnostics {
     pub fn push(&self, diag: Diag) {
-        self.items
-            .lock()
-            .expect("no panics while holding")
-            .push(diag);
+        let kind = Kind::of(&diag) as usize;
+        self.kinds.lock().expect("no panics while holding")[kind].add(diag);
     }
 
     pub fn error(&self, what: impl Into<String>, message: impl Into<String>) {
@@ -54,16 +153,91 @@ impl Diagnostics {
         self.push(Diag::Note(text.into()));
     }
 
-    /// Every message so far, in a stable order (threads record them in any order).
+    /// Every message kept so far, sorted and without repeats, each kind followed by a
+    /// [`Diag::More`] when some of its messages were counted and not kept.
     pub fn take(&self) -> Vec<Diag> {
-        let mut items = std::mem::take(&mut *self.items.lock().expect("no panics while holding"));
-        items.sort_by_cached_key(|d| format!("{d:?}"));
-        items.dedup();
-        items
+        let kinds = std::mem::take(&mut *self.kinds.lock().expect("no panics while holding"));
+        let mut out = Vec::new();
+        for (kind, kept) in Kind::ORDER.into_iter().zip(kinds) {
+            let count = kept.dropped.len() as u64;
+            out.extend(kept.items.into_values());
+            if count > 0 {
+                out.push(Diag::More { kind, count });
+            }
+        }
+        out
     }
 
     pub fn has_errors(&self) -> bool {
-        let items = self.items.lock().expect("no panics while holding");
-        items.iter().any(|d| matches!(d, Diag::Error { .. }))
+        let kinds = self.kinds.lock().expect("no panics while holding");
+        let errors = &kinds[Kind::Error as usize];
+        !errors.items.is_empty() || !errors.dropped.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn notes(order: impl Iterator<Item = usize>) -> Vec<Diag> {
+        let diags = Diagnostics::default();
+        for i in order {
+            // 200 bytes each: 20,000 distinct notes are four times the budget.
+            diags.note(format!("{i:05}: skipped, binary {}", "x".repeat(180)));
+            diags.warning(format!("w{}", i % 3));
+        }
+        diags.take()
+    }
+
+    #[test]
+    fn what_is_kept_is_the_first_in_sorted_order_whatever_the_order_met() {
+        let forward = notes((0..20_000).chain(0..20_000));
+        let backward = notes((0..20_000).rev());
+        assert_eq!(forward, backward);
+        let listed = forward
+            .iter()
+            .filter(|d| matches!(d, Diag::Note(_)))
+            .count() as u64;
+        let Some(Diag::More { kind, count }) = forward
+            .iter()
+            .find(|d| matches!(d, Diag::More { .. }))
+            .cloned()
+        else {
+            panic!("no count of the notes not kept")
+        };
+        assert_eq!(kind, Kind::Note);
+        assert_eq!(listed + count, 20_000, "each note once, listed or counted");
+        assert!(listed > 1_000 && listed < 5_000, "{listed}");
+        // The first notes, sorted, then the count, then the warnings (each once).
+        let Diag::Note(first) = &forward[0] else {
+            panic!("{:?}", forward[0])
+        };
+        assert!(first.starts_with("00000: "));
+        assert!(matches!(&forward[listed as usize], Diag::More { .. }));
+        let warnings: Vec<&Diag> = forward[listed as usize + 1..].iter().collect();
+        assert_eq!(
+            warnings,
+            [
+                &Diag::Warning("w0".into()),
+                &Diag::Warning("w1".into()),
+                &Diag::Warning("w2".into())
+            ]
+        );
+    }
+
+    #[test]
+    fn errors_not_kept_still_count_as_errors() {
+        let diags = Diagnostics::default();
+        diags.error("a".repeat(KEPT_PER_KIND), "unreadable");
+        assert!(diags.has_errors());
+        let taken = diags.take();
+        assert_eq!(
+            taken,
+            [Diag::More {
+                kind: Kind::Error,
+                count: 1
+            }]
+        );
+        assert_eq!(crate::emit::Emitter::status(&taken, 0, 1), 2);
     }
 }

@@ -14,7 +14,7 @@ use std::io::Write;
 
 use aho_corasick::{AhoCorasick, MatchKind};
 
-use crate::diag::Diag;
+use crate::diag::{Diag, Kind};
 use crate::finding::{Finding, MASK, Secret, Snippet, fingerprint};
 
 /// Exit statuses (SPEC.md): 0 clean, 1 (or `--exit-code`) findings, 2 error.
@@ -254,6 +254,10 @@ impl Emitter {
                     format!("note: {text}")
                 }
                 Diag::Note(_) | Diag::PartlyDecoded(_) => continue,
+                Diag::More { kind, count } => match self.more(*kind, *count, &mut unparsed) {
+                    Some(text) => text,
+                    None => continue,
+                },
             };
             let _ = writeln!(err, "leakhound: {}", self.line(&text));
         }
@@ -265,10 +269,33 @@ impl Emitter {
         }
     }
 
+    /// The line for `count` messages of `kind` that were not kept, if this verbosity shows
+    /// that kind; unparsed files that are not templates add to the summed-up count.
+    fn more(&self, kind: Kind, count: u64, unparsed: &mut usize) -> Option<String> {
+        let v = self.verbosity;
+        let (level, what) = match kind {
+            Kind::Error => ("warning", "inputs that could not be read"),
+            Kind::Warning if !v.quiet => ("warning", "warnings"),
+            Kind::Unparsed if !v.quiet && !v.verbose => {
+                *unparsed += count as usize;
+                return None;
+            }
+            Kind::Unparsed | Kind::UnparsedTemplate if v.verbose && !v.quiet => {
+                ("note", "files that did not parse")
+            }
+            Kind::Note | Kind::PartlyDecoded if v.verbose && !v.quiet => ("note", "notes"),
+            _ => return None,
+        };
+        Some(format!(
+            "{level}: {count} more {what} not listed (each kind of message lists up to {} KiB)",
+            crate::diag::KEPT_PER_KIND >> 10
+        ))
+    }
+
     /// The exit status for a scan: 2 if any input could not be read, else `exit_code` when
     /// findings remain, else 0.
     pub fn status(diags: &[Diag], findings: usize, exit_code: u8) -> u8 {
-        if diags.iter().any(|d| matches!(d, Diag::Error { .. })) {
+        if diags.iter().any(|d| d.counts().0 == Kind::Error) {
             EXIT_ERROR
         } else if findings > 0 {
             exit_code

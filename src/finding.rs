@@ -17,7 +17,7 @@ const LONGEST_WORD: usize = 12;
 
 /// A secret value. `Display` and `Debug` redact; only [`Secret::expose`] gives the full value,
 /// and reporters call it only when the user passed `--no-redact`.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Secret(String);
 
 impl Secret {

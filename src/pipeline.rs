@@ -9,7 +9,7 @@
 //! completes, in whatever order threads finish; the earliest is kept by walk position.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
@@ -20,7 +20,7 @@ use unpack::Place;
 use crate::blob::{
     BlobId, Origin, Skip, archive, is_lfs_pointer, keystore, looks_binary, utf16_text,
 };
-use crate::diag::{Diag, Diagnostics};
+use crate::diag::{Diag, Diagnostics, digest};
 use crate::engine::EngineClass;
 use crate::filter::{FilterClass, Verdict};
 use crate::finding::{Candidate, Confidence, Finding, Secret};
@@ -41,12 +41,28 @@ pub enum Policy {
 /// How many files pass between progress updates.
 const PROGRESS_EVERY: u64 = 64;
 
+/// Bytes of candidates the blob cache keeps for blobs met again (a copy under another path,
+/// a history blob under a path of another class). A history can hold a file of a thousand
+/// secrets edited in every one of thousands of commits: keeping every version's candidates
+/// took gigabytes. Past this, a blob's candidates are forgotten and a later appearance reads
+/// and scans it again (the same candidates: they depend on the bytes and class alone).
+const CACHE_BUDGET: usize = 32 << 20;
+
 /// The state of one blob under one engine class.
 enum Slot {
     /// Being read and scanned by one thread; appearances met meanwhile wait here.
     Scanning(Vec<Origin>),
     /// Scanned (or skipped): the candidates, if any.
     Done(Option<Arc<[Candidate]>>),
+    /// Scanned, with candidates the cache had no room left to keep.
+    Forgotten,
+}
+
+/// Scanned blobs by (blob, engine class), and what their kept candidates weigh.
+#[derive(Default)]
+struct Cache {
+    slots: HashMap<(BlobId, u32), Slot>,
+    kept: usize,
 }
 
 #[derive(Default)]
@@ -54,8 +70,9 @@ struct Results {
     every: Vec<Finding>,
     earliest: HashMap<String, Best>,
     suppressed: u64,
-    /// Every secret met, reported or suppressed: what the emitter masks.
-    secrets: Vec<Secret>,
+    /// Every secret met, reported or suppressed: what the emitter masks. A set: a secret is
+    /// met again at every version of its file a history scans.
+    secrets: HashSet<Secret>,
 }
 
 /// The earliest appearance of a fingerprint so far (a secret twice in one file is two
@@ -80,11 +97,11 @@ pub struct Pipeline<'s> {
     pub stats: Stats,
     diag: Diagnostics,
     progress: Progress,
-    cache: Mutex<HashMap<(BlobId, u32), Slot>>,
+    cache: Mutex<Cache>,
     engine_classes: Mutex<HashMap<EngineClass, u32>>,
     path_classes: Mutex<HashMap<(EngineClass, FilterClass), u32>>,
     results: Mutex<Results>,
-    submodules: Mutex<BTreeSet<String>>,
+    submodules: Mutex<Submodules>,
 }
 
 impl<'s> Pipeline<'s> {
@@ -117,7 +134,7 @@ impl<'s> Pipeline<'s> {
                 Best::Suppressed(_) => suppressed += 1,
             }
         }
-        let mut secrets = results.secrets;
+        let mut secrets: Vec<Secret> = results.secrets.into_iter().collect();
         secrets.extend(Self::secrets_in_commits(&self.scanner.engine, &findings));
         Collected {
             stats: self.stats,
@@ -146,11 +163,15 @@ impl<'s> Pipeline<'s> {
 
     fn notes(&self) {
         let paths = self.submodules.lock().expect("no panics while holding");
-        if !paths.is_empty() {
-            let list: Vec<&str> = paths.iter().map(String::as_str).collect();
+        if !paths.named.is_empty() {
+            let mut list: Vec<&str> = paths.named.iter().map(String::as_str).collect();
+            let more = format!("and {} more", paths.more.len());
+            if !paths.more.is_empty() {
+                list.push(&more);
+            }
             self.diag.note(format!(
                 "{} submodule(s) not entered ({}): scan each submodule's own repository",
-                list.len(),
+                paths.named.len() + paths.more.len(),
                 list.join(", ")
             ));
         }
@@ -174,17 +195,21 @@ impl<'s> Pipeline<'s> {
     }
 
     /// The candidates in a blob's bytes, or `None` when it is not content to scan (counted).
+    /// `again` when the cache forgot the blob's candidates and it is read a second time: it
+    /// was counted, and its notes given, the first time.
     fn content(
         &self,
         origin: &Origin,
         class: &EngineClass,
         bytes: &[u8],
+        again: bool,
     ) -> Option<Arc<[Candidate]>> {
         let mut found = Vec::new();
         let place = Place {
             path: &origin.path,
             member: None,
             depth: 0,
+            again,
         };
         self.read_content(&place, class, bytes, None, &mut found);
         (!found.is_empty()).then(|| Arc::from(found))
@@ -217,17 +242,19 @@ impl<'s> Pipeline<'s> {
             None
         };
         if let Some(skip) = skip {
-            return self.skip_named(place.path, skip);
+            return self.skip_at(place, skip);
         }
-        Stats::add(&self.stats.files, 1);
-        Stats::add(&self.stats.bytes, bytes.len() as u64);
         let mut diags = Vec::new();
         let mut found = (self.scanner).candidates(place.path, class, bytes, &mut diags);
-        for diag in diags {
-            self.diag.push(diag);
-        }
-        if Stats::get(&self.stats.files).is_multiple_of(PROGRESS_EVERY) {
-            self.progress.update(&self.stats);
+        if !place.again {
+            Stats::add(&self.stats.files, 1);
+            Stats::add(&self.stats.bytes, bytes.len() as u64);
+            for diag in diags {
+                self.diag.push(diag);
+            }
+            if Stats::get(&self.stats.files).is_multiple_of(PROGRESS_EVERY) {
+                self.progress.update(&self.stats);
+            }
         }
         if let Some(member) = &place.member {
             for c in &mut found {
@@ -235,6 +262,13 @@ impl<'s> Pipeline<'s> {
             }
         }
         out.append(&mut found);
+    }
+
+    /// [`Pipeline::skip_named`] where `place` is read the first time.
+    fn skip_at(&self, place: &Place, skip: Skip) {
+        if !place.again {
+            self.skip_named(place.path, skip);
+        }
     }
 
     /// Counts what was not scanned at `path` (a file, a blob's path, an archive member's
@@ -258,7 +292,7 @@ impl<'s> Pipeline<'s> {
             Skip::LfsPointer => Stats::add(&self.stats.lfs_pointers, 1),
             Skip::Submodule => {
                 let mut paths = self.submodules.lock().expect("no panics while holding");
-                paths.insert(path.to_string());
+                paths.add(path);
             }
             Skip::NotRegular => {
                 Stats::add(&self.stats.not_regular, 1);
@@ -280,24 +314,40 @@ impl<'s> Pipeline<'s> {
         }
     }
 
-    /// Judges a blob's candidates where it appears at `origin`.
+    /// Judges a blob's candidates where it appears at `origin`. The verdicts are reached
+    /// outside the results' lock; a finding is built only where it can be reported (in a
+    /// history, a fingerprint reported at an earlier appearance is not built again for each
+    /// later version of its file).
     fn judge(&self, candidates: &[Candidate], origin: &Origin) {
         let rules = self.scanner.engine.rules();
+        let judged: Vec<(&Candidate, String, Option<Confidence>)> = (candidates.iter())
+            .filter_map(|c| match self.scanner.filter.judge(rules, c, origin) {
+                Verdict::Drop => None,
+                Verdict::Suppress(fp) => Some((c, fp, None)),
+                Verdict::Report(fp, confidence) => Some((c, fp, Some(confidence))),
+            })
+            .collect();
+        if judged.is_empty() {
+            return;
+        }
         let mut results = self.results.lock().expect("no panics while holding");
-        for c in candidates {
-            let (fingerprint, finding) = match self.scanner.filter.judge(rules, c, origin) {
-                Verdict::Drop => continue,
-                Verdict::Suppress(fp) => (fp, None),
-                Verdict::Report(fp, confidence) => {
-                    let finding = finding(c, origin, &fp, confidence, rules);
-                    (fp, Some(finding))
-                }
-            };
-            results.secrets.push(c.secret.clone());
-            match (self.policy, finding) {
-                (Policy::Every, Some(f)) => results.every.push(f),
-                (Policy::Every, None) => results.suppressed += 1,
-                (Policy::Earliest, found) => {
+        for (c, fingerprint, confidence) in judged {
+            if !results.secrets.contains(&c.secret) {
+                results.secrets.insert(c.secret.clone());
+            }
+            let reported = |fp: &str| confidence.map(|conf| finding(c, origin, fp, conf, rules));
+            match self.policy {
+                Policy::Every => match reported(&fingerprint) {
+                    Some(f) => results.every.push(f),
+                    None => results.suppressed += 1,
+                },
+                Policy::Earliest => {
+                    if let Some(Best::Reported(seen, _)) = results.earliest.get(&fingerprint)
+                        && *seen < origin.seq
+                    {
+                        continue;
+                    }
+                    let found = reported(&fingerprint);
                     offer_earliest(&mut results, fingerprint, origin.seq, found)
                 }
             }
@@ -329,6 +379,49 @@ fn offer_earliest(results: &mut Results, fingerprint: String, seq: u64, found: O
             _ => {}
         },
     }
+}
+
+/// The paths of submodules met: the first [`Submodules::NAMED`] in sorted order by name, the
+/// others counted by digest (a history can hold a gitlink at a new path in every commit).
+#[derive(Default)]
+struct Submodules {
+    named: BTreeSet<String>,
+    more: HashSet<u64>,
+}
+
+impl Submodules {
+    const NAMED: usize = 100;
+
+    fn add(&mut self, path: &str) {
+        if self.named.contains(path) || self.more.contains(&digest(path)) {
+            return;
+        }
+        if self.named.len() == Submodules::NAMED
+            && self.named.last().is_some_and(|last| path > last.as_str())
+        {
+            self.more.insert(digest(path));
+            return;
+        }
+        self.named.insert(path.to_string());
+        if self.named.len() > Submodules::NAMED
+            && let Some(last) = self.named.pop_last()
+        {
+            self.more.insert(digest(&last));
+        }
+    }
+}
+
+/// About what a blob's candidates hold in memory, for the cache's budget.
+fn weight(candidates: &[Candidate]) -> usize {
+    (candidates.iter())
+        .map(|c| {
+            std::mem::size_of::<Candidate>()
+                + c.secret.expose().len()
+                + c.snippet.text.len()
+                + c.snippet.secrets.len() * std::mem::size_of::<std::ops::Range<usize>>()
+                + c.key_path.as_ref().map_or(0, String::len)
+        })
+        .sum()
 }
 
 fn finding(
@@ -379,9 +472,9 @@ impl Sink for Pipeline<'_> {
         }
         let class = self.scanner.engine.class_of(&origin.path);
         let key = (id, self.engine_class_id(&class));
-        {
+        let again = {
             let mut cache = self.cache.lock().expect("no panics while holding");
-            match cache.get_mut(&key) {
+            match cache.slots.get_mut(&key) {
                 Some(Slot::Done(done)) => {
                     let done = done.clone();
                     drop(cache);
@@ -391,13 +484,18 @@ impl Sink for Pipeline<'_> {
                     return;
                 }
                 Some(Slot::Scanning(waiting)) => return waiting.push(origin),
+                Some(slot @ Slot::Forgotten) => {
+                    *slot = Slot::Scanning(Vec::new());
+                    true
+                }
                 None => {
-                    cache.insert(key, Slot::Scanning(Vec::new()));
+                    cache.slots.insert(key, Slot::Scanning(Vec::new()));
+                    false
                 }
             }
-        }
+        };
         let found = match read() {
-            Ok(bytes) => self.content(&origin, &class, bytes.as_ref()),
+            Ok(bytes) => self.content(&origin, &class, bytes.as_ref(), again),
             Err(skip) => {
                 self.skip(&origin, skip);
                 None
@@ -405,7 +503,19 @@ impl Sink for Pipeline<'_> {
         };
         let waiting = {
             let mut cache = self.cache.lock().expect("no panics while holding");
-            match cache.insert(key, Slot::Done(found.clone())) {
+            let slot = match &found {
+                Some(candidates) => {
+                    let weight = weight(candidates);
+                    if cache.kept + weight > CACHE_BUDGET {
+                        Slot::Forgotten
+                    } else {
+                        cache.kept += weight;
+                        Slot::Done(found.clone())
+                    }
+                }
+                None => Slot::Done(None),
+            };
+            match cache.slots.insert(key, slot) {
                 Some(Slot::Scanning(waiting)) => waiting,
                 _ => Vec::new(),
             }

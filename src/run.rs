@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 
 use crate::cli::CommonArgs;
 use crate::config;
-use crate::diag::{Diag, Diagnostics};
+use crate::diag::{Diag, Diagnostics, Kind};
 use crate::emit::{Emitter, Verbosity};
 use crate::finding::{Finding, Secret};
 use crate::pipeline::{Collected, Pipeline, Policy, Stats};
@@ -152,8 +152,10 @@ fn outcome(
     let mut diags = config_diags.take();
     diags.extend(collected.diags);
     let partly_decoded = (diags.iter())
-        .filter(|d| matches!(d, Diag::PartlyDecoded(_)))
-        .count() as u64;
+        .map(Diag::counts)
+        .filter(|(kind, _)| *kind == Kind::PartlyDecoded)
+        .map(|(_, count)| count)
+        .sum();
     let s = &collected.stats;
     let summary = Summary {
         files_scanned: Stats::get(&s.files),

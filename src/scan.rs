@@ -70,7 +70,7 @@ impl Scanner {
             )));
             matches.truncate(MAX_PER_BLOB);
         }
-        let spans: Vec<Range<usize>> = matches.iter().map(|m| m.span.clone()).collect();
+        let spans = Spans::new(matches.iter().map(|m| m.span.clone()).collect());
         let mut locator = Locator::new(bytes);
         matches
             .into_iter()
@@ -148,7 +148,7 @@ impl<'a> Locator<'a> {
         }
     }
 
-    fn candidate(&mut self, m: Match, spans: &[Range<usize>]) -> Candidate {
+    fn candidate(&mut self, m: Match, spans: &Spans) -> Candidate {
         let location = self.locate(&m.span);
         let inline_allowed = self.allowed_on(location.line) || self.allowed_on(location.end_line);
         let docs = self
@@ -209,15 +209,16 @@ impl<'a> Locator<'a> {
 
     /// The window of the secret's first line around its start, cut so that no secret of the
     /// blob straddles an edge, with the ranges of the secrets inside it.
-    fn snippet(&self, span: &Range<usize>, line: u32, spans: &[Range<usize>]) -> Snippet {
+    fn snippet(&self, span: &Range<usize>, line: u32, spans: &Spans) -> Snippet {
         let whole = self.lines.line_range(self.bytes, line);
+        let spans = spans.near(whole.clone());
         let mut start = whole.start.max(span.start.saturating_sub(SNIPPET_SIDE));
         let mut end = whole
             .end
             .min(span.start.saturating_add(SNIPPET_SIDE))
             .max(start);
         end = end.max(span.end.min(whole.end));
-        for s in spans {
+        for s in &spans {
             if s.start < start && start < s.end {
                 start = s.end.min(span.start);
             }
@@ -250,6 +251,47 @@ impl<'a> Locator<'a> {
         }
         snippet.text += &String::from_utf8_lossy(&self.bytes[at..end]);
         snippet
+    }
+}
+
+/// The spans of a blob's matches, found by position: a snippet looks at those on its line,
+/// not at all of them (a file of a thousand secrets made a million comparisons).
+struct Spans {
+    list: Vec<Range<usize>>,
+    /// Indices into `list`, by start.
+    by_start: Vec<usize>,
+    /// The furthest end among `by_start[..=i]`.
+    reach: Vec<usize>,
+}
+
+impl Spans {
+    fn new(list: Vec<Range<usize>>) -> Spans {
+        let mut by_start: Vec<usize> = (0..list.len()).collect();
+        by_start.sort_by_key(|&i| list[i].start);
+        let reach = (by_start.iter())
+            .scan(0, |far, &i| {
+                *far = list[i].end.max(*far);
+                Some(*far)
+            })
+            .collect();
+        Spans {
+            list,
+            by_start,
+            reach,
+        }
+    }
+
+    /// The spans that touch `within` (ends included), in the order they were given.
+    fn near(&self, within: Range<usize>) -> Vec<Range<usize>> {
+        let past = (self.by_start).partition_point(|&i| self.list[i].start <= within.end);
+        let mut found: Vec<usize> = (0..past)
+            .rev()
+            .take_while(|&j| self.reach[j] >= within.start)
+            .map(|j| self.by_start[j])
+            .filter(|&i| self.list[i].end >= within.start)
+            .collect();
+        found.sort_unstable();
+        found.into_iter().map(|i| self.list[i].clone()).collect()
     }
 }
 
@@ -346,7 +388,7 @@ mod tests {
         let bytes = text.as_bytes();
         let one = text.find("AAAA").unwrap()..text.find("AAAA").unwrap() + 13;
         let two = text.find("BBBB").unwrap()..text.find("BBBB").unwrap() + 13;
-        let snip = Locator::new(bytes).snippet(&two, 1, &[one, two.clone()]);
+        let snip = Locator::new(bytes).snippet(&two, 1, &Spans::new(vec![one, two.clone()]));
         assert!(!snip.text.contains("SECRETONE") || snip.text.contains("AAAASECRETONE"));
         assert_eq!(&snip.text[snip.secrets[0].clone()], "BBBBSECRETTWO");
     }

@@ -14,11 +14,12 @@ use crate::finding::{Candidate, member_path};
 
 /// Where bytes being read sit: `path` is the name reports use (`charts/app.tgz!app/values.yaml`
 /// for a member), `member` the part after the blob's own path, `depth` how many archives
-/// hold it.
+/// hold it, `again` whether it was read before (see [`Pipeline::content`]): counted once.
 pub(super) struct Place<'a> {
     pub path: &'a str,
     pub member: Option<Arc<str>>,
     pub depth: u32,
+    pub again: bool,
 }
 
 impl Pipeline<'_> {
@@ -54,6 +55,7 @@ impl Pipeline<'_> {
                 }),
                 path: &path,
                 depth: place.depth + 1,
+                again: place.again,
             };
             match member {
                 Member::File(bytes) => {
@@ -64,6 +66,8 @@ impl Pipeline<'_> {
                     let class = self.scanner.engine.class_of(&name);
                     self.read_content(&inner, &class, &bytes, Some(budget), out);
                 }
+                // Counted and said the first time the archive was read.
+                Member::Skipped(_) if inner.again => {}
                 Member::Skipped(Skip::NotRegular) => {
                     Stats::add(&self.stats.not_regular, 1);
                     self.diag.note(format!(
@@ -81,16 +85,20 @@ impl Pipeline<'_> {
         });
         if let Err(why) = result {
             if read == 0 {
-                self.diag.note(format!(
-                    "{}: read as a file, not an archive: {why}",
-                    place.path
-                ));
+                if !place.again {
+                    self.diag.note(format!(
+                        "{}: read as a file, not an archive: {why}",
+                        place.path
+                    ));
+                }
                 return false;
             }
-            self.diag
-                .note(format!("{}: skipped from here on, {why}", place.path));
+            if !place.again {
+                self.diag
+                    .note(format!("{}: skipped from here on, {why}", place.path));
+            }
         }
-        if place.depth == 0 && budget.spent.get() {
+        if place.depth == 0 && budget.spent.get() && !place.again {
             Stats::add(&self.stats.too_large, 1);
             self.diag.warning(format!(
                 "{}: unpacks to more than {} bytes (16 times --max-file-size); the rest was \

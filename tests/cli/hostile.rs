@@ -2310,3 +2310,153 @@ fn a_scissors_line_hides_nothing_outside_the_git_folder() {
         ]
     );
 }
+
+/// Commits `versions` of one file on HEAD, each on the last, with `git fast-import`
+/// (thousands of commits in a second, where `git commit` takes minutes).
+fn fast_import(repo: &Repo, path: &str, versions: impl Iterator<Item = Vec<u8>>) {
+    let head = repo.git(&["rev-parse", "HEAD"]);
+    let branch = repo.git(&["symbolic-ref", "HEAD"]);
+    let mut stream = Vec::new();
+    for (i, data) in versions.enumerate() {
+        write!(
+            stream,
+            "commit {branch}\ncommitter A <a@example.com> {} +0000\ndata 7\nversion\n",
+            1_600_000_000 + i
+        )
+        .unwrap();
+        if i == 0 {
+            writeln!(stream, "from {head}").unwrap();
+        }
+        write!(stream, "M 100644 inline {path}\ndata {}\n", data.len()).unwrap();
+        stream.extend_from_slice(&data);
+        stream.push(b'\n');
+    }
+    let mut child = Command::new("git")
+        .args(["fast-import", "--quiet"])
+        .current_dir(repo.path())
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    let writer = std::thread::spawn(move || input.write_all(&stream).unwrap());
+    assert!(child.wait().unwrap().success(), "git fast-import");
+    writer.join().unwrap();
+}
+
+/// A file of a thousand keys, one of them replaced in each of 800 commits. Every version is
+/// scanned (each is a new blob) and yields a thousand candidates; the pipeline kept every
+/// version's candidates, and every candidate's secret at every version, to the end: 380 MB
+/// here, gigabytes over a few thousand commits. Each key is one finding, where it was added.
+#[test]
+fn a_file_of_many_secrets_edited_in_every_commit_keeps_memory_bounded() {
+    let mut s = Secrets::new(907);
+    let (repo, _) = repo_with_base();
+    let mut lines: Vec<String> = (0..1000).map(|_| format!("aws = {}\n", s.akia())).collect();
+    let mut added = vec![1u64; 1000];
+    let versions: Vec<Vec<u8>> = (0..800)
+        .map(|c| {
+            if c > 0 {
+                lines[c % 1000] = format!("aws = {}\n", s.akia());
+                added[c % 1000] += 1;
+            }
+            lines.concat().into_bytes()
+        })
+        .collect();
+    fast_import(&repo, "keys.txt", versions.into_iter());
+    let r = git_json(repo.path(), &[]);
+    let report = r.expect_code(1).json();
+    let mut found = triples(&report);
+    found.sort();
+    let mut expected: Vec<_> = (0..1000)
+        .flat_map(|line| {
+            let n = added[line] as usize;
+            std::iter::repeat_n(t("aws-access-key-id", "keys.txt", line as u64 + 1), n)
+        })
+        .collect();
+    expected.sort();
+    assert_eq!(found.len(), 1799);
+    assert_eq!(found, expected);
+    assert_eq!(summary(&report, "files_scanned"), 801);
+    assert!(
+        r.max_rss_kb < 200 * 1024,
+        "{} MiB of RSS",
+        r.max_rss_kb / 1024
+    );
+}
+
+/// Ten thousand binary files with long names: one note each with `-v`, 2.4 MB of them. The
+/// notes kept are the first in sorted order up to a budget; the rest are counted in one line,
+/// and the summary counts every file.
+#[test]
+fn notes_past_the_budget_are_counted_in_one_line() {
+    let tree = Tree::new();
+    let long = "n".repeat(200);
+    for i in 0..10_000 {
+        tree.write(&format!("bin/{i:05}-{long}.dat"), b"\x00\x01\x02binary\x00");
+    }
+    let r = run(lh(tree.path(), &["scan", "-f", "json", "-v", "."]));
+    let report = r.expect_code(0).json();
+    assert_eq!(skipped(&report, "binary"), 10_000);
+    let err = r.err();
+    let listed: Vec<&str> = err
+        .lines()
+        .filter(|l| l.ends_with(".dat: skipped, binary"))
+        .collect();
+    let more: Vec<&str> = err.lines().filter(|l| l.contains(" more notes ")).collect();
+    assert_eq!(more.len(), 1, "{}", clip(&err));
+    let count: usize = more[0]
+        .trim_start_matches("leakhound: note: ")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(listed.len() + count, 10_000);
+    assert!(
+        listed.len() > 1_500 && listed.len() < 3_000,
+        "{}",
+        listed.len()
+    );
+    assert!(listed[0].contains("bin/00000-"), "{}", listed[0]);
+    assert!(
+        listed
+            .last()
+            .unwrap()
+            .contains(&format!("bin/{:05}-", listed.len() - 1)),
+        "the first in sorted order: {}",
+        listed.last().unwrap()
+    );
+    assert_eq!(
+        more[0],
+        format!(
+            "leakhound: note: {count} more notes not listed (each kind of message lists up to \
+             1024 KiB)"
+        )
+    );
+    // Without -v, nothing of it.
+    let quiet = run(lh(tree.path(), &["scan", "-f", "json", "."]));
+    assert!(!quiet.err().contains("more notes"), "{}", quiet.err());
+}
+
+/// A gitlink at a new path in each of 300 commits: the note names the first hundred paths in
+/// sorted order and counts the rest (the list was kept whole, and printed as one line).
+#[test]
+fn submodules_past_a_hundred_are_counted_not_named() {
+    let (repo, base) = repo_with_base();
+    let dir = repo.path();
+    let mut tip = base.clone();
+    for i in 0..300 {
+        let tree = mktree(dir, &[format!("160000 commit {base}\tsub{i:03}")]);
+        tip = repo.git(&["commit-tree", &tree, "-p", &tip, "-m", "gitlink"]);
+    }
+    repo.git(&["update-ref", "HEAD", &tip]);
+    let r = git_json(dir, &["-v"]);
+    r.expect_code(0);
+    let named: Vec<String> = (0..100).map(|i| format!("sub{i:03}")).collect();
+    let line = format!(
+        "leakhound: note: 300 submodule(s) not entered ({}, and 200 more): scan each \
+         submodule's own repository",
+        named.join(", ")
+    );
+    assert!(r.err().lines().any(|l| l == line), "{}", clip(&r.err()));
+}
