@@ -168,9 +168,48 @@ const MODIFIERS: &[&str] = &[
     "current",
 ];
 
+/// Trailing words that number a key or name where it applies, not what it holds
+/// (`DB_PASSWORD_2`, `apiKeyProd`, `TOKEN_V2`, `adminPasswordStaging`). A number of up to three
+/// digits is one too; a longer one is a code (TypeScript's messages are keyed
+/// `Unexpected_token_1012`, and translated).
+const PLACES: &[&str] = &[
+    "prod",
+    "production",
+    "prd",
+    "dev",
+    "development",
+    "staging",
+    "stage",
+    "stg",
+    "test",
+    "testing",
+    "qa",
+    "uat",
+    "local",
+    "live",
+    "sandbox",
+    "v",
+];
+
+/// A key's words without the trailing ones that do not change what it holds ([`MODIFIERS`],
+/// [`PLACES`], numbers); the first word always stays.
+fn stem(w: &[String]) -> &[String] {
+    let mut w = w;
+    while w.len() > 1
+        && w.last().is_some_and(|l| {
+            MODIFIERS.contains(&l.as_str())
+                || PLACES.contains(&l.as_str())
+                || (l.len() <= 3 && l.bytes().all(|b| b.is_ascii_digit()))
+        })
+    {
+        w = &w[..w.len() - 1];
+    }
+    w
+}
+
 /// Whether a key's words name a token or an API key (see [`KeyFacts::issued`]).
 fn names_issued(w: &[String]) -> bool {
-    match w {
+    match stem(w) {
         [.., last] if matches!(last.as_str(), "token" | "tokens" | "apikey") => true,
         [.., api, key] => api == "api" && matches!(key.as_str(), "key" | "keys"),
         _ => false,
@@ -319,10 +358,7 @@ fn class_of_words(w: &[String]) -> KeyClass {
     if is_connection(w) {
         return KeyClass::Connection;
     }
-    let mut w = w;
-    while w.len() > 1 && w.last().is_some_and(|l| MODIFIERS.contains(&l.as_str())) {
-        w = &w[..w.len() - 1];
-    }
+    let w = stem(w);
     let Some(last) = w.last().map(String::as_str) else {
         return KeyClass::Plain;
     };
@@ -844,6 +880,13 @@ mod tests {
             "password_value",
             "requirepass",
             "SECRET_KEY",
+            "DB_PASSWORD_2",
+            "password2",
+            "API_KEY_PROD",
+            "apiKeyStaging",
+            "TOKEN_V2",
+            "adminPassword_prod",
+            "jwt_secret_dev",
         ] {
             assert_eq!(key_class(k), KeyClass::Holder, "{k}");
         }
@@ -873,6 +916,11 @@ mod tests {
             "DB_HOST",
             "key",
             "name",
+            "key_1",
+            "token_2fa",
+            "Unexpected_token_1012",
+            "PASSWORD_2_FILE",
+            "existingSecret_prod",
         ] {
             assert_eq!(key_class(k), KeyClass::Plain, "{k}");
         }

@@ -720,3 +720,96 @@ fn examples_in_an_ansible_plugins_docs_are_illustrations() {
         ["medium", "low"]
     );
 }
+
+/// A number or a place after the secret word names which secret, not something else:
+/// `DB_PASSWORD_2`, `API_KEY_PROD`, `TOKEN_V2`, `password2`, `apiKeyStaging` hold one like
+/// `DB_PASSWORD` does, in a `.env`, a values file and code. `PASSWORD_2_FILE`, `token_2fa`
+/// and `api_key_version` still name something else.
+#[test]
+fn numbered_and_per_environment_keys_hold_secrets() {
+    let mut g = Gen::new();
+    let s: Vec<String> = (0..9).map(|_| format!("{}7q", g.alnum(18))).collect();
+    let tree = Tree::new();
+    tree.write(
+        "app.env",
+        format!(
+            "DB_PASSWORD_2={}\nAPI_KEY_PROD={}\nTOKEN_V2={}\nPASSWORD_2_FILE=/run/secrets/db\n",
+            s[0], s[1], s[2]
+        ),
+    );
+    tree.write(
+        "chart/values.yaml",
+        format!(
+            "db:\n  password2: {}\n  adminPassword_prod: {}\n  apiKeyStaging: {}\n  token_2fa: enabled\n",
+            s[3], s[4], s[5]
+        ),
+    );
+    tree.write(
+        "src/settings.py",
+        format!(
+            "API_KEY_PROD = \"{}\"\nDB_PASSWORD_2 = \"{}\"\napi_key_version = \"2024-01-01\"\nSECRET_KEY_DEV = \"{}\"\n",
+            s[6], s[7], s[8]
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "."]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        with_paths(&report),
+        vec![
+            (
+                "dotenv-secret".into(),
+                "app.env".into(),
+                1,
+                "DB_PASSWORD_2".into()
+            ),
+            (
+                "dotenv-secret".into(),
+                "app.env".into(),
+                2,
+                "API_KEY_PROD".into()
+            ),
+            (
+                "dotenv-secret".into(),
+                "app.env".into(),
+                3,
+                "TOKEN_V2".into()
+            ),
+            (
+                "k8s-literal-secret".into(),
+                "chart/values.yaml".into(),
+                2,
+                "db.password2".into()
+            ),
+            (
+                "k8s-literal-secret".into(),
+                "chart/values.yaml".into(),
+                3,
+                "db.adminPassword_prod".into()
+            ),
+            (
+                "k8s-literal-secret".into(),
+                "chart/values.yaml".into(),
+                4,
+                "db.apiKeyStaging".into()
+            ),
+            (
+                "generic-secret".into(),
+                "src/settings.py".into(),
+                1,
+                "".into()
+            ),
+            (
+                "generic-password".into(),
+                "src/settings.py".into(),
+                2,
+                "".into()
+            ),
+            (
+                "generic-secret".into(),
+                "src/settings.py".into(),
+                4,
+                "".into()
+            ),
+        ]
+    );
+}
