@@ -188,6 +188,9 @@ const PLACES: &[&str] = &[
     "local",
     "live",
     "sandbox",
+    "primary",
+    "secondary",
+    "backup",
     "v",
 ];
 
@@ -887,6 +890,8 @@ mod tests {
             "TOKEN_V2",
             "adminPassword_prod",
             "jwt_secret_dev",
+            "SIGNING_KEY_PRIMARY",
+            "apiKeySecondary",
         ] {
             assert_eq!(key_class(k), KeyClass::Holder, "{k}");
         }

@@ -722,19 +722,21 @@ fn examples_in_an_ansible_plugins_docs_are_illustrations() {
 }
 
 /// A number or a place after the secret word names which secret, not something else:
-/// `DB_PASSWORD_2`, `API_KEY_PROD`, `TOKEN_V2`, `password2`, `apiKeyStaging` hold one like
+/// `DB_PASSWORD_2`, `API_KEY_PROD`, `TOKEN_V2`, `SIGNING_KEY_PRIMARY`, `password2`,
+/// `apiKeyStaging` hold one like
 /// `DB_PASSWORD` does, in a `.env`, a values file and code. `PASSWORD_2_FILE`, `token_2fa`
 /// and `api_key_version` still name something else.
 #[test]
 fn numbered_and_per_environment_keys_hold_secrets() {
     let mut g = Gen::new();
-    let s: Vec<String> = (0..9).map(|_| format!("{}7q", g.alnum(18))).collect();
+    let s: Vec<String> = (0..10).map(|_| format!("{}7q", g.alnum(18))).collect();
     let tree = Tree::new();
     tree.write(
         "app.env",
         format!(
-            "DB_PASSWORD_2={}\nAPI_KEY_PROD={}\nTOKEN_V2={}\nPASSWORD_2_FILE=/run/secrets/db\n",
-            s[0], s[1], s[2]
+            "DB_PASSWORD_2={}\nAPI_KEY_PROD={}\nTOKEN_V2={}\nPASSWORD_2_FILE=/run/secrets/db\n\
+             SIGNING_KEY_PRIMARY={}\n",
+            s[0], s[1], s[2], s[9]
         ),
     );
     tree.write(
@@ -773,6 +775,12 @@ fn numbered_and_per_environment_keys_hold_secrets() {
                 "app.env".into(),
                 3,
                 "TOKEN_V2".into()
+            ),
+            (
+                "dotenv-secret".into(),
+                "app.env".into(),
+                5,
+                "SIGNING_KEY_PRIMARY".into()
             ),
             (
                 "k8s-literal-secret".into(),
