@@ -7,6 +7,8 @@
 
 use std::sync::Mutex;
 
+use crate::firsts::Firsts;
+
 /// One message.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Diag {
@@ -83,59 +85,28 @@ impl Kind {
 /// messages are counted, and the report says how many were not listed.
 pub const KEPT_PER_KIND: usize = 1 << 20;
 
-/// The messages of one kind: the first ones in sorted order that fit the budget, so that
-/// which are listed does not depend on the order threads met them in.
-#[derive(Default, Debug)]
-struct Kept {
-    /// By sort key (the message's `Debug` form).
-    items: std::collections::BTreeMap<String, Diag>,
-    bytes: usize,
-    /// The smallest key not kept: from it on, messages are counted, not kept.
-    cutoff: Option<String>,
-    /// Digests of the messages not kept, so that each is counted once however often it comes.
-    dropped: foldhash::HashSet<u64>,
+/// The messages of each kind, the first in sorted order (by their `Debug` form) that fit
+/// [`KEPT_PER_KIND`], the others counted.
+#[derive(Debug)]
+pub struct Diagnostics {
+    kinds: Mutex<[Firsts<Diag>; Kind::ALL]>,
 }
 
-impl Kept {
-    fn add(&mut self, diag: Diag) {
-        let key = format!("{diag:?}");
-        if self.items.contains_key(&key) {
-            return;
-        }
-        if self.cutoff.as_ref().is_some_and(|cutoff| key >= *cutoff) {
-            self.dropped.insert(digest(&key));
-            return;
-        }
-        // The key and the message's own text.
-        self.bytes += 2 * key.len();
-        self.items.insert(key, diag);
-        while self.bytes > KEPT_PER_KIND {
-            let Some((key, _)) = self.items.pop_last() else {
-                break;
-            };
-            self.bytes -= 2 * key.len();
-            self.dropped.insert(digest(&key));
-            self.cutoff = Some(key);
+impl Default for Diagnostics {
+    fn default() -> Diagnostics {
+        Diagnostics {
+            kinds: Mutex::new(std::array::from_fn(|_| Firsts::new(KEPT_PER_KIND))),
         }
     }
-}
-
-/// A 64-bit digest of a text, to count distinct texts without keeping them.
-pub fn digest(key: &str) -> u64 {
-    use std::hash::BuildHasher;
-    // Fixed, so that the same text always counts once within a run.
-    foldhash::quality::FixedState::with_seed(0x6c65_616b).hash_one(key)
-}
-
-#[derive(Default, Debug)]
-pub struct Diagnostics {
-    kinds: Mutex<[Kept; Kind::ALL]>,
 }
 
 impl Diagnostics {
     pub fn push(&self, diag: Diag) {
         let kind = Kind::of(&diag) as usize;
-        self.kinds.lock().expect("no panics while holding")[kind].add(diag);
+        let key = format!("{diag:?}");
+        // The key and the message's own text.
+        let weight = 2 * key.len();
+        self.kinds.lock().expect("no panics while holding")[kind].add(key, diag, weight);
     }
 
     pub fn error(&self, what: impl Into<String>, message: impl Into<String>) {
@@ -156,11 +127,14 @@ impl Diagnostics {
     /// Every message kept so far, sorted and without repeats, each kind followed by a
     /// [`Diag::More`] when some of its messages were counted and not kept.
     pub fn take(&self) -> Vec<Diag> {
-        let kinds = std::mem::take(&mut *self.kinds.lock().expect("no panics while holding"));
+        let kinds = std::mem::replace(
+            &mut *self.kinds.lock().expect("no panics while holding"),
+            std::array::from_fn(|_| Firsts::new(KEPT_PER_KIND)),
+        );
         let mut out = Vec::new();
         for (kind, kept) in Kind::ORDER.into_iter().zip(kinds) {
-            let count = kept.dropped.len() as u64;
-            out.extend(kept.items.into_values());
+            let count = kept.dropped() as u64;
+            out.extend(kept.into_values());
             if count > 0 {
                 out.push(Diag::More { kind, count });
             }
@@ -171,7 +145,7 @@ impl Diagnostics {
     pub fn has_errors(&self) -> bool {
         let kinds = self.kinds.lock().expect("no panics while holding");
         let errors = &kinds[Kind::Error as usize];
-        !errors.items.is_empty() || !errors.dropped.is_empty()
+        errors.kept() + errors.dropped() > 0
     }
 }
 

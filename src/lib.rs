@@ -20,6 +20,7 @@ pub mod entropy;
 pub mod examples;
 pub mod filter;
 pub mod finding;
+pub mod firsts;
 pub mod k8s;
 pub mod pipeline;
 pub mod placeholder;

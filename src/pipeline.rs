@@ -9,7 +9,7 @@
 //! completes, in whatever order threads finish; the earliest is kept by walk position.
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
@@ -20,10 +20,11 @@ use unpack::Place;
 use crate::blob::{
     BlobId, Origin, Skip, archive, is_lfs_pointer, keystore, looks_binary, utf16_text,
 };
-use crate::diag::{Diag, Diagnostics, digest};
+use crate::diag::{Diag, Diagnostics};
 use crate::engine::EngineClass;
 use crate::filter::{FilterClass, Verdict};
 use crate::finding::{Candidate, Confidence, Finding, Secret};
+use crate::firsts::Firsts;
 use crate::progress::Progress;
 use crate::scan::Scanner;
 use crate::source::Sink;
@@ -40,6 +41,9 @@ pub enum Policy {
 
 /// How many files pass between progress updates.
 const PROGRESS_EVERY: u64 = 64;
+
+/// Submodule paths the note names; it counts the others.
+const SUBMODULES_NAMED: usize = 100;
 
 /// Bytes of candidates the blob cache keeps for blobs met again (a copy under another path,
 /// a history blob under a path of another class). A history can hold a file of a thousand
@@ -101,7 +105,9 @@ pub struct Pipeline<'s> {
     engine_classes: Mutex<HashMap<EngineClass, u32>>,
     path_classes: Mutex<HashMap<(EngineClass, FilterClass), u32>>,
     results: Mutex<Results>,
-    submodules: Mutex<Submodules>,
+    /// The paths of submodules met: the first [`SUBMODULES_NAMED`] by name, the others
+    /// counted (a history can hold a gitlink at a new path in every commit).
+    submodules: Mutex<Firsts<()>>,
 }
 
 impl<'s> Pipeline<'s> {
@@ -116,7 +122,7 @@ impl<'s> Pipeline<'s> {
             engine_classes: Mutex::default(),
             path_classes: Mutex::default(),
             results: Mutex::default(),
-            submodules: Mutex::default(),
+            submodules: Mutex::new(Firsts::new(SUBMODULES_NAMED)),
         }
     }
 
@@ -163,15 +169,15 @@ impl<'s> Pipeline<'s> {
 
     fn notes(&self) {
         let paths = self.submodules.lock().expect("no panics while holding");
-        if !paths.named.is_empty() {
-            let mut list: Vec<&str> = paths.named.iter().map(String::as_str).collect();
-            let more = format!("and {} more", paths.more.len());
-            if !paths.more.is_empty() {
+        if paths.kept() > 0 {
+            let mut list: Vec<&str> = paths.keys().collect();
+            let more = format!("and {} more", paths.dropped());
+            if paths.dropped() > 0 {
                 list.push(&more);
             }
             self.diag.note(format!(
                 "{} submodule(s) not entered ({}): scan each submodule's own repository",
-                paths.named.len() + paths.more.len(),
+                paths.kept() + paths.dropped(),
                 list.join(", ")
             ));
         }
@@ -292,7 +298,7 @@ impl<'s> Pipeline<'s> {
             Skip::LfsPointer => Stats::add(&self.stats.lfs_pointers, 1),
             Skip::Submodule => {
                 let mut paths = self.submodules.lock().expect("no panics while holding");
-                paths.add(path);
+                paths.add(path.to_string(), (), 1);
             }
             Skip::NotRegular => {
                 Stats::add(&self.stats.not_regular, 1);
@@ -378,36 +384,6 @@ fn offer_earliest(results: &mut Results, fingerprint: String, seq: u64, found: O
             (Best::Suppressed(old), Best::Suppressed(s)) if s < *old => *old = s,
             _ => {}
         },
-    }
-}
-
-/// The paths of submodules met: the first [`Submodules::NAMED`] in sorted order by name, the
-/// others counted by digest (a history can hold a gitlink at a new path in every commit).
-#[derive(Default)]
-struct Submodules {
-    named: BTreeSet<String>,
-    more: HashSet<u64>,
-}
-
-impl Submodules {
-    const NAMED: usize = 100;
-
-    fn add(&mut self, path: &str) {
-        if self.named.contains(path) || self.more.contains(&digest(path)) {
-            return;
-        }
-        if self.named.len() == Submodules::NAMED
-            && self.named.last().is_some_and(|last| path > last.as_str())
-        {
-            self.more.insert(digest(path));
-            return;
-        }
-        self.named.insert(path.to_string());
-        if self.named.len() > Submodules::NAMED
-            && let Some(last) = self.named.pop_last()
-        {
-            self.more.insert(digest(&last));
-        }
     }
 }
 

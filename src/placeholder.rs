@@ -177,6 +177,7 @@ pub fn has_words(value: &str) -> bool {
         aho_corasick::AhoCorasick::new(PLACEHOLDER_WORDS).expect("literal words build")
     });
     let lower = value.to_ascii_lowercase();
+    let wordy = std::cell::OnceCell::new();
     let mut next = [0usize; PLACEHOLDER_WORDS.len()];
     for m in WORDS.find_overlapping_iter(&lower) {
         let w = m.pattern().as_usize();
@@ -184,11 +185,19 @@ pub fn has_words(value: &str) -> bool {
             continue;
         }
         next[w] = m.end();
-        if placeholder_word_at(value, PLACEHOLDER_WORDS[w], m.start()) {
+        let wordy = || *wordy.get_or_init(|| reads_as_words(value));
+        if placeholder_word_at(value, PLACEHOLDER_WORDS[w], m.start(), wordy) {
             return true;
         }
     }
     false
+}
+
+/// No digits and one case (`dummypassword`): words rather than a token.
+fn reads_as_words(value: &str) -> bool {
+    let has = |class: fn(&u8) -> bool| value.as_bytes().iter().any(class);
+    let mixed_case = has(u8::is_ascii_lowercase) && has(u8::is_ascii_uppercase);
+    !has(u8::is_ascii_digit) && !mixed_case
 }
 
 /// Short words (`todo`, `tbd`, `xxxx`) turn up by chance inside random tokens: about one
@@ -197,19 +206,17 @@ pub fn has_words(value: &str) -> bool {
 /// stands apart on both sides (`fake-token`, `TODO`), where it is a run of one character
 /// after a separator (`sk_live_xxxxxxxx`), or where the value reads as words rather than a
 /// token (no digits, one case: `dummypassword`).
-fn placeholder_word_at(value: &str, word: &str, i: usize) -> bool {
+/// `wordy` says whether the value [reads as words](reads_as_words); asked only when needed.
+fn placeholder_word_at(value: &str, word: &str, i: usize, wordy: impl FnOnce() -> bool) -> bool {
     if word.len() >= 6 {
         return true;
     }
-    let has = |class: fn(&u8) -> bool| value.as_bytes().iter().any(class);
-    let mixed_case = has(u8::is_ascii_lowercase) && has(u8::is_ascii_uppercase);
-    let wordy = !has(u8::is_ascii_digit) && !mixed_case;
     let run = word.bytes().all(|b| Some(b) == word.bytes().next());
     let bytes = value.as_bytes();
     let apart = |b: Option<&u8>| b.is_none_or(|b| !b.is_ascii_alphanumeric());
     let before = apart(bytes.get(i.wrapping_sub(1)));
     let after = apart(bytes.get(i + word.len()));
-    wordy || (before && after) || (run && before)
+    (before && (after || run)) || wordy()
 }
 
 /// A password *hash*, which a config holds so that the password itself need not be there:
@@ -833,7 +840,7 @@ mod one_pass {
         PLACEHOLDER_WORDS.iter().any(|word| {
             lower
                 .match_indices(word)
-                .any(|(i, _)| placeholder_word_at(value, word, i))
+                .any(|(i, _)| placeholder_word_at(value, word, i, || reads_as_words(value)))
         })
     }
 

@@ -1022,6 +1022,56 @@ mod tests {
         assert!(!looks_like_name("Zx8vQ2mK7pL4nR9w"));
     }
 
+    /// The places a key may end with are one list here and one alternation in each of the
+    /// four generic assignment rules: what the analyzer calls a holder, the rules match too.
+    #[test]
+    fn generic_rules_accept_every_place_the_analyzer_strips() {
+        let engine = crate::engine::Engine::new(
+            crate::rules::RuleSet::builtin().expect("built-in rules load"),
+        );
+        let found = |path: &str, text: &str| -> Vec<String> {
+            (engine.scan(path, text.as_bytes()).iter())
+                .map(|m| engine.rules().rules[m.rule].id.clone())
+                .collect()
+        };
+        for place in PLACES
+            .iter()
+            .filter(|p| **p != "v")
+            .chain(&["2", "v2", "123"])
+        {
+            let password = format!("DB_PASSWORD_{}", place.to_uppercase());
+            let token = format!("API_TOKEN_{}", place.to_uppercase());
+            assert_eq!(key_class(&password), KeyClass::Holder, "{password}");
+            assert_eq!(key_class(&token), KeyClass::Holder, "{token}");
+            assert_eq!(
+                found("app.py", &format!("{password} = \"Hq4!mZ8#rT2w\"\n")),
+                ["generic-password"],
+                "{password}"
+            );
+            assert_eq!(
+                found(
+                    "app.py",
+                    &format!("{token} = \"Tn6Wq2Zk9Lm4Xv8Rb3Pc7Hd\"\n")
+                ),
+                ["generic-secret"],
+                "{token}"
+            );
+            assert_eq!(
+                found("app.properties", &format!("{password}=Kv8rT3nQ6wZm\n")),
+                ["generic-password-unquoted"],
+                "{password}"
+            );
+            assert_eq!(
+                found(
+                    "app.properties",
+                    &format!("{token}=Wm5Kq8Zt3Rv7Lx2Nb9Pc4Hd\n")
+                ),
+                ["generic-secret-unquoted"],
+                "{token}"
+            );
+        }
+    }
+
     #[test]
     fn keys_that_name_issued_values() {
         for key in [

@@ -126,6 +126,11 @@ pub fn t(rule: &str, path: &str, line: u64) -> (String, String, u64) {
     (rule.to_string(), path.to_string(), line)
 }
 
+/// A row of [`with_paths`]: rule, path, line and key path (`""` for none).
+pub fn tk(rule: &str, path: &str, line: u64, key: &str) -> (String, String, u64, String) {
+    (rule.to_string(), path.to_string(), line, key.to_string())
+}
+
 /// Random synthetic secrets of the right shape.
 pub struct Gen {
     rng: fastrand::Rng,

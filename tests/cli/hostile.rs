@@ -137,6 +137,17 @@ impl Run {
         })
     }
 
+    /// Asserts that the peak RSS stayed under `mib` MiB (the test process's own pages count
+    /// in a child's peak too).
+    fn expect_rss_under_mib(&self, mib: i64) -> &Run {
+        assert!(
+            self.max_rss_kb < mib * 1024,
+            "{} MiB of RSS",
+            self.max_rss_kb / 1024
+        );
+        self
+    }
+
     /// Asserts the exit status, showing stderr when it differs.
     fn expect_code(&self, code: i32) -> &Run {
         assert_eq!(
@@ -1729,11 +1740,7 @@ fn binary_file_under_raised_size_limit_is_not_read_whole() {
     assert_eq!(triples(&report), vec![t("aws-access-key-id", "a.txt", 1)]);
     assert_eq!(skipped(&report, "binary"), 1);
     assert_eq!(skipped(&report, "unreadable"), 0);
-    assert!(
-        r.max_rss_kb < 256 * 1024,
-        "{} MiB of RSS",
-        r.max_rss_kb / 1024
-    );
+    r.expect_rss_under_mib(256);
 }
 
 #[test]
@@ -2189,11 +2196,7 @@ fn paths_longer_than_git_can_check_out_are_counted_not_kept() {
         r.err()
     );
     // Before, 300 MB of paths; the test process's own pages count in a child's peak too.
-    assert!(
-        r.max_rss_kb < 256 * 1024,
-        "{} MiB of RSS",
-        r.max_rss_kb / 1024
-    );
+    r.expect_rss_under_mib(256);
     assert_no_piece(&[far], "stderr", r.err().as_bytes());
 }
 
@@ -2377,11 +2380,7 @@ fn a_file_of_many_secrets_edited_in_every_commit_keeps_memory_bounded() {
     assert_eq!(found.len(), 1799);
     assert_eq!(found, expected);
     assert_eq!(summary(&report, "files_scanned"), 801);
-    assert!(
-        r.max_rss_kb < 200 * 1024,
-        "{} MiB of RSS",
-        r.max_rss_kb / 1024
-    );
+    r.expect_rss_under_mib(200);
 }
 
 /// Ten thousand binary files with long names: one note each with `-v`, 2.4 MB of them. The

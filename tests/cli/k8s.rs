@@ -758,66 +758,26 @@ fn numbered_and_per_environment_keys_hold_secrets() {
     assert_eq!(
         with_paths(&report),
         vec![
-            (
-                "dotenv-secret".into(),
-                "app.env".into(),
-                1,
-                "DB_PASSWORD_2".into()
-            ),
-            (
-                "dotenv-secret".into(),
-                "app.env".into(),
-                2,
-                "API_KEY_PROD".into()
-            ),
-            (
-                "dotenv-secret".into(),
-                "app.env".into(),
+            tk("dotenv-secret", "app.env", 1, "DB_PASSWORD_2"),
+            tk("dotenv-secret", "app.env", 2, "API_KEY_PROD"),
+            tk("dotenv-secret", "app.env", 3, "TOKEN_V2"),
+            tk("dotenv-secret", "app.env", 5, "SIGNING_KEY_PRIMARY"),
+            tk("k8s-literal-secret", "chart/values.yaml", 2, "db.password2"),
+            tk(
+                "k8s-literal-secret",
+                "chart/values.yaml",
                 3,
-                "TOKEN_V2".into()
+                "db.adminPassword_prod"
             ),
-            (
-                "dotenv-secret".into(),
-                "app.env".into(),
-                5,
-                "SIGNING_KEY_PRIMARY".into()
-            ),
-            (
-                "k8s-literal-secret".into(),
-                "chart/values.yaml".into(),
-                2,
-                "db.password2".into()
-            ),
-            (
-                "k8s-literal-secret".into(),
-                "chart/values.yaml".into(),
-                3,
-                "db.adminPassword_prod".into()
-            ),
-            (
-                "k8s-literal-secret".into(),
-                "chart/values.yaml".into(),
+            tk(
+                "k8s-literal-secret",
+                "chart/values.yaml",
                 4,
-                "db.apiKeyStaging".into()
+                "db.apiKeyStaging"
             ),
-            (
-                "generic-secret".into(),
-                "src/settings.py".into(),
-                1,
-                "".into()
-            ),
-            (
-                "generic-password".into(),
-                "src/settings.py".into(),
-                2,
-                "".into()
-            ),
-            (
-                "generic-secret".into(),
-                "src/settings.py".into(),
-                4,
-                "".into()
-            ),
+            tk("generic-secret", "src/settings.py", 1, ""),
+            tk("generic-password", "src/settings.py", 2, ""),
+            tk("generic-secret", "src/settings.py", 4, ""),
         ]
     );
 }
