@@ -447,7 +447,8 @@ const DEMO_LOGINS: &[(&str, &str)] = &[("scott", "tiger")];
 /// - a value that spells the name it is assigned to, an enum or error code
 ///   (`INVALID_PASSWORD: 'invalid-password'`, `TokenExpired = "token_expired"`);
 /// - a pagination cursor (`"next_page_token": "eyJpbmRleCI6IDExfQ=="`);
-/// - a digest of a secret (`"hashed_secret": "d70eab08…"`, detect-secrets' baseline).
+/// - a digest of a secret (`"hashed_secret": "d70eab08…"`, detect-secrets' baseline);
+/// - a name that says the value stands in for a secret (`PLACEHOLDER_TOKEN`, `dummyPassword`).
 ///
 /// `before` is the blob up to the secret's first byte; only the end of its last line is read.
 pub fn is_named_by_context(before: &[u8], secret: &str) -> bool {
@@ -460,7 +461,10 @@ pub fn is_named_by_context(before: &[u8], secret: &str) -> bool {
     assigned_name(line).is_some_and(|name| {
         // A field of an object counts by its own name (`req.pageToken`, `user.hashedPassword`).
         let field = squash(name.rsplit(|&b| b == b'.').next().unwrap_or(name));
-        spells_its_name(name, secret) || names_a_cursor(&field) || names_a_digest(&field)
+        spells_its_name(name, secret)
+            || names_a_cursor(&field)
+            || names_a_digest(&field)
+            || names_a_stand_in(name)
     })
 }
 
@@ -485,6 +489,26 @@ fn is_demo_login(line: &[u8], secret: &str) -> bool {
 fn spells_its_name(name: &[u8], secret: &str) -> bool {
     let value = squash(secret.as_bytes());
     value.len() >= 6 && value.iter().any(u8::is_ascii_alphabetic) && squash(name) == value
+}
+
+/// A name that says its value stands in for a secret: `PLACEHOLDER_TOKEN`, `dummyPassword`,
+/// `FAKE_API_KEY`, `example_secret`. Its author wrote it so that no one takes it for one.
+/// Only an identifier counts: what ends a URL's user name (`user%40example.com:`) is no name.
+fn names_a_stand_in(name: &[u8]) -> bool {
+    const STAND_INS: [&[u8]; 4] = [b"placeholder", b"dummy", b"fake", b"example"];
+    let identifier = name
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+        && name
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-'));
+    if !identifier {
+        return false;
+    }
+    let name = squash(name);
+    STAND_INS
+        .iter()
+        .any(|w| name.windows(w.len()).any(|part| part == *w))
 }
 
 /// A pagination cursor: `next_page_token`, `pageToken`, `continuation_token`. An API hands it
@@ -512,6 +536,21 @@ fn names_a_digest(field: &[u8]) -> bool {
 }
 
 /// Letters and digits only, in lower case.
+/// The string types a declaration may name between a variable and its `=`: TypeScript, Go,
+/// Kotlin, Swift, Scala, Rust and Python's annotations, as the generic assignment rules accept
+/// them (`rules/generic.toml`).
+const STRING_TYPES: [&[u8]; 9] = [
+    b"&'static str",
+    b"&str",
+    b"string?",
+    b"string",
+    b"str",
+    b"final[str]",
+    b"classvar[str]",
+    b"optional[str]",
+    b"str?",
+];
+
 fn squash(b: &[u8]) -> Vec<u8> {
     (b.iter())
         .filter(|b| b.is_ascii_alphanumeric())
@@ -520,8 +559,9 @@ fn squash(b: &[u8]) -> Vec<u8> {
 }
 
 /// The name at the end of `line`, which a value follows (`NAME = '`, `"name": "`, `name: `,
-/// `NAME=`): back over the value's opening quote, the assignment sign and the name's closing
-/// quote.
+/// `NAME=`): back over the value's opening quote, the assignment sign, a string type declared
+/// before `=` (`API_KEY: &str = "`, `apiKey: string = '`, `var dbPassword string = "`) and the
+/// name's closing quote.
 fn assigned_name(line: &[u8]) -> Option<&[u8]> {
     let mut end = line.len();
     let skip = |end: &mut usize, set: &[u8]| {
@@ -534,6 +574,25 @@ fn assigned_name(line: &[u8]) -> Option<&[u8]> {
     skip(&mut end, b":=>");
     if end == sign {
         return None;
+    }
+    skip(&mut end, b" \t");
+    if line[end..sign].ends_with(b"=")
+        && let Some(typed) = STRING_TYPES.iter().find(|t| {
+            line[..end].len() >= t.len()
+                && line[end - t.len()..end].eq_ignore_ascii_case(t)
+                && line[..end - t.len()]
+                    .last()
+                    .is_some_and(|b| matches!(b, b' ' | b'\t' | b':'))
+        })
+    {
+        end -= typed.len();
+        skip(&mut end, b" \t");
+        let colon = end;
+        skip(&mut end, b":");
+        // Go writes the type after a space, the others after a colon.
+        if colon - end > 1 {
+            return None;
+        }
     }
     skip(&mut end, b"\"'` \t");
     let start = line[..end]
@@ -778,11 +837,39 @@ mod tests {
         assert!(!named("password = \"", "hunter2"));
         assert!(!named("pw = \"", "pw"));
         assert!(!named("INVALID_PASSWORD \"", "invalid-password"));
+        // Past a string type declared before the `=`.
+        assert!(named(
+            "pub const X_AMZ_SECURITY_TOKEN: &str = \"",
+            "x-amz-security-token"
+        ));
+        assert!(named("static API_KEY: &'static str = \"", "api-key"));
+        assert!(named(
+            "  readonly tokenExpired: string = '",
+            "token_expired"
+        ));
+        assert!(named(
+            "const INVALID_PASSWORD string = \"",
+            "invalid-password"
+        ));
+        assert!(named("INVALID_TOKEN: Final[str] = \"", "invalid_token"));
+        assert!(!named("const API_KEY: &str = \"", "Zq8vLw3rTn5yKd2x"));
+        // A name that ends in a type's word is still the whole name.
+        assert!(named("const MY_STRING = \"", "my_string"));
+        assert!(!named("const MY_STRING = \"", "string"));
         // Only the value's own line counts.
         assert!(!named(
             "INVALID_PASSWORD = \"x\"\nother = \"",
             "invalid-password"
         ));
+        // Names that say the value stands in for one.
+        assert!(named(
+            "const PLACEHOLDER_TOKEN: &str = \"",
+            "sf-core-host-backend-session"
+        ));
+        assert!(named("dummyPassword = '", "Zq8vLw3rTn5y"));
+        assert!(named("  \"example_api_key\": \"", "Zq8vLw3rTn5yKd2x"));
+        assert!(!named("PROD_API_KEY = \"", "Zq8vLw3rTn5yKd2x"));
+        assert!(!named("\"smtps://user%40example.com:", "Zq8vLw3rTn5y"));
         // Pagination cursors.
         assert!(named("  \"next_page_token\": \"", "eyJpbmRleCI6IDExfQ=="));
         assert!(named("req.pageToken = '", "Zq8vLw3rTn5y"));

@@ -1069,6 +1069,16 @@ mod tests {
                 ["generic-secret-unquoted"],
                 "{token}"
             );
+            for key in [&password, &token] {
+                assert_eq!(
+                    found(
+                        "app.js",
+                        &format!("const v = process.env.{key} || \"Wm5Kq8Zt3Rv7Lx2N\";\n")
+                    ),
+                    ["generic-env-fallback"],
+                    "{key}"
+                );
+            }
         }
     }
 

@@ -699,3 +699,125 @@ fn systemd_environment_secrets() {
         ["medium", "medium"]
     );
 }
+
+/// A declaration that names a string type between the variable and its `=` holds a secret like
+/// one that does not: TypeScript, Kotlin, Swift, Rust, Go and Python's annotations. A type that
+/// is not a string (`SecretType`) and a value that spells its own name (an HTTP header's, in
+/// the Rust SDKs) are still no secrets, nor is a value whose name says it stands in for one.
+#[test]
+fn typed_declarations_hold_secrets() {
+    let mut g = Gen::new();
+    let s: Vec<String> = (0..8).map(|_| format!("{}7q", g.alnum(18))).collect();
+    let tree = Tree::new();
+    tree.write(
+        "src/config.ts",
+        format!(
+            "export const apiKey: string = \"{}\";\nprivate readonly dbPassword: string = '{}';\n",
+            s[0], s[1]
+        ),
+    );
+    tree.write(
+        "src/Config.kt",
+        format!("const val API_TOKEN: String = \"{}\"\n", s[2]),
+    );
+    tree.write(
+        "src/consts.rs",
+        format!(
+            "pub const X_AMZ_SECURITY_TOKEN: &str = \"x-amz-security-token\";\n\
+             static DB_PASSWORD: &'static str = \"{}\";\n\
+             const PLACEHOLDER_TOKEN: &str = \"{}\";\n",
+            s[3], s[4]
+        ),
+    );
+    tree.write(
+        "pkg/db.go",
+        format!(
+            "var dbPassword string = \"{}\"\n\
+             const SecretTypeServiceAccountToken SecretType = \"kubernetes.io/service-account-token-{}\"\n",
+            s[5], s[6]
+        ),
+    );
+    tree.write(
+        "app/settings.py",
+        format!("SECRET_KEY: Final[str] = \"{}\"\n", s[7]),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("generic-secret", "app/settings.py", 1),
+            t("generic-password", "pkg/db.go", 1),
+            t("generic-secret", "src/Config.kt", 1),
+            t("generic-secret", "src/config.ts", 1),
+            t("generic-password", "src/config.ts", 2),
+            t("generic-password", "src/consts.rs", 2),
+        ]
+    );
+}
+
+/// A secret written as the fallback of an environment variable is what runs wherever the
+/// variable is unset: Node's `||` and `??`, Python's `os.getenv` and `os.environ.get(…) or`,
+/// Laravel's `env()`, Rust's `unwrap_or` and the shell's `${VAR:-…}` (Ruby's `ENV.fetch` and
+/// Java's `getOrDefault` are the rule's own examples). An empty fallback, a placeholder, a URL
+/// under a name that is not a secret's and a variable that is not secret are none.
+#[test]
+fn fallbacks_of_secret_environment_variables_are_secrets() {
+    let mut g = Gen::new();
+    let s: Vec<String> = (0..8).map(|_| format!("{}7q", g.alnum(14))).collect();
+    let tree = Tree::new();
+    tree.write(
+        "web/db.js",
+        format!(
+            "const password = process.env.DB_PASSWORD || \"{}\";\n\
+             const key = process.env[\"STRIPE_API_KEY_PROD\"] ?? '{}';\n\
+             const url = process.env.TOKEN_URL || \"https://oauth2.example.com/token\";\n",
+            s[0], s[1]
+        ),
+    );
+    tree.write(
+        "app/settings.py",
+        format!(
+            "API_KEY = os.getenv(\"API_KEY\", \"{}\")\n\
+             HOST = os.environ.get(\"DB_HOST\", \"{}\")\n\
+             TOKEN = os.environ.get(\"GITHUB_TOKEN\") or \"{}\"\n",
+            s[2], s[3], s[4]
+        ),
+    );
+    tree.write(
+        "config/database.php",
+        format!(
+            "'password' => env('DB_PASSWORD', ''),\n'secret' => env('APP_SECRET', '{}'),\n",
+            s[5]
+        ),
+    );
+    tree.write(
+        "bin/start.sh",
+        format!(
+            "#!/bin/sh\nDB_PASSWORD=\"${{DB_PASSWORD:-{}}}\"\nADMIN_PASSWORD=\"${{ADMIN_PASSWORD:-changeme}}\"\n",
+            s[6]
+        ),
+    );
+    tree.write(
+        "src/main.rs",
+        format!(
+            "let secret = std::env::var(\"JWT_SECRET\").unwrap_or(\"{}\".to_string());\n",
+            s[7]
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    let rule = "generic-env-fallback";
+    assert_eq!(
+        triples(&report),
+        vec![
+            t(rule, "app/settings.py", 1),
+            t(rule, "app/settings.py", 3),
+            t(rule, "bin/start.sh", 2),
+            t(rule, "config/database.php", 2),
+            t(rule, "src/main.rs", 1),
+            t(rule, "web/db.js", 1),
+            t(rule, "web/db.js", 2),
+        ]
+    );
+}
