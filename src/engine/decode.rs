@@ -76,19 +76,66 @@ pub struct Decoded {
     /// Byte range of the encoded run in the blob it came from.
     pub span: Range<usize>,
     pub text: Vec<u8>,
+    /// For base64 wrapped over lines ([`wrapped`]): where each line's text starts in `text`,
+    /// and the line's run in the blob, so that what is found is placed at the lines it came
+    /// from. Empty for a run on one line: anything found is placed at the whole run.
+    pub lines: Vec<(usize, Range<usize>)>,
+}
+
+impl Decoded {
+    pub fn new(span: Range<usize>, text: Vec<u8>) -> Decoded {
+        Decoded {
+            span,
+            text,
+            lines: Vec::new(),
+        }
+    }
+
+    /// Where what was found at `inner` (a range of `text`) lies in the blob.
+    pub fn place(&self, inner: &Range<usize>) -> Range<usize> {
+        if self.lines.is_empty() {
+            return self.span.clone();
+        }
+        let line_of =
+            |at: usize| (self.lines.partition_point(|(start, _)| *start <= at)).saturating_sub(1);
+        let first = line_of(inner.start);
+        let last = line_of(inner.end.saturating_sub(1).max(inner.start));
+        self.lines[first].1.start..self.lines[last].1.end
+    }
 }
 
 /// Every encoded run in `bytes` that decodes to mostly-printable text, within the budget.
 pub fn decode_all(bytes: &[u8], budget: &mut Budget) -> Vec<Decoded> {
     let mut out = Vec::new();
     let [base64_runs, hex_runs, url_runs] = runs(bytes);
-    for span in base64_runs {
-        let span = with_padding(bytes, span);
-        if !is_data_uri(bytes, span.start) {
-            let least = (span.len() * 3 / 4).saturating_sub(3);
-            push(&mut out, budget, span.clone(), least, || {
-                base64(&bytes[span])
-            });
+    let base64_runs: Vec<Range<usize>> = (base64_runs.into_iter())
+        .map(|span| with_padding(bytes, span))
+        .filter(|span| !is_data_uri(bytes, span.start))
+        .collect();
+    for span in &base64_runs {
+        let least = (span.len() * 3 / 4).saturating_sub(3);
+        push(&mut out, budget, span.clone(), least, || {
+            base64(&bytes[span.clone()])
+        });
+    }
+    for lines in wrapped(bytes, &base64_runs) {
+        let span = lines[0].start..lines[lines.len() - 1].end;
+        let encoded: usize = lines.iter().map(|l| l.len()).sum();
+        let least = (encoded * 3 / 4).saturating_sub(3);
+        let width = lines[0].len() / 4 * 3;
+        // Joined only when it is decoded: not once the budget is spent.
+        let joined = || {
+            let joined: Vec<u8> = (lines.iter())
+                .flat_map(|l| &bytes[l.clone()])
+                .copied()
+                .collect();
+            base64(&joined)
+        };
+        if push(&mut out, budget, span, least, joined) {
+            let last = out.len() - 1;
+            out[last].lines = (lines.into_iter().enumerate())
+                .map(|(i, line)| (i * width, line))
+                .collect();
         }
     }
     for span in hex_runs {
@@ -104,24 +151,106 @@ pub fn decode_all(bytes: &[u8], budget: &mut Budget) -> Vec<Decoded> {
     out
 }
 
-/// Decodes a run and keeps its text if there is budget for it. A run that decodes to at least
-/// `least` bytes is not decoded at all once that is more than is left and a refusal is already
-/// recorded: the outcome would be the same, and a hostile file has many such runs.
+/// Decodes a run and keeps its text if there is budget for it (true when kept). A run that
+/// decodes to at least `least` bytes is not decoded at all once that is more than is left and
+/// a refusal is already recorded: the outcome would be the same, and a hostile file has many
+/// such runs.
 fn push(
     out: &mut Vec<Decoded>,
     budget: &mut Budget,
     span: Range<usize>,
     least: usize,
     decode: impl FnOnce() -> Option<Vec<u8>>,
-) {
+) -> bool {
     if budget.refused && least > budget.left {
-        return;
+        return false;
     }
     if let Some(text) = decode().filter(|t| is_text(t))
         && budget.take(text.len())
     {
-        out.push(Decoded { span, text });
+        out.push(Decoded::new(span, text));
+        return true;
     }
+    false
+}
+
+/// The narrowest line of wrapped base64 ([`wrapped`]): `base64` and MIME write 76 characters,
+/// PEM 64; a shorter value that happens to sit above another is no wrapping.
+const MIN_WRAP: usize = 60;
+
+/// Base64 wrapped over lines, as `base64`, MIME and PEM write it: lines of one width (a
+/// multiple of 4, at least [`MIN_WRAP`]), each the last text on its line and each after the
+/// first alone on its line but for indentation (a YAML block scalar), then a last line no
+/// wider, which may be short: at least two lines in all, at most [`MAX_RUN`] characters. Each line is decoded on its own too; the block is decoded
+/// whole because a secret longer than a line (a private key, base64-encoded) is in no one
+/// line's text. `runs` are the base64 runs of `bytes`, in order, with their padding; the lines
+/// of each block are returned, in order.
+fn wrapped(bytes: &[u8], runs: &[Range<usize>]) -> Vec<Vec<Range<usize>>> {
+    let mut blocks = Vec::new();
+    let mut i = 0;
+    while i < runs.len() {
+        let width = runs[i].len();
+        // A full line: the block's width, unpadded, and the last text on its line.
+        let full = |run: &Range<usize>| {
+            run.len() == width && bytes[run.end - 1] != b'=' && next_line(bytes, run.end).is_some()
+        };
+        if !width.is_multiple_of(4) || width < MIN_WRAP || !full(&runs[i]) {
+            i += 1;
+            continue;
+        }
+        // A block past MAX_RUN is an embedded file, as a run that long is: read to its end (so
+        // that none of its lines starts another block) but not kept.
+        let mut lines = vec![runs[i].clone()];
+        let mut total = width;
+        let mut j = i + 1;
+        while j < runs.len()
+            && next_line(bytes, runs[j - 1].end) == Some(runs[j].start)
+            && full(&runs[j])
+        {
+            total += width;
+            if total <= MAX_RUN {
+                lines.push(runs[j].clone());
+            }
+            j += 1;
+        }
+        // The last line: a run no wider, or a short piece too small to be a run of its own.
+        if let Some(start) = next_line(bytes, runs[j - 1].end) {
+            let len = (bytes[start..].iter())
+                .take_while(|&&b| is_base64_byte(b) || b == b'=')
+                .take(width + 1)
+                .count();
+            let end = start + len;
+            if (1..=width).contains(&len)
+                && (end == bytes.len() || matches!(bytes[end], b'\r' | b'\n'))
+            {
+                total += len;
+                lines.push(start..end);
+                if runs.get(j).is_some_and(|r| r.start == start) {
+                    j += 1;
+                }
+            }
+        }
+        if lines.len() >= 2 && total <= MAX_RUN {
+            blocks.push(lines);
+        }
+        i = j;
+    }
+    blocks
+}
+
+/// Where the next line's text starts, past its indentation, when `end` ends a line (`\n` or
+/// `\r\n` follows); `None` at the end of the bytes or when more text follows on the line.
+fn next_line(bytes: &[u8], end: usize) -> Option<usize> {
+    let rest = &bytes[end..];
+    let after = match rest {
+        [b'\n', ..] => end + 1,
+        [b'\r', b'\n', ..] => end + 2,
+        _ => return None,
+    };
+    let indent = (bytes[after..].iter())
+        .take_while(|b| matches!(b, b' ' | b'\t'))
+        .count();
+    Some(after + indent)
 }
 
 /// The byte classes, one bit each. They nest (hex within base64 within URL), so one pass
@@ -573,6 +702,61 @@ mod tests {
         assert!(decode("a%20b plain text here and there").is_empty());
     }
 
+    /// Base64 wrapped over lines (MIME with `\r\n`, `base64`'s output, a YAML block scalar) is
+    /// decoded whole as well as line by line, and what is found in it is placed at the lines
+    /// it came from.
+    #[test]
+    fn wrapped_base64_is_decoded_whole_and_placed_by_line() {
+        let text: String = (0..5)
+            .map(|i| format!("line {i}: DB_PASSWORD=kV9mQ2zR7pLx4TnW and some words\n"))
+            .collect();
+        let encoded = STANDARD.encode(&text);
+        for (eol, indent) in [("\n", ""), ("\r\n", ""), ("\n", "    ")] {
+            let lines: Vec<&str> = (encoded.as_bytes().chunks(76))
+                .map(|c| std::str::from_utf8(c).expect("base64 is ASCII"))
+                .collect();
+            let body: Vec<String> = lines.iter().map(|l| format!("{indent}{l}")).collect();
+            let blob = format!("key: |{eol}{}{eol}after", body.join(eol));
+            let found = decode_all(blob.as_bytes(), &mut Budget::new());
+            let blocks: Vec<&Decoded> = found.iter().filter(|d| !d.lines.is_empty()).collect();
+            assert_eq!(blocks.len(), 1, "{eol:?} {indent:?}");
+            assert_eq!(blocks[0].text, text.as_bytes());
+            assert_eq!(blocks[0].lines.len(), lines.len());
+            // Each base64 line of 76 characters holds 57 bytes of text.
+            let at = text.find("line 2").expect("written above");
+            let line = &blocks[0].lines[at / 57].1;
+            assert_eq!(&blob[line.clone()], lines[at / 57]);
+            assert_eq!(blocks[0].place(&(at..at + 6)), line.clone());
+            // A match over several lines is placed at all of them.
+            let whole = blocks[0].place(&(0..text.len()));
+            assert_eq!(whole, blocks[0].span);
+            assert_eq!(&blob[whole], body.join(eol).trim_start());
+        }
+    }
+
+    /// Lines that only look wrapped are not joined: each wider than the one before, of a width
+    /// that is no multiple of 4 or under [`MIN_WRAP`], or a first line that more text follows;
+    /// nor a block longer than any run decoded.
+    #[test]
+    fn base64_that_is_not_wrapped_is_not_joined() {
+        let line = |n: usize| STANDARD.encode("x".repeat(n * 3 / 4))[..n].to_string();
+        for blob in [
+            format!("{}\n{}\n{}\n", line(64), line(72), line(80)),
+            format!("{}\n{}\n", line(66), line(66)),
+            format!("{}\n{}\n", line(44), line(44)),
+            format!("\"{}\", \"{}\"\n", line(64), line(64)),
+            format!("{} x\n{}\n", line(64), line(64)),
+        ] {
+            let found = decode_all(blob.as_bytes(), &mut Budget::new());
+            assert!(found.iter().all(|d| d.lines.is_empty()), "{blob}");
+        }
+        // Past MAX_RUN, a block is an embedded file, decoded line by line only.
+        let long = format!("{}\n", line(64)).repeat(MAX_RUN / 64 + 2);
+        let found = decode_all(long.as_bytes(), &mut Budget::of(usize::MAX));
+        assert_eq!(found.len(), MAX_RUN / 64 + 2);
+        assert!(found.iter().all(|d| d.lines.is_empty()));
+    }
+
     #[test]
     fn budget_bounds_the_decoded_bytes() {
         let line = STANDARD.encode("secret_token = 'abcdefghijklmnopqrstuvwx'");
@@ -689,6 +873,12 @@ mod tests {
                     d.span
                 );
                 prop_assert!(is_text(&d.text));
+                for (at, line) in &d.lines {
+                    prop_assert!(*at <= d.text.len());
+                    prop_assert!(d.span.start <= line.start && line.end <= d.span.end);
+                }
+                let placed = d.place(&(0..d.text.len()));
+                prop_assert!(d.span.start <= placed.start && placed.end <= d.span.end);
                 total += d.text.len();
             }
             prop_assert!(total <= budget);

@@ -49,10 +49,7 @@ pub fn joined(bytes: &[u8], budget: &mut Budget) -> Vec<Decoded> {
                 .flat_map(|p| bytes[p.clone()].to_vec())
                 .collect();
             if text.len() >= MIN_JOINED && budget.take(text.len()) {
-                out.push(Decoded {
-                    span: start..end,
-                    text,
-                });
+                out.push(Decoded::new(start..end, text));
             }
         }
         at = end;

@@ -245,7 +245,7 @@ impl Engine {
                 self.run_decoded(class, &decoded.text, depth + 1, budget, &mut inner);
             }
             out.extend(inner.into_iter().map(|m| Match {
-                span: decoded.span.clone(),
+                span: decoded.place(&m.span),
                 ..m
             }));
         }

@@ -483,3 +483,62 @@ fn one_thread_reads_each_file_alone_whatever_it_read_before() {
     assert_eq!(report["summary"]["files_scanned"], 5);
     assert_eq!(report["summary"]["skipped"]["binary"], 1);
 }
+
+/// Base64 wrapped over lines, as `base64`, MIME and a YAML block scalar hold it, is decoded
+/// whole: a private key encoded so (a multipart fixture with `\r\n`, a values file's `key: |`)
+/// is in no single line's text. The finding starts at the block's first line and the secret
+/// is masked. A wrapped certificate body (binary) and a wrapped note hold nothing.
+#[test]
+fn base64_wrapped_over_lines_is_decoded_whole() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let wrap = |text: &[u8], width: usize, indent: &str, eol: &str| -> String {
+        let encoded = b64.encode(text);
+        let lines: Vec<String> = (encoded.as_bytes().chunks(width))
+            .map(|c| format!("{indent}{}", String::from_utf8_lossy(c)))
+            .collect();
+        lines.join(eol) + eol
+    };
+    let mut g = Gen::new();
+    let key = g.pem("");
+    let der: Vec<u8> = (0..600u32).map(|i| (i * 131 % 251) as u8).collect();
+    let tree = Tree::new();
+    tree.write(
+        "fixtures/upload.eml",
+        format!(
+            "Content-Type: application/octet-stream\r\nContent-Transfer-Encoding: base64\r\n\
+             Content-Disposition: form-data; name=\"file\"; filename=\"client.key\"\r\n\r\n{}",
+            wrap(key.as_bytes(), 76, "", "\r\n")
+        ),
+    );
+    tree.write(
+        "chart/values.yaml",
+        format!("tls:\n  key: |\n{}", wrap(key.as_bytes(), 64, "    ", "\n")),
+    );
+    tree.write(
+        "certs/ca.txt",
+        format!(
+            "{}{}",
+            wrap(&der, 64, "", "\n"),
+            wrap(
+                b"a note that is long enough to wrap over two lines of base64 text",
+                64,
+                "",
+                "\n"
+            )
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t("private-key", "chart/values.yaml", 3),
+            t("private-key", "fixtures/upload.eml", 5),
+        ]
+    );
+    let body = key.lines().nth(1).expect("a body line");
+    let human = tree.cmd(&["scan"]).output().unwrap();
+    assert_redacted(body, &[&text(&human.stdout), &text(&human.stderr)]);
+    assert_redacted(body, &[&report.to_string()]);
+}
