@@ -242,7 +242,13 @@ impl Emitter {
         let mut unparsed = 0;
         for d in diags {
             let text = match d {
-                Diag::Error { what, message } => format!("warning: {what}: {message}"),
+                // `what` names the input (a path, a commit): masked as names are, so that a
+                // word that is also a secret (`test`) does not cut a path into pieces.
+                Diag::Error { what, message } => {
+                    let what = escape_controls(&self.names.mask(what));
+                    let _ = writeln!(err, "leakhound: warning: {what}: {}", self.line(message));
+                    continue;
+                }
                 Diag::Warning(_) | Diag::Unparsed { .. } if v.quiet => continue,
                 Diag::Warning(text) => format!("warning: {text}"),
                 Diag::Unparsed { text, .. } if v.verbose => format!("note: {text}"),

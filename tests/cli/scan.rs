@@ -221,6 +221,47 @@ fn unreadable_file_and_broken_symlink_are_reported_and_exit_2_after_the_rest() {
     assert_eq!(report["summary"]["skipped"]["unreadable"], expect);
 }
 
+/// An input that cannot be read is named as a finding's path is: a secret that is a plain word
+/// (`testing`, a values file's weak password) does not cut the path into pieces, and one that
+/// is not a word (a token) is masked in it.
+#[cfg(unix)]
+#[test]
+fn unreadable_paths_are_masked_as_names() {
+    use std::os::unix::fs::symlink;
+    let mut g = Gen::new();
+    let token = format!("{}7q", g.alnum(22));
+    let tree = Tree::new();
+    tree.write(
+        "chart/values.yaml",
+        format!("db:\n  password: testing\n  apiKey: {token}\n"),
+    );
+    symlink(tree.join("nowhere"), tree.join("chart/testing-notes.txt")).unwrap();
+    symlink(
+        tree.join("nowhere"),
+        tree.join(&format!("chart/{token}.txt")),
+    )
+    .unwrap();
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(
+        with_paths(&report),
+        vec![
+            tk("k8s-literal-secret", "chart/values.yaml", 2, "db.password"),
+            tk("k8s-literal-secret", "chart/values.yaml", 3, "db.apiKey"),
+        ]
+    );
+    assert!(
+        stderr.contains("leakhound: warning: chart/testing-notes.txt: cannot read"),
+        "{stderr}"
+    );
+    let masked = format!(
+        "leakhound: warning: chart/{}….txt: cannot read",
+        &token[..4]
+    );
+    assert!(stderr.contains(&masked), "{stderr}");
+    assert_redacted(&token, &[&stderr]);
+}
+
 #[test]
 fn bad_config_exits_2_naming_file_and_rule() {
     let tree = Tree::new();
