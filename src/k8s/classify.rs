@@ -612,8 +612,10 @@ fn is_file_name(v: &str) -> bool {
 /// of letters in one case (`NX`, `FROMMEMBER`, `bearer`, `max_tokens`), as a grammar or a
 /// protocol calls its tokens (Redis's command specs hold hundreds: `"token": "WITHSCORES"`;
 /// Kafka's number each request type `"apiKey": 25`).
-/// Tokens that systems issue are long and mix digits or cases in. A well-known weak value
-/// (`changeme`) is still judged as one.
+/// Tokens that systems issue are long and mix digits or cases in, and are ASCII: a value with
+/// letters of another script (`令牌…`, a translation or a label) is no issued token. A password
+/// may be written so (`Пароль123`): only keys that name issued values are judged this way. A
+/// well-known weak value (`changeme`) is still judged as one.
 pub fn is_not_issued_token(v: &str) -> bool {
     // Letters of one case, words joined by `_` allowed (`max_tokens`, a field named as the
     // value): no digit, no other sign.
@@ -624,7 +626,8 @@ pub fn is_not_issued_token(v: &str) -> bool {
     let word = v.len() <= 32
         && v.bytes().any(|b| b.is_ascii_alphabetic())
         && (one_case(true) || one_case(false));
-    (v.chars().count() < 8 || word) && !is_weak(v)
+    let other_script = v.chars().any(|c| c.is_alphabetic() && !c.is_ascii());
+    (v.chars().count() < 8 || word || other_script) && !is_weak(v)
 }
 
 /// A weak default: one of the well-known values, or one of them followed by digits
@@ -1102,5 +1105,8 @@ mod tests {
         assert!(is_not_issued_token("WITHSCORES"));
         assert!(!is_not_issued_token("changeme"));
         assert!(!is_not_issued_token("Zx8vQ2mK7pL4nR9w"));
+        assert!(is_not_issued_token("令牌令牌令牌令牌令牌令牌"));
+        assert!(is_not_issued_token("ключ-Zx8vQ2mK7pL4nR9w"));
+        assert!(!is_not_issued_token("Zx8vQ2mK7pL4nR9w-€"));
     }
 }

@@ -781,3 +781,34 @@ fn numbered_and_per_environment_keys_hold_secrets() {
         ]
     );
 }
+
+/// Issued tokens and API keys are ASCII: a value in another script under such a key (a label,
+/// a translation) is none, at any confidence. A password may be written so, and is found.
+#[test]
+fn values_in_another_script_are_no_issued_tokens() {
+    let mut g = Gen::new();
+    let token = format!("{}7q", g.alnum(22));
+    let tree = Tree::new();
+    tree.write(
+        "chart/values.yaml",
+        format!(
+            "app:\n  token: \"令牌令牌令牌令牌令牌令牌\"\n  apiKey: \"ключ-доступа-к-сервису\"\n  \
+             password: \"Пароль-{}\"\n  accessToken: \"{token}\"\n",
+            g.alnum(6)
+        ),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        with_paths(&report),
+        vec![
+            tk("k8s-literal-secret", "chart/values.yaml", 4, "app.password"),
+            tk(
+                "k8s-literal-secret",
+                "chart/values.yaml",
+                5,
+                "app.accessToken"
+            ),
+        ]
+    );
+}
