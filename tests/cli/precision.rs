@@ -701,7 +701,8 @@ fn systemd_environment_secrets() {
 }
 
 /// A declaration that names a string type between the variable and its `=` holds a secret like
-/// one that does not: TypeScript, Kotlin, Swift, Rust, Go and Python's annotations. A type that
+/// one that does not: TypeScript, Kotlin, Swift, Rust, Go and Python's annotations, and C#'s
+/// auto-property initializers (`{ get; set; } = "…"`). A type that
 /// is not a string (`SecretType`) and a value that spells its own name (an HTTP header's, in
 /// the Rust SDKs) are still no secrets, nor is a value whose name says it stands in for one.
 #[test]
@@ -741,6 +742,14 @@ fn typed_declarations_hold_secrets() {
         "app/settings.py",
         format!("SECRET_KEY: Final[str] = \"{}\"\n", s[7]),
     );
+    tree.write(
+        "src/Settings.cs",
+        format!(
+            "public class Settings {{\n    public string ApiKey {{ get; set; }} = \"{}\";\n    \
+             public string Password {{ get; private set; }} = \"{}\";\n}}\n",
+            s[0], s[1]
+        ),
+    );
     let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
     assert_eq!(code, 1, "{stderr}");
     assert_eq!(
@@ -749,6 +758,8 @@ fn typed_declarations_hold_secrets() {
             t("generic-secret", "app/settings.py", 1),
             t("generic-password", "pkg/db.go", 1),
             t("generic-secret", "src/Config.kt", 1),
+            t("generic-secret", "src/Settings.cs", 2),
+            t("generic-password", "src/Settings.cs", 3),
             t("generic-secret", "src/config.ts", 1),
             t("generic-password", "src/config.ts", 2),
             t("generic-password", "src/consts.rs", 2),
@@ -758,8 +769,9 @@ fn typed_declarations_hold_secrets() {
 
 /// A secret written as the fallback of an environment variable is what runs wherever the
 /// variable is unset: Node's `||` and `??`, Python's `os.getenv` and `os.environ.get(…) or`,
-/// Laravel's `env()`, Rust's `unwrap_or` and the shell's `${VAR:-…}` (Ruby's `ENV.fetch` and
-/// Java's `getOrDefault` are the rule's own examples). An empty fallback, a placeholder, a URL
+/// Laravel's `env()`, Rust's `unwrap_or`, the shell's `${VAR:-…}` and Spring's `${VAR:…}` in
+/// `application.yml` and `@Value` (Ruby's `ENV.fetch` and Java's `getOrDefault` are the rule's
+/// own examples; a `${VAR:?message}` is none). An empty fallback, a placeholder, a URL
 /// under a name that is not a secret's and a variable that is not secret are none.
 #[test]
 fn fallbacks_of_secret_environment_variables_are_secrets() {
@@ -805,6 +817,22 @@ fn fallbacks_of_secret_environment_variables_are_secrets() {
             s[7]
         ),
     );
+    let t8 = g.alnum(16);
+    let t9 = g.alnum(16);
+    tree.write(
+        "src/main/resources/application.yml",
+        format!(
+            "spring:\n  datasource:\n    url: ${{DB_URL:jdbc:postgresql://db/app}}\n    \
+             password: ${{DB_PASSWORD:{t8}7q}}\n    username: ${{DB_USER:app}}\n"
+        ),
+    );
+    tree.write(
+        "src/main/java/Jwt.java",
+        format!(
+            "class Jwt {{\n  @Value(\"${{app.jwt.secret:{t9}7q}}\")\n  String secret;\n  \
+             @Value(\"${{app.jwt.token:?app.jwt.token_must_be_set}}\")\n  String token;\n}}\n"
+        ),
+    );
     let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
     assert_eq!(code, 1, "{stderr}");
     let rule = "generic-env-fallback";
@@ -816,6 +844,8 @@ fn fallbacks_of_secret_environment_variables_are_secrets() {
             t(rule, "bin/start.sh", 2),
             t(rule, "config/database.php", 2),
             t(rule, "src/main.rs", 1),
+            t(rule, "src/main/java/Jwt.java", 2),
+            t(rule, "src/main/resources/application.yml", 4),
             t(rule, "web/db.js", 1),
             t(rule, "web/db.js", 2),
         ]
