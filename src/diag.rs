@@ -95,12 +95,16 @@ pub struct Diagnostics {
 impl Default for Diagnostics {
     fn default() -> Diagnostics {
         Diagnostics {
-            kinds: Mutex::new(std::array::from_fn(|_| Firsts::new(KEPT_PER_KIND))),
+            kinds: Mutex::new(Diagnostics::empty()),
         }
     }
 }
 
 impl Diagnostics {
+    fn empty() -> [Firsts<Diag>; Kind::ALL] {
+        std::array::from_fn(|_| Firsts::new(KEPT_PER_KIND))
+    }
+
     pub fn push(&self, diag: Diag) {
         let kind = Kind::of(&diag) as usize;
         let key = format!("{diag:?}");
@@ -129,7 +133,7 @@ impl Diagnostics {
     pub fn take(&self) -> Vec<Diag> {
         let kinds = std::mem::replace(
             &mut *self.kinds.lock().expect("no panics while holding"),
-            std::array::from_fn(|_| Firsts::new(KEPT_PER_KIND)),
+            Diagnostics::empty(),
         );
         let mut out = Vec::new();
         for (kind, kept) in Kind::ORDER.into_iter().zip(kinds) {

@@ -181,9 +181,9 @@ const MIN_WRAP: usize = 60;
 /// Base64 wrapped over lines, as `base64`, MIME and PEM write it: lines of one width (a
 /// multiple of 4, at least [`MIN_WRAP`]), each the last text on its line and each after the
 /// first alone on its line but for indentation (a YAML block scalar), then a last line no
-/// wider, which may be short: at least two lines in all, at most [`MAX_RUN`] characters. Each line is decoded on its own too; the block is decoded
-/// whole because a secret longer than a line (a private key, base64-encoded) is in no one
-/// line's text. `runs` are the base64 runs of `bytes`, in order, with their padding; the lines
+/// wider, which may be short: at least two lines in all, at most [`MAX_RUN`] characters. Each
+/// line is decoded on its own too; the block is decoded whole because a secret longer than a
+/// line (a private key, base64-encoded) is in no one line's text. `runs` are the base64 runs of `bytes`, in order, with their padding; the lines
 /// of each block are returned, in order.
 fn wrapped(bytes: &[u8], runs: &[Range<usize>]) -> Vec<Vec<Range<usize>>> {
     let mut blocks = Vec::new();

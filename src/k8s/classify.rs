@@ -724,7 +724,9 @@ fn template_default(value: &str) -> Option<Range<usize>> {
     Some(start + 1..start + 1 + end)
 }
 
-/// The fallback in `${VAR:-pw}` or `${VAR-pw}`.
+/// The fallback in `${VAR:-pw}`, `${VAR-pw}`, `${VAR:=pw}` (the shell's, compose's) or
+/// `${app.db.password:pw}` (Spring's, whose names hold dots and dashes). The shell's
+/// `${VAR:?message}` and `${VAR:+other}` hold none.
 fn shell_default(value: &str) -> Option<Range<usize>> {
     let open = value.find("${")?;
     let close = open + value[open..].find('}')?;
@@ -733,6 +735,14 @@ fn shell_default(value: &str) -> Option<Range<usize>> {
         .bytes()
         .take_while(|b| b.is_ascii_alphanumeric() || *b == b'_')
         .count();
+    // Spring: a property name with dots or dashes, then `:` and the default.
+    let spring = inner
+        .bytes()
+        .take_while(|b| b.is_ascii_alphanumeric() || b"_.-".contains(b))
+        .count();
+    if inner[spring..].starts_with(':') && !inner[spring + 1..].starts_with(['-', '=', '?', '+']) {
+        return Some(open + 2 + spring + 1..close);
+    }
     let rest = &inner[name_len..];
     // `${mysql-root-password}`: the name of a secret in kebab case (Spring, Bitnami
     // templates), not the variable `mysql` with the default `root-password`.
@@ -747,7 +757,7 @@ fn shell_default(value: &str) -> Option<Range<usize>> {
     if rest.starts_with('-') && !rest.starts_with(":-") && kebab(inner) {
         return None;
     }
-    let skip = if rest.starts_with(":-") {
+    let skip = if rest.starts_with(":-") || rest.starts_with(":=") {
         2
     } else if rest.starts_with('-') {
         1
@@ -756,6 +766,12 @@ fn shell_default(value: &str) -> Option<Range<usize>> {
     };
     let start = open + 2 + name_len + skip;
     Some(start..close)
+}
+
+/// Whether a value holds a reference with a literal default (`${DB_PASSWORD:…}`), empty or
+/// not: what the default is, the rules and the analyzer judge.
+pub fn has_default(value: &str) -> bool {
+    shell_default(value).is_some_and(|r| !r.is_empty())
 }
 
 /// Keys that, in `kubectl --from-literal` and kustomize literals, plainly are not secrets.
@@ -1008,6 +1024,34 @@ mod tests {
             panic!()
         };
         assert_eq!(&v[r], "s3cr3tpw");
+        // Spring's default in a placeholder, and the shell's `:=`.
+        for (v, default) in [
+            ("${DB_PASSWORD:s3cr3tpw}", "s3cr3tpw"),
+            ("${app.db-password:s3cr3tpw}", "s3cr3tpw"),
+            ("${DB_PASSWORD:=s3cr3tpw}", "s3cr3tpw"),
+        ] {
+            let ValueClass::Fallback(r, _) = value_class(v) else {
+                panic!("{v}")
+            };
+            assert_eq!(&v[r], default, "{v}");
+        }
+        for v in [
+            "${DB_PASSWORD:?unset}",
+            "${DB_PASSWORD:+other}",
+            "${DB_PASSWORD:}",
+        ] {
+            assert_eq!(value_class(v), ValueClass::Safe, "{v}");
+            assert!(!has_default(v), "{v}");
+        }
+        for v in [
+            "${DB_PASSWORD:changeme}",
+            "${A:-x}",
+            "pre-${A:=x}",
+            "${DB_URL:jdbc:pg://db}",
+        ] {
+            assert!(has_default(v), "{v}");
+        }
+        assert!(!has_default("${DB_PASSWORD}"));
         assert_eq!(
             value_class("{{ required \"pw\" .Values.pw }}"),
             ValueClass::Safe

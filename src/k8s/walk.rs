@@ -250,7 +250,7 @@ impl<'a> Walker<'a> {
         }
         let token = !has_white_space(text)
             && !text.trim_end_matches('=').contains('=')
-            && !has_default(text);
+            && !super::classify::has_default(text);
         if token {
             self.cleared.push(s.span.clone());
         }
@@ -585,43 +585,8 @@ fn has_white_space(text: &str) -> bool {
     }
 }
 
-/// Whether a value holds a placeholder with a default: `${NAME:default}`, `${NAME:-default}`
-/// (not `${NAME:?message}` nor `${NAME:+other}`, which are none).
-fn has_default(text: &str) -> bool {
-    text.split("${").skip(1).any(|rest| {
-        let inner = rest.split('}').next().unwrap_or("");
-        inner.split_once(':').is_some_and(|(_, default)| {
-            let default = default.strip_prefix(['-', '=']).unwrap_or(default);
-            !default.is_empty() && !default.starts_with(['?', '+'])
-        })
-    })
-}
-
 #[cfg(test)]
 mod tests {
-    /// A placeholder's default is a literal; a message or an alternative is not.
-    #[test]
-    fn placeholders_with_a_default() {
-        for text in [
-            "${DB_PASSWORD:s3cr3tPa55}",
-            "${A:-x}",
-            "pre-${A:=x}",
-            "${A}${B:x}",
-        ] {
-            assert!(super::has_default(text), "{text}");
-        }
-        for text in [
-            "${DB_PASSWORD}",
-            "${A:}",
-            "${A:-}",
-            "${A:?unset}",
-            "${A:+alt}",
-            "a:b",
-        ] {
-            assert!(!super::has_default(text), "{text}");
-        }
-    }
-
     #[test]
     fn white_space_as_char_is_whitespace_says() {
         for c in (0u8..=127)

@@ -845,7 +845,12 @@ fn fallbacks_of_secret_environment_variables_are_secrets() {
             t(rule, "config/database.php", 2),
             t(rule, "src/main.rs", 1),
             t(rule, "src/main/java/Jwt.java", 2),
-            t(rule, "src/main/resources/application.yml", 4),
+            // The analyzer reads the YAML: the default of a reference under a password key.
+            t(
+                "k8s-literal-secret",
+                "src/main/resources/application.yml",
+                4
+            ),
             t(rule, "web/db.js", 1),
             t(rule, "web/db.js", 2),
         ]
