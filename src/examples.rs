@@ -83,9 +83,11 @@ pub fn check(engine: Engine) -> Failures {
                 }
                 false => text.as_bytes().to_vec(),
             };
-            Ok((scanner.candidates(path, &class, &bytes, &mut Vec::new()))
-                .iter()
-                .any(|c| c.rule == index))
+            Ok(
+                (scanner.candidates(path, &class, &bytes, None, &mut Vec::new()))
+                    .iter()
+                    .any(|c| c.rule == index),
+            )
         };
         let mut check = |kind: &str, n: usize, text: &str, must: bool| match hits(text) {
             Err(why) => failures.push(fail(format!("{kind} {n} {why}"))),

@@ -236,6 +236,12 @@ impl Filter {
         (self.masked.values().flatten()).any(|(pattern, _)| masked_path_matches(pattern, path))
     }
 
+    /// Whether some verdicts depend on a finding's line (gitleaks-style ignore entries name
+    /// lines): then a secret on a line a version did not change can be judged anew there.
+    pub fn judges_lines(&self) -> bool {
+        !self.ignored_at.is_empty()
+    }
+
     /// Whether the user accepted a finding at this place (gitleaks-style ignore entry).
     fn ignores_location(&self, commit: Option<&str>, path: &str, rule: &str, line: u32) -> bool {
         !self.ignored_at.is_empty()

@@ -13,15 +13,20 @@ use std::collections::{HashMap, HashSet};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex};
 
+mod revision;
 mod unpack;
 
+use std::cell::Cell;
+use std::ops::Range;
+
+use revision::Revisions;
 use unpack::Place;
 
 use crate::blob::{
     BlobId, Origin, Skip, archive, is_lfs_pointer, keystore, looks_binary, utf16_text,
 };
 use crate::diag::{Diag, Diagnostics};
-use crate::engine::EngineClass;
+use crate::engine::{EngineClass, Narrowing};
 use crate::filter::{FilterClass, Verdict};
 use crate::finding::{Candidate, Confidence, Finding, Secret};
 use crate::firsts::Firsts;
@@ -108,6 +113,16 @@ pub struct Pipeline<'s> {
     /// The paths of submodules met: the first [`SUBMODULES_NAMED`] by name, the others
     /// counted (a history can hold a gitlink at a new path in every commit).
     submodules: Mutex<Firsts<()>>,
+    /// The lines of recent history blobs, for comparing their next versions.
+    revisions: Revisions,
+}
+
+/// A history blob as read: its id, the earlier version at the same path the walk judged
+/// (if any), and whether only what it changed was searched (set by the scan).
+pub(crate) struct Revision {
+    id: BlobId,
+    base: Option<BlobId>,
+    narrowed: Cell<bool>,
 }
 
 impl<'s> Pipeline<'s> {
@@ -123,6 +138,7 @@ impl<'s> Pipeline<'s> {
             path_classes: Mutex::default(),
             results: Mutex::default(),
             submodules: Mutex::new(Firsts::new(SUBMODULES_NAMED)),
+            revisions: Revisions::default(),
         }
     }
 
@@ -209,6 +225,7 @@ impl<'s> Pipeline<'s> {
         class: &EngineClass,
         bytes: &[u8],
         again: bool,
+        revision: Option<&Revision>,
     ) -> Option<Arc<[Candidate]>> {
         let mut found = Vec::new();
         let place = Place {
@@ -216,6 +233,7 @@ impl<'s> Pipeline<'s> {
             member: None,
             depth: 0,
             again,
+            revision,
         };
         self.read_content(&place, class, bytes, None, &mut found);
         (!found.is_empty()).then(|| Arc::from(found))
@@ -251,7 +269,10 @@ impl<'s> Pipeline<'s> {
             return self.skip_at(place, skip);
         }
         let mut diags = Vec::new();
-        let mut found = (self.scanner).candidates(place.path, class, bytes, &mut diags);
+        let mut found = match place.revision {
+            Some(revision) => self.revised(place.path, class, bytes, revision, &mut diags),
+            None => (self.scanner).candidates(place.path, class, bytes, None, &mut diags),
+        };
         if !place.again {
             Stats::add(&self.stats.files, 1);
             Stats::add(&self.stats.bytes, bytes.len() as u64);
@@ -268,6 +289,58 @@ impl<'s> Pipeline<'s> {
             }
         }
         out.append(&mut found);
+    }
+
+    /// The candidates of a history blob: in what it changed from the earlier version at the
+    /// same path, where that version's lines are still kept, else in the whole blob; its own
+    /// lines are kept for the next version. A narrowed scan whose candidates, with those of
+    /// the earlier version, could pass the per-blob cap is done again whole, so that the cap
+    /// cuts what it would cut.
+    fn revised(
+        &self,
+        path: &str,
+        class: &EngineClass,
+        bytes: &[u8],
+        revision: &Revision,
+        diags: &mut Vec<Diag>,
+    ) -> Vec<Candidate> {
+        // A `.gitleaksignore` entry names a line: a secret suppressed there in the earlier
+        // version and moved to another line by this one is reported here.
+        if !revision::worth_comparing(bytes) || self.scanner.filter.judges_lines() {
+            return (self.scanner).candidates(path, class, bytes, None, diags);
+        }
+        let lines = self.revisions.lines(bytes);
+        let base = revision.base.and_then(|id| self.revisions.take(id));
+        if let Some(base) = base {
+            let narrowed = Cell::new(false);
+            let narrow = |extra: &[Range<usize>]| {
+                let parts = revision::regions(bytes, &lines, &base, extra);
+                narrowed.set(parts.is_some());
+                parts
+            };
+            let mut narrowing = Narrowing {
+                narrow: Some(&narrow),
+                keywords: Vec::new(),
+            };
+            let mut tried = Vec::new();
+            let found =
+                (self.scanner).candidates(path, class, bytes, Some(&mut narrowing), &mut tried);
+            let count = base.candidates + found.len();
+            if !narrowed.get() || count <= crate::scan::MAX_PER_BLOB {
+                diags.append(&mut tried);
+                revision.narrowed.set(narrowed.get());
+                let count = if narrowed.get() { count } else { found.len() };
+                (self.revisions).keep(revision.id, &lines, count, narrowing.keywords);
+                return found;
+            }
+        }
+        let mut narrowing = Narrowing {
+            narrow: None,
+            keywords: Vec::new(),
+        };
+        let found = (self.scanner).candidates(path, class, bytes, Some(&mut narrowing), diags);
+        (self.revisions).keep(revision.id, &lines, found.len(), narrowing.keywords);
+        found
     }
 
     /// [`Pipeline::skip_named`] where `place` is read the first time.
@@ -425,22 +498,13 @@ fn finding(
     }
 }
 
-impl Sink for Pipeline<'_> {
-    fn path_class(&self, path: &str) -> u32 {
-        let rules = self.scanner.engine.rules();
-        let key = (
-            self.scanner.engine.class_of(path),
-            self.scanner.filter.class_of(rules, path),
-        );
-        let mut ids = self.path_classes.lock().expect("no panics while holding");
-        let next = ids.len() as u32;
-        *ids.entry(key).or_insert(next)
-    }
-
-    fn offer<B: AsRef<[u8]>>(
+impl Pipeline<'_> {
+    /// [`Sink::offer`], for a history blob with its [`Revision`].
+    fn offer_as<B: AsRef<[u8]>>(
         &self,
         id: BlobId,
         origin: Origin,
+        revision: Option<&Revision>,
         read: impl FnOnce() -> Result<B, Skip>,
     ) {
         if self.ignores_path(&origin.path) {
@@ -470,16 +534,24 @@ impl Sink for Pipeline<'_> {
                 }
             }
         };
-        let found = match read() {
-            Ok(bytes) => self.content(&origin, &class, bytes.as_ref(), again),
+        let bytes = match read() {
+            Ok(bytes) => Some(bytes),
             Err(skip) => {
                 self.skip(&origin, skip);
                 None
             }
         };
+        let content = |again, revision| {
+            let bytes = bytes.as_ref()?;
+            self.content(&origin, &class, bytes.as_ref(), again, revision)
+        };
+        let found = content(again, revision);
+        // Candidates in what a version changed are for its own path only.
+        let narrowed = revision.is_some_and(|r| r.narrowed.get());
         let waiting = {
             let mut cache = self.cache.lock().expect("no panics while holding");
             let slot = match &found {
+                _ if narrowed => Slot::Forgotten,
                 Some(candidates) => {
                     let weight = weight(candidates);
                     if cache.kept + weight > CACHE_BUDGET {
@@ -496,12 +568,56 @@ impl Sink for Pipeline<'_> {
                 _ => Vec::new(),
             }
         };
-        if let Some(candidates) = found {
-            self.judge(&candidates, &origin);
+        if let Some(candidates) = &found {
+            self.judge(candidates, &origin);
+        }
+        if waiting.is_empty() {
+            return;
+        }
+        // Other appearances, met while it was read, are judged on the whole blob's.
+        let whole = if narrowed { content(true, None) } else { found };
+        if let Some(candidates) = whole {
             for other in &waiting {
                 self.judge(&candidates, other);
             }
         }
+    }
+}
+
+impl Sink for Pipeline<'_> {
+    fn path_class(&self, path: &str) -> u32 {
+        let rules = self.scanner.engine.rules();
+        let key = (
+            self.scanner.engine.class_of(path),
+            self.scanner.filter.class_of(rules, path),
+        );
+        let mut ids = self.path_classes.lock().expect("no panics while holding");
+        let next = ids.len() as u32;
+        *ids.entry(key).or_insert(next)
+    }
+
+    fn offer<B: AsRef<[u8]>>(
+        &self,
+        id: BlobId,
+        origin: Origin,
+        read: impl FnOnce() -> Result<B, Skip>,
+    ) {
+        self.offer_as(id, origin, None, read)
+    }
+
+    fn offer_revision<B: AsRef<[u8]>>(
+        &self,
+        id: BlobId,
+        origin: Origin,
+        base: Option<BlobId>,
+        read: impl FnOnce() -> Result<B, Skip>,
+    ) {
+        let revision = Revision {
+            id,
+            base,
+            narrowed: Cell::new(false),
+        };
+        self.offer_as(id, origin, Some(&revision), read)
     }
 
     fn message(&self, origin: Origin, text: &[u8]) {
@@ -519,7 +635,7 @@ impl Sink for Pipeline<'_> {
         }
         let class = self.scanner.engine.class_of(&origin.path);
         let mut diags = Vec::new();
-        let found = (self.scanner).candidates(&origin.path, &class, text, &mut diags);
+        let found = (self.scanner).candidates(&origin.path, &class, text, None, &mut diags);
         for diag in diags {
             self.diag.push(diag);
         }

@@ -12,13 +12,13 @@ use sha2::{Digest, Sha256};
 use crate::blob::keystore;
 use crate::context::{illustrative_blocks, in_blocks, is_comment_line};
 use crate::diag::Diag;
-use crate::engine::{Engine, EngineClass, Match};
+use crate::engine::{Engine, EngineClass, Match, Narrowing};
 use crate::filter::{Filter, inline_allowed};
 use crate::finding::{Candidate, Location, Secret, Snippet};
 
 /// The most candidates one blob yields: a 40 MB file of keys would otherwise make millions
 /// of findings, each with its snippet, and a report no one reads.
-const MAX_PER_BLOB: usize = 1000;
+pub const MAX_PER_BLOB: usize = 1000;
 
 /// How many bytes of a line a snippet shows on each side of the secret's start: minified
 /// files have megabyte lines.
@@ -35,12 +35,14 @@ pub struct Scanner {
 
 impl Scanner {
     /// The candidates in one blob's bytes (already known to be text within the size limit).
-    /// `path` is the first path the blob was met under, for analyzer warnings.
+    /// `path` is the first path the blob was met under, for analyzer warnings; `narrowing` may
+    /// name the only parts to search ([`Engine::scan_class`]).
     pub fn candidates(
         &self,
         path: &str,
         class: &EngineClass,
         bytes: &[u8],
+        narrowing: Option<&mut Narrowing>,
         diags: &mut Vec<Diag>,
     ) -> Vec<Candidate> {
         if let Some(kind) = keystore::sniff(bytes) {
@@ -48,7 +50,9 @@ impl Scanner {
         }
         let rules = self.engine.rules();
         let mut warnings = Vec::new();
-        let mut matches = self.engine.scan_class(class, path, bytes, &mut warnings);
+        let mut matches = self
+            .engine
+            .scan_class(class, path, bytes, narrowing, &mut warnings);
         let template = crate::k8s::is_template_path(path);
         diags.extend((warnings.into_iter()).map(|text| {
             match text.strip_prefix(crate::engine::DECODE_BUDGET_MARK) {

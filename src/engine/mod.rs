@@ -13,6 +13,7 @@ use std::cell::OnceCell;
 use std::ops::Range;
 use std::sync::OnceLock;
 
+use aho_corasick::AhoCorasick;
 use regex_automata::meta::Regex;
 use regex_automata::util::captures::Captures;
 use regex_automata::{Anchored, Input};
@@ -76,6 +77,32 @@ pub struct Engine {
     /// For each rule, found on first use: another keyword to search near, when the rule's own
     /// do not bound where its matches lie (see [`Engine::anchor`]).
     anchors: Vec<OnceLock<Option<Anchor>>>,
+    /// For each rule, whether its keywords are only context (found on the first narrowed
+    /// scan; see [`Engine::is_context`]).
+    context: OnceLock<Vec<bool>>,
+}
+
+/// Told where the analyzer found values, names the parts of a blob to search, or `None` for
+/// the whole blob.
+pub type Narrow<'a> = dyn Fn(&[Range<usize>]) -> Option<Narrowed> + 'a;
+
+/// How a caller narrows a scan to parts of a blob (see [`Engine::scan_class`]).
+pub struct Narrowing<'a> {
+    /// Absent where there is nothing to compare with: the blob is scanned whole, for
+    /// `keywords`.
+    pub narrow: Option<&'a Narrow<'a>>,
+    /// Set by the scan: the rules whose keywords are context and occur in the blob (after a
+    /// narrowed scan, may occur: those found in the parts, and the `maybe` it was given).
+    pub keywords: Vec<usize>,
+}
+
+/// Where a narrowed scan searches and what it keeps: matches found in `search` that touch
+/// `keep` (the rest of `search` is context the rules read). `maybe` are the rules whose
+/// keywords are context and may occur outside `search` (what the earlier version held).
+pub struct Narrowed {
+    pub search: Vec<Range<usize>>,
+    pub keep: Vec<Range<usize>>,
+    pub maybe: Vec<usize>,
 }
 
 /// A keyword of the prefilter that every match of a rule spells, though the rule does not
@@ -105,7 +132,35 @@ impl Engine {
             kubernetes,
             restricted,
             anchors,
+            context: OnceLock::new(),
         }
+    }
+
+    /// Whether a rule's keywords are only context: its regex does not prove every match
+    /// spells one (`discord-bot-token` runs where `discord` occurs, and its matches are bare
+    /// tokens). A narrowed scan cannot tell from the parts it searches whether such a rule
+    /// should run.
+    fn is_context(&self, rule: usize) -> bool {
+        // From the pattern, without compiling every rule's regex (most never run).
+        let flags = self.context.get_or_init(|| {
+            (self.rules.rules.iter())
+                .map(|r| match &r.pattern {
+                    Pattern::Regex { source, .. } => {
+                        !r.keywords.is_empty() && window::reach(source, &r.keywords).is_none()
+                    }
+                    Pattern::Analyzer(_) => false,
+                })
+                .collect()
+        });
+        flags[rule]
+    }
+
+    /// Whether one of `rule`'s keywords occurs anywhere in `bytes`.
+    fn spells_keyword(&self, rule: usize, bytes: &[u8]) -> bool {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(&self.rules.rules[rule].keywords)
+            .is_ok_and(|keywords| keywords.is_match(bytes))
     }
 
     /// Where a rule's matches lie, as keyword patterns and the reach from them: its own
@@ -161,33 +216,95 @@ impl Engine {
 
     /// Every match in `bytes` for a file at `path`, sorted by position, one per secret span.
     pub fn scan(&self, path: &str, bytes: &[u8]) -> Vec<Match> {
-        self.scan_class(&self.class_of(path), path, bytes, &mut Vec::new())
+        self.scan_class(&self.class_of(path), path, bytes, None, &mut Vec::new())
     }
 
     /// The matches in `bytes` for a path of this class, adding to `warnings` what an analyzer
     /// could not parse (the file is still scanned, by the rules and a line-wise fallback).
     /// `path` only names the file in warnings.
+    ///
+    /// With `narrowing`, the analyzer reads the whole blob first, and the caller, told where
+    /// it found values, may name the only parts to search (a history's new version of a file,
+    /// by what it changed): there the rules search the parts, with the whole blob around them
+    /// for the text they read before a match. A rule whose keywords are context runs there if
+    /// they occur in the parts or may occur elsewhere (`maybe`), and a match of one whose
+    /// keywords are not in the parts is kept if they are in the blob, as it would be found
+    /// scanning it whole.
     pub fn scan_class(
         &self,
         class: &EngineClass,
         path: &str,
         bytes: &[u8],
+        mut narrowing: Option<&mut Narrowing>,
         warnings: &mut Vec<String>,
     ) -> Vec<Match> {
+        let mut analyzed = Vec::new();
+        let mut analyzed_first = false;
+        let mut narrowed = None;
+        if let Some(narrow) = narrowing.as_ref().and_then(|n| n.narrow) {
+            if let Some(profile) = class.analyzer {
+                // Its cleared values are asked for below if a generic rule matches.
+                let found = &mut analyzed;
+                self.run_kubernetes(profile, path, bytes, false, found, warnings);
+                analyzed_first = true;
+            }
+            let spans: Vec<Range<usize>> = analyzed.iter().map(|m| m.span.clone()).collect();
+            narrowed = narrow(&spans);
+        }
+        let whole = 0..bytes.len();
+        let search = (narrowed.as_ref()).map_or(std::slice::from_ref(&whole), |n| &n.search[..]);
+        let maybe = narrowed.as_ref().map(|n| &n.maybe[..]);
         let mut found = Vec::new();
-        self.run_rules(class, bytes, &mut found);
+        let hit = self.run_rules(class, bytes, search, maybe, &mut found);
         let mut budget = Budget::new();
         let mut decoded = Vec::new();
-        self.run_decoded(class, bytes, 1, &mut budget, &mut decoded);
-        let mut cleared = Vec::new();
-        if let Some(profile) = class.analyzer {
-            // The analyzer's cleared values only matter to generic matches.
-            let generic = |m: &Match| self.rules.rules[m.rule].tier == Tier::Generic;
-            let cleared_wanted = found.iter().chain(&decoded).any(generic);
-            cleared =
-                self.run_kubernetes(profile, path, bytes, cleared_wanted, &mut found, warnings);
+        for part in search {
+            let mut inner = Vec::new();
+            self.run_decoded(class, &bytes[part.clone()], 1, &mut budget, &mut inner);
+            decoded.extend(inner.into_iter().map(|m| Match {
+                span: m.span.start + part.start..m.span.end + part.start,
+                ..m
+            }));
         }
+        if let Some(narrowed) = &narrowed {
+            let mut spelled = std::collections::HashMap::new();
+            found.retain(|m| {
+                touches(&narrowed.keep, &m.span)
+                    && (hit[m.rule]
+                        || *(spelled.entry(m.rule))
+                            .or_insert_with(|| self.spells_keyword(m.rule, bytes)))
+            });
+            decoded.retain(|m| touches(&narrowed.keep, &m.span));
+        }
+        if let Some(narrowing) = &mut narrowing {
+            let mut keywords: Vec<usize> = (0..hit.len())
+                .filter(|&r| hit[r] && self.is_context(r))
+                .collect();
+            keywords.extend(maybe.unwrap_or_default());
+            keywords.sort_unstable();
+            keywords.dedup();
+            narrowing.keywords = keywords;
+        }
+        // The analyzer's cleared values only matter to generic matches. Where it ran first, for
+        // its findings, it is asked again only for what it cleared.
+        let cleared = match class.analyzer {
+            Some(profile) => {
+                let generic = |m: &Match| self.rules.rules[m.rule].tier == Tier::Generic;
+                let cleared_wanted = found.iter().chain(&decoded).any(generic);
+                if !analyzed_first {
+                    let found = &mut analyzed;
+                    self.run_kubernetes(profile, path, bytes, cleared_wanted, found, warnings)
+                } else if cleared_wanted {
+                    let (found, warned) = (&mut Vec::new(), &mut Vec::new());
+                    self.run_kubernetes(profile, path, bytes, true, found, warned)
+                } else {
+                    Vec::new()
+                }
+            }
+            None => Vec::new(),
+        };
         // After the analyzer's: where spans tie, the first of equal tier is kept (`dedupe`).
+        found.append(&mut analyzed);
         found.append(&mut decoded);
         if budget.refused() {
             warnings.push(format!(
@@ -200,13 +317,27 @@ impl Engine {
         dedupe(&self.rules, found)
     }
 
-    fn run_rules(&self, class: &EngineClass, bytes: &[u8], out: &mut Vec<Match>) {
-        let candidates = self.prefilter.candidates(bytes);
+    /// Runs the rules whose keywords occur in `parts` of `bytes` (and the `maybe` rules, when
+    /// only parts of the blob are searched) on those parts. Returns the rules whose keywords
+    /// occur there.
+    fn run_rules(
+        &self,
+        class: &EngineClass,
+        bytes: &[u8],
+        parts: &[Range<usize>],
+        maybe: Option<&[usize]>,
+        out: &mut Vec<Match>,
+    ) -> Vec<bool> {
+        let candidates = self.prefilter.candidates_in(bytes, parts);
+        let mut run = candidates.rules.clone();
+        for &rule in maybe.unwrap_or_default() {
+            run[rule] = true;
+        }
         // Found at the first match of any rule: most blobs hold no data URI.
         let pictures = OnceCell::new();
         for (index, rule) in self.rules.rules.iter().enumerate() {
             let applies = rule.paths.is_none() || class.restricted.contains(&(index as u32));
-            if !(candidates.rules[index] && applies) {
+            if !(run[index] && applies) {
                 continue;
             }
             let Some(compiled) = rule.regex() else {
@@ -218,8 +349,9 @@ impl Engine {
                     (self.prefilter).windows(&candidates, patterns, reach, bytes)
                 });
             let found = (&compiled.regex, windows, &pictures);
-            self.run_regex(index, rule, bytes, found, out);
+            self.run_regex(index, rule, (bytes, parts), found, out);
         }
+        candidates.rules
     }
 
     /// Scans the text that encoded runs decode to. Rules run only on decoded text holding a
@@ -239,7 +371,9 @@ impl Engine {
         for decoded in runs {
             let mut inner = Vec::new();
             if self.prefilter.has_keyword(&decoded.text) {
-                self.run_rules(class, &decoded.text, &mut inner);
+                let whole = 0..decoded.text.len();
+                let whole = std::slice::from_ref(&whole);
+                self.run_rules(class, &decoded.text, whole, None, &mut inner);
             }
             if depth < MAX_DECODE_DEPTH {
                 self.run_decoded(class, &decoded.text, depth + 1, budget, &mut inner);
@@ -251,11 +385,12 @@ impl Engine {
         }
     }
 
-    /// Runs one rule's regex over the whole blob, or only in its `windows`. Both find the
-    /// same matches. A search anchored at each possible start in turn, resuming after each
-    /// match, is what an unanchored search does, minus the starts where no match can begin;
-    /// a match that cannot cross a line lies whole in one line; and no match starts before
-    /// the first possible start.
+    /// Runs one rule's regex over the `parts` of the blob searched (the whole, or what a
+    /// version changed), or only in its `windows` there. Both find the same matches. A
+    /// search anchored at each possible start in turn, resuming after each match, is what an
+    /// unanchored search does, minus the starts where no match can begin; a match that cannot
+    /// cross a line lies whole in one line; and no match starts before the first possible
+    /// start.
     ///
     /// `pictures` holds the blob's data-URI payloads once a rule has matched (see
     /// [`decode::data_uri_payloads`]); a match inside one is dropped.
@@ -263,7 +398,7 @@ impl Engine {
         &self,
         index: usize,
         rule: &Rule,
-        bytes: &[u8],
+        (bytes, parts): (&[u8], &[Range<usize>]),
         (regex, windows, pictures): (&Regex, Option<Windows>, &Pictures),
         out: &mut Vec<Match>,
     ) {
@@ -303,7 +438,12 @@ impl Engine {
             }
         };
         match windows {
-            None => regex.captures_iter(bytes).for_each(|caps| keep(&caps)),
+            None => {
+                for part in parts {
+                    let input = Input::new(bytes).range(part.clone());
+                    regex.captures_iter(input).for_each(|caps| keep(&caps))
+                }
+            }
             Some(Windows::Lines(lines)) => {
                 for line in lines {
                     let input = Input::new(bytes).range(line);
@@ -311,8 +451,10 @@ impl Engine {
                 }
             }
             Some(Windows::From(first)) => {
-                let input = Input::new(bytes).range(first..);
-                regex.captures_iter(input).for_each(|caps| keep(&caps));
+                for part in parts.iter().filter(|p| p.end > first) {
+                    let input = Input::new(bytes).range(part.start.max(first)..part.end);
+                    regex.captures_iter(input).for_each(|caps| keep(&caps));
+                }
             }
             Some(Windows::Starts { starts, limit }) => {
                 let mut caps = regex.create_captures();
@@ -330,7 +472,8 @@ impl Engine {
                             Some(left) => left,
                             None => {
                                 let whole = (regex, None, pictures);
-                                return self.run_regex(index, rule, bytes, whole, out);
+                                let searched = (bytes, parts);
+                                return self.run_regex(index, rule, searched, whole, out);
                             }
                         };
                         let input = Input::new(bytes).range(at..end).anchored(Anchored::Yes);
@@ -391,6 +534,14 @@ impl Engine {
         }
         analysis.cleared
     }
+}
+
+/// Whether `span` overlaps one of `ranges` (sorted, apart).
+fn touches(ranges: &[Range<usize>], span: &Range<usize>) -> bool {
+    let after = ranges.partition_point(|r| r.end <= span.start);
+    ranges
+        .get(after)
+        .is_some_and(|r| r.start < span.end.max(span.start + 1))
 }
 
 /// Generic assignment matches inside values the Kubernetes analyzer judged safe by their
@@ -508,9 +659,11 @@ mod tests {
             let (mut whole, mut windowed) = (Vec::new(), Vec::new());
             let pictures = OnceCell::new();
             let found = (&compiled.regex, None, &pictures);
-            engine.run_regex(index, rule, bytes, found, &mut whole);
+            let all = 0..bytes.len();
+            let all = std::slice::from_ref(&all);
+            engine.run_regex(index, rule, (bytes, all), found, &mut whole);
             let found = (&compiled.regex, Some(windows), &pictures);
-            engine.run_regex(index, rule, bytes, found, &mut windowed);
+            engine.run_regex(index, rule, (bytes, all), found, &mut windowed);
             let spans = |m: &[Match]| m.iter().map(|m| m.span.clone()).collect::<Vec<_>>();
             assert_eq!(spans(&whole), spans(&windowed), "{}", rule.id);
             assert!(!whole.is_empty() || rule.examples.is_empty(), "{}", rule.id);

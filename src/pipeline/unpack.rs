@@ -7,19 +7,21 @@
 
 use std::sync::Arc;
 
-use super::{Pipeline, Stats};
+use super::{Pipeline, Revision, Stats};
 use crate::blob::Skip;
 use crate::blob::archive::{self, Budget, Member};
 use crate::finding::{Candidate, member_path};
 
 /// Where bytes being read sit: `path` is the name reports use (`charts/app.tgz!app/values.yaml`
 /// for a member), `member` the part after the blob's own path, `depth` how many archives
-/// hold it, `again` whether it was read before (see [`Pipeline::content`]): counted once.
+/// hold it, `again` whether it was read before (see [`Pipeline::content`]): counted once;
+/// `revision` where a history blob is read, for comparing with an earlier version.
 pub(super) struct Place<'a> {
     pub path: &'a str,
     pub member: Option<Arc<str>>,
     pub depth: u32,
     pub again: bool,
+    pub revision: Option<&'a Revision>,
 }
 
 impl Pipeline<'_> {
@@ -55,6 +57,7 @@ impl Pipeline<'_> {
                 }),
                 path: &path,
                 depth: place.depth + 1,
+                revision: None,
                 again: place.again,
             };
             match member {

@@ -52,7 +52,8 @@ struct Job {
 }
 
 enum Work {
-    Blob(Oid),
+    /// A blob, and the one sent last at the same path (an earlier version of the file).
+    Blob(Oid, Option<RawId>),
     Message(Vec<u8>),
 }
 
@@ -77,8 +78,8 @@ pub fn audit(repo: Repository, threads: usize, sink: &impl Sink) -> Result<()> {
 }
 
 fn scan_job(repo: &mut Result<Repository, git2::Error>, job: Job, sink: &impl Sink) {
-    let blob = match job.what {
-        Work::Blob(blob) => blob,
+    let (blob, base) = match job.what {
+        Work::Blob(blob, base) => (blob, base.map(BlobId)),
         Work::Message(text) => return sink.message(job.origin, &text),
     };
     let opened = match repo {
@@ -93,7 +94,7 @@ fn scan_job(repo: &mut Result<Repository, git2::Error>, job: Job, sink: &impl Si
         }
     };
     let max = sink.max_read();
-    sink.offer(BlobId::from_oid(blob), job.origin, || {
+    sink.offer_revision(BlobId::from_oid(blob), job.origin, base, || {
         read_blob(&odb, blob, max)
     });
 }
@@ -178,6 +179,9 @@ struct Walker<'a, S> {
     trees: Recent,
     /// Blobs sent, by id and path class.
     blobs: HashSet<(RawId, u32)>,
+    /// The blob sent last at each path (by path id): the next one sent there is a new version
+    /// of the file, and the lines the two share were judged at this path already.
+    sent: HashMap<u32, RawId>,
     /// The last tree walked at each folder path (by path id): an entry of a new tree that
     /// the last one already had (same name, id and mode) was handled then, at the same path,
     /// so it is passed over without building its path or looking it up. Most entries of a new
@@ -202,6 +206,7 @@ impl<'a, S: Sink> Walker<'a, S> {
             paths: Paths::default(),
             trees: Recent::default(),
             blobs: HashSet::default(),
+            sent: HashMap::default(),
             last: HashMap::default(),
             kept: 0,
             seq: 0,
@@ -447,9 +452,10 @@ impl<'a, S: Sink> Walker<'a, S> {
         };
         if self.blobs.insert((raw(blob), class)) {
             let origin = origin(self.paths.names[id].clone(), commit, seq);
+            let base = self.sent.insert(id as u32, raw(blob));
             // The scanners outlive the walk, so the queue cannot be closed under us.
             let _ = self.tx.send(Job {
-                what: Work::Blob(blob),
+                what: Work::Blob(blob, base),
                 origin,
             });
         }

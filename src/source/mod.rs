@@ -35,6 +35,17 @@ pub trait Sink: Sync {
         read: impl FnOnce() -> Result<B, Skip>,
     );
 
+    /// [`Sink::offer`] for a blob a history walk met at a path where it sent `base` before
+    /// (an earlier version of the file), so that only what this version changed need be
+    /// searched; every blob of the walk comes here, `base` or not, to be compared with later.
+    fn offer_revision<B: AsRef<[u8]>>(
+        &self,
+        id: BlobId,
+        origin: Origin,
+        base: Option<BlobId>,
+        read: impl FnOnce() -> Result<B, Skip>,
+    );
+
     /// One appearance of bytes already read (a file on disk): the id is computed from them,
     /// as git would keep them if the file is its commit message file.
     fn offer_bytes(&self, origin: Origin, bytes: &[u8]) {

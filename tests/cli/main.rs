@@ -17,5 +17,6 @@ mod layout;
 mod parity;
 mod precision;
 mod provenance;
+mod revisions;
 mod sarif;
 mod scan;
