@@ -306,7 +306,10 @@ impl<'s> Pipeline<'s> {
     ) -> Vec<Candidate> {
         // A `.gitleaksignore` entry names a line: a secret suppressed there in the earlier
         // version and moved to another line by this one is reported here.
-        if !revision::worth_comparing(bytes) || self.scanner.filter.judges_lines() {
+        if !revision::worth_comparing(bytes)
+            || self.scanner.filter.judges_lines()
+            || !self.revisions.pays()
+        {
             return (self.scanner).candidates(path, class, bytes, None, diags);
         }
         let lines = self.revisions.lines(bytes);

@@ -120,21 +120,11 @@ impl Prefilter {
 
     /// The rules to run on `bytes`, and where their keywords are.
     pub fn candidates(&self, bytes: &[u8]) -> Candidates {
-        self.candidates_in(bytes, std::slice::from_ref(&(0..bytes.len())))
-    }
-
-    /// [`Prefilter::candidates`] for the keywords in `parts` of `bytes` only (sorted, apart),
-    /// placed in `bytes`: the rules those parts need, and where their keywords are.
-    pub fn candidates_in(&self, bytes: &[u8], parts: &[Range<usize>]) -> Candidates {
         let mut hit = vec![false; self.rule_count];
         for &i in &self.always {
             hit[i] = true;
         }
-        let automaton = match (parts.first(), parts.last()) {
-            (Some(first), Some(last)) => self.automaton(&bytes[first.start..last.end]),
-            _ => None,
-        };
-        let Some(automaton) = automaton else {
+        let Some(automaton) = self.automaton(bytes) else {
             return Candidates {
                 rules: hit,
                 occurrences: None,
@@ -142,31 +132,26 @@ impl Prefilter {
         };
         let mut seen = vec![false; self.rules_of_keyword.len()];
         let mut occurrences = Some(Vec::new());
-        for part in parts {
-            let offset = part.start;
-            let mut found = |p: u32, end: usize| {
-                let p = p as usize;
-                if let Some(list) = &mut occurrences {
-                    if list.len() < MAX_OCCURRENCES {
-                        let end = offset + end;
-                        list.push((p as u32, end - self.keywords[p].len(), end));
-                    } else {
-                        occurrences = None;
-                    }
+        let mut found = |p: u32, end: usize| {
+            let p = p as usize;
+            if let Some(list) = &mut occurrences {
+                if list.len() < MAX_OCCURRENCES {
+                    list.push((p as u32, end - self.keywords[p].len(), end));
+                } else {
+                    occurrences = None;
                 }
-                if !seen[p] {
-                    seen[p] = true;
-                    for &r in &self.rules_of_keyword[p] {
-                        hit[r] = true;
-                    }
-                }
-            };
-            let bytes = &bytes[part.clone()];
-            match automaton {
-                Automaton::Nfa(nfa) => (nfa.find_overlapping_iter(bytes))
-                    .for_each(|m| found(m.pattern().as_u32(), m.end())),
-                Automaton::Dfa(dfa) => streams::overlapping(dfa, bytes, self.longest, found),
             }
+            if !seen[p] {
+                seen[p] = true;
+                for &r in &self.rules_of_keyword[p] {
+                    hit[r] = true;
+                }
+            }
+        };
+        match automaton {
+            Automaton::Nfa(nfa) => (nfa.find_overlapping_iter(bytes))
+                .for_each(|m| found(m.pattern().as_u32(), m.end())),
+            Automaton::Dfa(dfa) => streams::overlapping(dfa, bytes, self.longest, found),
         }
         if let Some(list) = &mut occurrences {
             list.sort_unstable();
@@ -175,6 +160,42 @@ impl Prefilter {
             rules: hit,
             occurrences,
         }
+    }
+
+    /// [`Prefilter::candidates`] for the keywords in `parts` of `bytes` only (sorted, apart),
+    /// placed in `bytes`: the rules those parts need, and where their keywords are. Each part
+    /// is passed over as a blob of its own: one loop over the parts around the automaton's
+    /// inner loop cost the whole-blob pass a tenth of its speed.
+    pub fn candidates_in(&self, bytes: &[u8], parts: &[Range<usize>]) -> Candidates {
+        if let [part] = parts
+            && *part == (0..bytes.len())
+        {
+            return self.candidates(bytes);
+        }
+        let mut all = Candidates {
+            rules: vec![false; self.rule_count],
+            occurrences: Some(Vec::new()),
+        };
+        for part in parts {
+            let found = self.candidates(&bytes[part.clone()]);
+            all.rules
+                .iter_mut()
+                .zip(found.rules)
+                .for_each(|(a, f)| *a |= f);
+            all.occurrences = match (all.occurrences, found.occurrences) {
+                (Some(mut list), Some(more)) if list.len() + more.len() <= MAX_OCCURRENCES => {
+                    let shift =
+                        |(p, s, e): (u32, usize, usize)| (p, s + part.start, e + part.start);
+                    list.extend(more.into_iter().map(shift));
+                    Some(list)
+                }
+                _ => None,
+            };
+        }
+        if let Some(list) = &mut all.occurrences {
+            list.sort_unstable();
+        }
+        all
     }
 
     /// The keywords, in pattern order.
@@ -328,7 +349,6 @@ impl Limit {
 }
 
 /// The keyword automaton in use.
-#[derive(Clone, Copy)]
 enum Automaton<'a> {
     Nfa(&'a AhoCorasick),
     Dfa(&'a DFA),

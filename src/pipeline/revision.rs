@@ -18,6 +18,7 @@ use std::collections::VecDeque;
 use std::hash::BuildHasher;
 use std::mem::take;
 use std::ops::Range;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 use crate::blob::BlobId;
@@ -38,13 +39,18 @@ const BLOCK_LINE: usize = 16;
 /// A version smaller than this is scanned whole: comparing costs more than it saves.
 const MIN_BYTES: usize = 4096;
 
+/// A version larger than this is scanned whole too: its lists (digests, places) would be
+/// megabytes for a moment on each thread, and such files (a C amalgamation, a generated
+/// table) are few.
+const MAX_BYTES: usize = 2 << 20;
+
 /// Past this share of a version's bytes (in percent), it is scanned whole.
 const MAX_SHARE: usize = 50;
 
 /// Bytes of line digests kept for later versions. A folder of files each edited in every
 /// release keeps one set per file; past the budget the oldest sets are dropped and the next
 /// version of their file is scanned whole.
-const BUDGET: usize = 8 << 20;
+const BUDGET: usize = 2 << 20;
 
 /// The lines of one version, for comparing the next.
 pub struct Earlier {
@@ -65,9 +71,16 @@ impl Earlier {
     }
 }
 
+/// How many earlier versions are asked for before [`Revisions::pays`] judges by how many were
+/// still kept.
+const TRIAL: usize = 512;
+
 /// The lines of recent versions, by blob id.
 #[derive(Default)]
 pub struct Revisions {
+    /// Earlier versions asked for, and found kept.
+    asked: AtomicUsize,
+    found: AtomicUsize,
     seed: foldhash::fast::RandomState,
     kept: Mutex<Kept>,
 }
@@ -103,7 +116,7 @@ struct Scratch {
 }
 
 /// The most lines a thread's [`Scratch`] lists keep room for between versions.
-const SCRATCH_LINES: usize = 1 << 16;
+const SCRATCH_LINES: usize = 1 << 14;
 
 thread_local! {
     static SCRATCH: RefCell<Scratch> = RefCell::default();
@@ -142,10 +155,23 @@ impl Revisions {
     /// An earlier version's lines, if they are still kept. They are taken: the next version
     /// keeps its own.
     pub fn take(&self, id: BlobId) -> Option<Arc<Earlier>> {
+        self.asked.fetch_add(1, Relaxed);
         let mut kept = self.kept.lock().expect("no panics while holding");
         let earlier = kept.sets.remove(&id)?;
         kept.bytes -= earlier.weight();
+        self.found.fetch_add(1, Relaxed);
         Some(earlier)
+    }
+
+    /// Whether comparing versions pays in this history: after a trial, at least a quarter of
+    /// the earlier versions asked for were still kept. In a history whose files change
+    /// rarely (each release of a C library rewrites thousands of files once), the budget
+    /// holds almost none of them by the time the next version comes (2% on 62,000 commits
+    /// of six libraries), and hashing every line then only costs (7% of the audit's time);
+    /// past the trial the versions are scanned whole, as they would be anyway.
+    pub fn pays(&self) -> bool {
+        let asked = self.asked.load(Relaxed);
+        asked < TRIAL || 4 * self.found.load(Relaxed) >= asked
     }
 
     /// Keeps a version's lines for the next version, dropping the oldest past the budget.
@@ -243,7 +269,7 @@ fn changed(lines: &Lines, earlier: &Earlier) -> Vec<usize> {
 /// Whether a version is large enough that comparing it with the next (or the last) saves
 /// more than it costs; smaller ones are scanned whole, and their lines not kept.
 pub fn worth_comparing(bytes: &[u8]) -> bool {
-    (MIN_BYTES..u32::MAX as usize).contains(&bytes.len())
+    (MIN_BYTES..=MAX_BYTES).contains(&bytes.len())
 }
 
 /// The byte ranges of `bytes` to search given the lines an earlier version held: each changed
@@ -559,6 +585,25 @@ mod tests {
         .unwrap();
         assert_eq!(region_lines(&text, &found.search), vec![(48, 54)]);
         assert_eq!(region_lines(&text, &found.keep), vec![(50, 52)]);
+    }
+
+    /// Comparing stops paying where the versions asked for were mostly dropped by then.
+    #[test]
+    fn comparing_pays_while_a_quarter_of_the_versions_asked_for_are_kept() {
+        let revisions = Revisions::default();
+        let lines = revisions.lines(numbered(10).as_bytes());
+        for n in 0..TRIAL {
+            if n % 3 == 0 {
+                revisions.keep(BlobId([0; 20]), &lines, 0, Vec::new());
+            }
+            assert!(revisions.pays(), "still in the trial at {n}");
+            revisions.take(BlobId([0; 20]));
+        }
+        assert!(revisions.pays(), "a third were kept");
+        for _ in 0..TRIAL {
+            revisions.take(BlobId([1; 20]));
+        }
+        assert!(!revisions.pays(), "a sixth were kept");
     }
 
     /// The versions kept stay within the budget, oldest dropped first, and each is taken once.

@@ -99,12 +99,15 @@ fn scan_job(repo: &mut Result<Repository, git2::Error>, job: Job, sink: &impl Si
     });
 }
 
-/// Paths met in the walk, each stored once, with the sink's class for it.
+/// Paths met in the walk, each stored once, with the sink's class for it and the blob sent
+/// last at it: the next one sent there is a new version of the file, and the lines the two
+/// share were judged at this path already.
 #[derive(Default)]
 struct Paths {
     ids: HashMap<Arc<str>, u32>,
     names: Vec<Arc<str>>,
     classes: Vec<Option<u32>>,
+    sent: Vec<Option<RawId>>,
 }
 
 impl Paths {
@@ -119,6 +122,7 @@ impl Paths {
         self.ids.insert(path.clone(), id);
         self.names.push(path);
         self.classes.push(None);
+        self.sent.push(None);
         id
     }
 }
@@ -179,9 +183,6 @@ struct Walker<'a, S> {
     trees: Recent,
     /// Blobs sent, by id and path class.
     blobs: HashSet<(RawId, u32)>,
-    /// The blob sent last at each path (by path id): the next one sent there is a new version
-    /// of the file, and the lines the two share were judged at this path already.
-    sent: HashMap<u32, RawId>,
     /// The last tree walked at each folder path (by path id): an entry of a new tree that
     /// the last one already had (same name, id and mode) was handled then, at the same path,
     /// so it is passed over without building its path or looking it up. Most entries of a new
@@ -206,7 +207,6 @@ impl<'a, S: Sink> Walker<'a, S> {
             paths: Paths::default(),
             trees: Recent::default(),
             blobs: HashSet::default(),
-            sent: HashMap::default(),
             last: HashMap::default(),
             kept: 0,
             seq: 0,
@@ -452,7 +452,7 @@ impl<'a, S: Sink> Walker<'a, S> {
         };
         if self.blobs.insert((raw(blob), class)) {
             let origin = origin(self.paths.names[id].clone(), commit, seq);
-            let base = self.sent.insert(id as u32, raw(blob));
+            let base = self.paths.sent[id].replace(raw(blob));
             // The scanners outlive the walk, so the queue cannot be closed under us.
             let _ = self.tx.send(Job {
                 what: Work::Blob(blob, base),
