@@ -115,6 +115,10 @@ struct Scratch {
     places: foldhash::HashMap<u64, u32>,
 }
 
+/// A version of more lines is scanned whole: its digests would pass a quarter of the budget
+/// and not be kept, and a hostile file of two million newlines would cost lists of 24 MB.
+const MAX_LINES: usize = BUDGET / 4 / std::mem::size_of::<u64>();
+
 /// The most lines a thread's [`Scratch`] lists keep room for between versions.
 const SCRATCH_LINES: usize = 1 << 14;
 
@@ -270,6 +274,7 @@ fn changed(lines: &Lines, earlier: &Earlier) -> Vec<usize> {
 /// more than it costs; smaller ones are scanned whole, and their lines not kept.
 pub fn worth_comparing(bytes: &[u8]) -> bool {
     (MIN_BYTES..=MAX_BYTES).contains(&bytes.len())
+        && memchr::memchr_iter(b'\n', bytes).count() < MAX_LINES
 }
 
 /// The byte ranges of `bytes` to search given the lines an earlier version held: each changed
@@ -312,14 +317,17 @@ pub fn regions(
         &bytes[lines.start(i)..end]
     };
     let block = |i: usize| is_block_line(line(i));
+    // The lines before this were searched for blocks already: a block holding many changed
+    // lines is widened over once, so the whole stays linear in the lines.
+    let mut widened = 0;
     for &i in &changed {
         let (mut lo, mut hi) = (i, i);
         // An encoded block near the change is searched whole: a key's body and its
         // BEGIN and END lines (the context below adds them), a wrapped base64 value.
         let near = i.saturating_sub(CONTEXT_LINES)..(i + CONTEXT_LINES + 1).min(n);
-        if near.clone().any(block) {
+        if i >= widened && near.clone().any(block) {
             let (mut gap, mut j) = (0, i);
-            while j > 0 && gap <= BLOCK_GAP {
+            while j > widened && gap <= BLOCK_GAP {
                 j -= 1;
                 gap = if block(j) { 0 } else { gap + 1 };
                 if gap == 0 {
@@ -334,6 +342,7 @@ pub fn regions(
                     hi = j;
                 }
             }
+            widened = j + 1;
         }
         kept[i.saturating_sub(1)..=(i + 1).min(n - 1)]
             .iter_mut()
@@ -556,6 +565,33 @@ mod tests {
         ] {
             assert!(!is_block_line(line.as_bytes()), "{line}");
         }
+    }
+
+    /// A block of thousands of lines, every tenth changed, is one region, found once.
+    #[test]
+    fn a_long_block_with_many_changes_is_one_region() {
+        let body: Vec<String> = (0..5_000)
+            .map(|i| format!("QUJDREVGR0hJSktMTU5P{i:08}"))
+            .collect();
+        let file = |body: &[String], around: usize| {
+            format!(
+                "{}{}\n{}",
+                numbered(around),
+                body.join("\n"),
+                numbered(around)
+            )
+        };
+        let mut tenth = body.clone();
+        for line in tenth.iter_mut().step_by(10) {
+            line.push_str("AA");
+        }
+        // The block is most of this file: scanned whole.
+        assert_eq!(compare(&file(&body, 100), &file(&tenth, 100)), None);
+        // A small part of this one: the block whole, with three lines on each side.
+        assert_eq!(
+            compare(&file(&body, 20_000), &file(&tenth, 20_000)),
+            Some(vec![(19_998, 25_003)])
+        );
     }
 
     /// Small versions and versions mostly changed are scanned whole.
