@@ -17,8 +17,12 @@ pub enum Diag {
     Error { what: String, message: String },
     /// Something the user should know even without `-v` (a config entry that does not apply).
     Warning(String),
-    /// Detail shown with `-v` (a skipped file and why, a stale baseline entry).
+    /// Detail shown with `-v` (a stale baseline entry).
     Note(String),
+    /// Detail about one input shown with `-v` (a skipped file and why): `what` names it (a
+    /// path), masked as names are, so that a word that is also a secret (`testing`) does not
+    /// cut the path into pieces.
+    NoteAt { what: String, text: String },
     /// A YAML file the analyzer could not parse and read line by line instead. Helm templates
     /// are expected not to parse: they are listed only with `-v`; the others are summed up in
     /// one line unless `-v` lists them.
@@ -69,7 +73,7 @@ impl Kind {
         match diag {
             Diag::Error { .. } => Kind::Error,
             Diag::Warning(_) => Kind::Warning,
-            Diag::Note(_) => Kind::Note,
+            Diag::Note(_) | Diag::NoteAt { .. } => Kind::Note,
             Diag::Unparsed {
                 template: false, ..
             } => Kind::Unparsed,
@@ -126,6 +130,14 @@ impl Diagnostics {
 
     pub fn note(&self, text: impl Into<String>) {
         self.push(Diag::Note(text.into()));
+    }
+
+    /// A note about one input, `what` (a path).
+    pub fn note_at(&self, what: impl Into<String>, text: impl Into<String>) {
+        self.push(Diag::NoteAt {
+            what: what.into(),
+            text: text.into(),
+        });
     }
 
     /// Every message kept so far, sorted and without repeats, each kind followed by a

@@ -259,7 +259,12 @@ impl Emitter {
                 Diag::Note(text) | Diag::PartlyDecoded(text) if v.verbose && !v.quiet => {
                     format!("note: {text}")
                 }
-                Diag::Note(_) | Diag::PartlyDecoded(_) => continue,
+                Diag::NoteAt { what, text } if v.verbose && !v.quiet => {
+                    let what = escape_controls(&self.names.mask(what));
+                    let _ = writeln!(err, "leakhound: note: {what}: {}", self.line(text));
+                    continue;
+                }
+                Diag::Note(_) | Diag::NoteAt { .. } | Diag::PartlyDecoded(_) => continue,
                 Diag::More { kind, count } => match self.more(*kind, *count, &mut unparsed) {
                     Some(text) => text,
                     None => continue,

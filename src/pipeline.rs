@@ -359,13 +359,14 @@ impl<'s> Pipeline<'s> {
         match skip {
             Skip::TooLarge(size) => {
                 Stats::add(&self.stats.too_large, 1);
-                self.diag.note(format!(
-                    "{path}: skipped, {size} bytes is over --max-file-size"
-                ));
+                (self.diag).note_at(
+                    path,
+                    format!("skipped, {size} bytes is over --max-file-size"),
+                );
             }
             Skip::Binary => {
                 Stats::add(&self.stats.binary, 1);
-                self.diag.note(format!("{path}: skipped, binary"));
+                self.diag.note_at(path, "skipped, binary");
             }
             Skip::Unreadable(message) => {
                 Stats::add(&self.stats.unreadable, 1);
@@ -378,9 +379,10 @@ impl<'s> Pipeline<'s> {
             }
             Skip::NotRegular => {
                 Stats::add(&self.stats.not_regular, 1);
-                self.diag.note(format!(
-                    "{path}: skipped, not a regular file (a device, FIFO or socket is never read)"
-                ));
+                self.diag.note_at(
+                    path,
+                    "skipped, not a regular file (a device, FIFO or socket is never read)",
+                );
             }
             Skip::Folder { entries, why } => {
                 Stats::add(&self.stats.too_large, entries);
@@ -388,10 +390,11 @@ impl<'s> Pipeline<'s> {
             }
             Skip::OutsideTree => {
                 Stats::add(&self.stats.not_regular, 1);
-                self.diag.note(format!(
-                    "{path}: skipped, a symlink to a file outside the scanned folder (name the \
-                     target to scan it)"
-                ));
+                self.diag.note_at(
+                    path,
+                    "skipped, a symlink to a file outside the scanned folder (name the target \
+                     to scan it)",
+                );
             }
         }
     }

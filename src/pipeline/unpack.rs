@@ -73,15 +73,16 @@ impl Pipeline<'_> {
                 Member::Skipped(_) if inner.again => {}
                 Member::Skipped(Skip::NotRegular) => {
                     Stats::add(&self.stats.not_regular, 1);
-                    self.diag.note(format!(
-                        "{path}: skipped, a link or device in an archive (not content)"
-                    ));
+                    (self.diag).note_at(
+                        &path,
+                        "skipped, a link or device in an archive (not content)",
+                    );
                 }
                 // What cannot be read inside an archive (an encrypted or zstd zip member)
                 // is like binary: counted there, named with -v, and not an error.
                 Member::Skipped(Skip::Unreadable(why)) => {
                     Stats::add(&self.stats.binary, 1);
-                    self.diag.note(format!("{path}: skipped, {why}"));
+                    self.diag.note_at(&path, format!("skipped, {why}"));
                 }
                 Member::Skipped(skip) => self.skip_named(&path, skip),
             }
@@ -89,16 +90,13 @@ impl Pipeline<'_> {
         if let Err(why) = result {
             if read == 0 {
                 if !place.again {
-                    self.diag.note(format!(
-                        "{}: read as a file, not an archive: {why}",
-                        place.path
-                    ));
+                    (self.diag)
+                        .note_at(place.path, format!("read as a file, not an archive: {why}"));
                 }
                 return false;
             }
             if !place.again {
-                self.diag
-                    .note(format!("{}: skipped from here on, {why}", place.path));
+                (self.diag).note_at(place.path, format!("skipped from here on, {why}"));
             }
         }
         if place.depth == 0 && budget.spent.get() && !place.again {

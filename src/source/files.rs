@@ -255,8 +255,7 @@ fn scan_file(path: &Path, shown: &str, link: Option<&Inside>, sink: &impl Sink) 
     };
     if meta.is_dir() {
         // A symlink to a directory: not followed, so loops cannot form.
-        let note = format!("{shown}: symlink to a directory, not followed");
-        return sink.diagnostics().note(note);
+        return (sink.diagnostics()).note_at(shown, "symlink to a directory, not followed");
     }
     if !meta.is_file() {
         return sink.skip(&origin, Skip::NotRegular);

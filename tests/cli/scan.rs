@@ -262,6 +262,41 @@ fn unreadable_paths_are_masked_as_names() {
     assert_redacted(&token, &[&stderr]);
 }
 
+/// The notes `-v` gives for skipped files name the file as findings name paths: a word that
+/// is also a secret stays whole, a token is masked.
+#[test]
+fn skipped_paths_are_masked_as_names() {
+    let mut g = Gen::new();
+    let token = format!("{}7q", g.alnum(22));
+    let tree = Tree::new();
+    tree.write(
+        "chart/values.yaml",
+        format!("db:\n  password: testing\n  apiKey: {token}\n"),
+    );
+    let binary = [0u8, 159, 146, 150, 0, 1, 2, 3].repeat(64);
+    tree.write("chart/testing-logo.png", &binary);
+    tree.write(&format!("chart/{token}.png"), &binary);
+    let (code, report, stderr) = tree.json(&["scan", "-v"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        with_paths(&report),
+        vec![
+            tk("k8s-literal-secret", "chart/values.yaml", 2, "db.password"),
+            tk("k8s-literal-secret", "chart/values.yaml", 3, "db.apiKey"),
+        ]
+    );
+    assert!(
+        stderr.contains("leakhound: note: chart/testing-logo.png: skipped, binary"),
+        "{stderr}"
+    );
+    let masked = format!(
+        "leakhound: note: chart/{}….png: skipped, binary",
+        &token[..4]
+    );
+    assert!(stderr.contains(&masked), "{stderr}");
+    assert_redacted(&token, &[&stderr]);
+}
+
 #[test]
 fn bad_config_exits_2_naming_file_and_rule() {
     let tree = Tree::new();
