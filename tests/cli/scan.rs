@@ -228,44 +228,31 @@ fn unreadable_file_and_broken_symlink_are_reported_and_exit_2_after_the_rest() {
 #[test]
 fn unreadable_paths_are_masked_as_names() {
     use std::os::unix::fs::symlink;
-    let mut g = Gen::new();
-    let token = format!("{}7q", g.alnum(22));
-    let tree = Tree::new();
-    tree.write(
-        "chart/values.yaml",
-        format!("db:\n  password: testing\n  apiKey: {token}\n"),
-    );
-    symlink(tree.join("nowhere"), tree.join("chart/testing-notes.txt")).unwrap();
-    symlink(
-        tree.join("nowhere"),
-        tree.join(&format!("chart/{token}.txt")),
-    )
-    .unwrap();
-    let (code, report, stderr) = tree.json(&["scan"]);
-    assert_eq!(code, 2, "{stderr}");
-    assert_eq!(
-        with_paths(&report),
-        vec![
-            tk("k8s-literal-secret", "chart/values.yaml", 2, "db.password"),
-            tk("k8s-literal-secret", "chart/values.yaml", 3, "db.apiKey"),
-        ]
-    );
-    assert!(
-        stderr.contains("leakhound: warning: chart/testing-notes.txt: cannot read"),
-        "{stderr}"
-    );
-    let masked = format!(
-        "leakhound: warning: chart/{}….txt: cannot read",
-        &token[..4]
-    );
-    assert!(stderr.contains(&masked), "{stderr}");
-    assert_redacted(&token, &[&stderr]);
+    let dangling =
+        |tree: &Tree, name: &str| symlink(tree.join("nowhere"), tree.join(name)).unwrap();
+    let line = |path: &str| format!("leakhound: warning: {path}: cannot read");
+    paths_in_messages_are_masked_as_names(&["scan"], 2, dangling, line);
 }
 
-/// The notes `-v` gives for skipped files name the file as findings name paths: a word that
-/// is also a secret stays whole, a token is masked.
+/// The notes `-v` gives for skipped files name the file in the same way.
 #[test]
 fn skipped_paths_are_masked_as_names() {
+    let binary = |tree: &Tree, name: &str| {
+        tree.write(name, [0u8, 159, 146, 150, 0, 1, 2, 3].repeat(64));
+    };
+    let line = |path: &str| format!("leakhound: note: {path}: skipped, binary");
+    paths_in_messages_are_masked_as_names(&["scan", "-v"], 1, binary, line);
+}
+
+/// A values file whose secrets are a word (`testing`) and a token, and two files `make`
+/// writes, named after each: the scan exits `code`, and the message `line` gives for each
+/// file names the first whole and masks the token in the second.
+fn paths_in_messages_are_masked_as_names(
+    args: &[&str],
+    code: i32,
+    make: impl Fn(&Tree, &str),
+    line: impl Fn(&str) -> String,
+) {
     let mut g = Gen::new();
     let token = format!("{}7q", g.alnum(22));
     let tree = Tree::new();
@@ -273,11 +260,10 @@ fn skipped_paths_are_masked_as_names() {
         "chart/values.yaml",
         format!("db:\n  password: testing\n  apiKey: {token}\n"),
     );
-    let binary = [0u8, 159, 146, 150, 0, 1, 2, 3].repeat(64);
-    tree.write("chart/testing-logo.png", &binary);
-    tree.write(&format!("chart/{token}.png"), &binary);
-    let (code, report, stderr) = tree.json(&["scan", "-v"]);
-    assert_eq!(code, 1, "{stderr}");
+    make(&tree, "chart/testing-notes.txt");
+    make(&tree, &format!("chart/{token}.txt"));
+    let (got, report, stderr) = tree.json(args);
+    assert_eq!(got, code, "{stderr}");
     assert_eq!(
         with_paths(&report),
         vec![
@@ -286,13 +272,10 @@ fn skipped_paths_are_masked_as_names() {
         ]
     );
     assert!(
-        stderr.contains("leakhound: note: chart/testing-logo.png: skipped, binary"),
+        stderr.contains(&line("chart/testing-notes.txt")),
         "{stderr}"
     );
-    let masked = format!(
-        "leakhound: note: chart/{}….png: skipped, binary",
-        &token[..4]
-    );
+    let masked = line(&format!("chart/{}….txt", &token[..4]));
     assert!(stderr.contains(&masked), "{stderr}");
     assert_redacted(&token, &[&stderr]);
 }
