@@ -93,7 +93,7 @@ struct Kept {
 }
 
 /// One version's lines: each line's digest, in order, and where each starts (a version
-/// compared is under 4 GiB: [`worth_comparing`]).
+/// compared is at most 2 MiB: [`worth_comparing`]).
 pub struct Lines {
     digests: Vec<u64>,
     starts: Vec<u32>,
@@ -290,7 +290,8 @@ pub fn regions(
     base: &Earlier,
     extra: &[Range<usize>],
 ) -> Option<Narrowed> {
-    if !worth_comparing(bytes) {
+    // The caller asked `worth_comparing` (a pass over the bytes); the size is enough here.
+    if bytes.len() < MIN_BYTES {
         return None;
     }
     let n = lines.digests.len();
@@ -301,7 +302,7 @@ pub fn regions(
             - 1
     };
     let mut marked = vec![false; n];
-    let mut kept = vec![false; n];
+    let mut keep = vec![false; n];
     let mut changed = changed(lines, base);
     for span in extra {
         let last = line_of(span.end.saturating_sub(1).max(span.start));
@@ -344,7 +345,7 @@ pub fn regions(
             }
             widened = j + 1;
         }
-        kept[i.saturating_sub(1)..=(i + 1).min(n - 1)]
+        keep[i.saturating_sub(1)..=(i + 1).min(n - 1)]
             .iter_mut()
             .for_each(|k| *k = true);
         lo = lo.min(i);
@@ -365,7 +366,7 @@ pub fn regions(
     let total: usize = search.iter().map(Range::len).sum();
     (total * 100 <= bytes.len() * MAX_SHARE).then(|| Narrowed {
         search,
-        keep: spans(bytes, lines, &kept),
+        keep: spans(bytes, lines, &keep),
         maybe: base.keywords.clone(),
     })
 }
