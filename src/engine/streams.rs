@@ -7,9 +7,9 @@
 //! ending in its chunk, and reports only those: the matches are exactly the overlapping
 //! matches of one stream over the whole blob, in another order.
 
-use aho_corasick::Anchored;
 use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
+use aho_corasick::{Anchored, automaton::StateID};
 
 /// Streams: past three the gain is small (1.43 against 1.48 ns a byte for three).
 const STREAMS: usize = 3;
@@ -20,23 +20,17 @@ const MIN_SPLIT: usize = 2 << 10;
 
 /// Calls `hit(pattern, end)` for every occurrence of every pattern of `dfa` in `bytes`;
 /// `longest` is the length of the longest pattern.
+///
+/// The step is a function forced inline, not a closure: left to the optimiser, a change
+/// elsewhere in the crate once made it a call per byte, and the keyword pass 60% slower.
 pub fn overlapping(dfa: &DFA, bytes: &[u8], longest: usize, mut hit: impl FnMut(u32, usize)) {
     let start = dfa
         .start_state(Anchored::No)
         .expect("an unanchored search has a start state");
-    let mut step = |sid, at: usize, own: usize| {
-        let next = dfa.next_state(Anchored::No, sid, bytes[at]);
-        if dfa.is_special(next) && dfa.is_match(next) && at >= own {
-            for i in 0..dfa.match_len(next) {
-                hit(dfa.match_pattern(next, i).as_u32(), at + 1);
-            }
-        }
-        next
-    };
     if bytes.len() < MIN_SPLIT {
         let mut sid = start;
         for at in 0..bytes.len() {
-            sid = step(sid, at, 0);
+            sid = step(dfa, bytes, &mut hit, sid, at, 0);
         }
         return;
     }
@@ -50,14 +44,34 @@ pub fn overlapping(dfa: &DFA, bytes: &[u8], longest: usize, mut hit: impl FnMut(
     let together = (0..STREAMS).map(|i| end[i] - from[i]).min().unwrap_or(0);
     for t in 0..together {
         for i in 0..STREAMS {
-            sid[i] = step(sid[i], from[i] + t, own[i]);
+            sid[i] = step(dfa, bytes, &mut hit, sid[i], from[i] + t, own[i]);
         }
     }
     for i in 0..STREAMS {
         for at in from[i] + together..end[i] {
-            sid[i] = step(sid[i], at, own[i]);
+            sid[i] = step(dfa, bytes, &mut hit, sid[i], at, own[i]);
         }
     }
+}
+
+/// One byte of one stream: the next state, reporting the keywords that end at `at` if `at`
+/// is in the stream's own chunk (from `own`).
+#[inline(always)]
+fn step(
+    dfa: &DFA,
+    bytes: &[u8],
+    hit: &mut impl FnMut(u32, usize),
+    sid: StateID,
+    at: usize,
+    own: usize,
+) -> StateID {
+    let next = dfa.next_state(Anchored::No, sid, bytes[at]);
+    if dfa.is_special(next) && dfa.is_match(next) && at >= own {
+        for i in 0..dfa.match_len(next) {
+            hit(dfa.match_pattern(next, i).as_u32(), at + 1);
+        }
+    }
+    next
 }
 
 /// Whether any pattern of `dfa` occurs in `bytes`.

@@ -24,8 +24,8 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::Sink;
 use super::git::{
-    MODE_GITLINK, MODE_SYMLINK, MODE_TREE, commit_info, join_path, max_tree, pool, read_blob,
-    tag_info, tree_too_large,
+    MODE_GITLINK, MODE_SYMLINK, MODE_TREE, Refused, commit_info, join_path, max_tree, pool,
+    read_blob, read_within, tag_info, tree_too_large,
 };
 use crate::blob::{BlobId, CommitInfo, MESSAGE_PATH, Origin, Skip, TAG_MESSAGE_PATH};
 
@@ -194,7 +194,7 @@ struct Walker<'a, S> {
     /// The bytes of the trees in `last`, at most [`LAST_TREES_BYTES`].
     kept: usize,
     seq: u64,
-    /// For tree sizes, read from the object header before a tree is read.
+    /// For the size of a tree too large to read.
     odb: git2::Odb<'a>,
 }
 
@@ -357,27 +357,24 @@ impl<'a, S: Sink> Walker<'a, S> {
             }
             let prefix = self.paths.names[at as usize].clone();
             let shown = || format!("{prefix}/");
-            // A tree is read whole: one over the limit is not read (its header says how
-            // large it is, cheaply).
-            let size = match self.odb.read_header(id) {
-                Ok((size, _)) if size as u64 > max_tree(self.sink) => {
+            // A tree is read whole, unless it is over the limit.
+            let tree = match read_within(&self.odb, id, max_tree(self.sink), || {
+                self.repo.find_tree(id)
+            }) {
+                Ok(tree) => tree,
+                Err(Refused::TooLarge(size)) => {
                     let skip = tree_too_large(id, size, &commit.id);
                     self.sink.skip(&origin(shown().into(), commit, seq), skip);
                     continue;
                 }
-                Ok((size, _)) => size,
-                // Reading it fails too, and says why.
-                Err(_) => 0,
-            };
-            let tree = match self.repo.find_tree(id) {
-                Ok(tree) => tree,
-                Err(e) => {
+                Err(Refused::Failed(e)) => {
                     let at = if prefix.is_empty() { "/" } else { &prefix };
                     let what = format!("tree {id} ({at} in commit {})", commit.id);
                     self.sink.diagnostics().error(what, e.message());
                     continue;
                 }
             };
+            let size = tree_bytes(&tree);
             let last = self.last.remove(&at).map(|(tree, size)| {
                 self.kept -= size;
                 tree
@@ -460,6 +457,12 @@ impl<'a, S: Sink> Walker<'a, S> {
             });
         }
     }
+}
+
+/// About how many bytes `tree`'s object holds (its mode, name, NUL and id per entry), for
+/// the budget of trees kept.
+fn tree_bytes(tree: &git2::Tree<'_>) -> usize {
+    tree.iter().map(|entry| entry.name_bytes().len() + 28).sum()
 }
 
 /// What the refs name: the commits to walk from, and besides them the annotated tags (whose

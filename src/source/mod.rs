@@ -10,6 +10,7 @@ pub mod history;
 pub mod range;
 pub mod staged;
 
+mod ceiling;
 mod diff;
 mod graph;
 mod paths;

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use git2::{Oid, Repository};
 
-use super::git::MODE_TREE;
+use super::git::{MODE_TREE, Refused, read_within};
 
 /// One side of a path: its object and file mode.
 type Side = Option<(Oid, i32)>;
@@ -38,17 +38,22 @@ pub fn changed(
     // folders as deep as it likes.
     let mut stack: Vec<(Option<Oid>, Option<Oid>, Vec<u8>)> = vec![(old, Some(new), Vec::new())];
     'folders: while let Some((old, new, prefix)) = stack.pop() {
-        for id in [old, new].into_iter().flatten() {
-            let (size, _) = odb.read_header(id)?;
-            if size as u64 > max {
-                out.too_large.push((prefix, id, size));
-                continue 'folders;
+        let mut trees = [None, None];
+        for (tree, id) in trees.iter_mut().zip([old, new]) {
+            let Some(id) = id else { continue };
+            match read_within(&odb, id, max, || repo.find_tree(id)) {
+                Ok(read) => *tree = Some(read),
+                Err(Refused::TooLarge(size)) => {
+                    out.too_large.push((prefix, id, size));
+                    continue 'folders;
+                }
+                Err(Refused::Failed(e)) => return Err(e),
             }
         }
         let mut entries: HashMap<Vec<u8>, (Side, Side)> = HashMap::new();
-        for (tree, is_new) in [(old, false), (new, true)] {
-            let Some(id) = tree else { continue };
-            for entry in repo.find_tree(id)?.iter() {
+        for (tree, is_new) in trees.iter().zip([false, true]) {
+            let Some(tree) = tree else { continue };
+            for entry in tree.iter() {
                 let side = Some((entry.id(), entry.filemode()));
                 let slot = entries.entry(entry.name_bytes().to_vec()).or_default();
                 if is_new {
