@@ -2293,6 +2293,53 @@ fn a_tree_over_the_size_limit_is_not_read() {
     );
 }
 
+/// A blob is read under a ceiling on libgit2's allocations, so one over `--max-file-size` is
+/// never inflated; only a read refused there asks the blob's size. A blob within the limit can
+/// be refused too: its pack stores it as a delta on a version over the limit, whose bytes the
+/// read rebuilds first. It is read again without the ceiling and scanned; the large version is
+/// skipped as too large.
+#[test]
+fn a_blob_within_the_limit_whose_delta_base_is_over_it_is_scanned() {
+    let mut s = Secrets::new(909);
+    let secret = s.akia();
+    let repo = Repo::new();
+    // 60,000 lines of 38 bytes: 2.28 MB, over the limit below; its first third is not.
+    let rows: Vec<String> = (0..60_000)
+        .map(|i| format!("row {i:06} of a large generated table\n"))
+        .collect();
+    let big = repo.commit_file("table.txt", &rows.concat(), "the whole table");
+    let excerpt = format!("{}aws = {secret}\n", rows[..20_000].concat());
+    repo.commit_file("table.txt", &excerpt, "cut to its first third");
+    repo.git(&["repack", "-a", "-d", "-f", "-q"]);
+    // The case holds only if the pack keeps the excerpt as a delta on the whole table.
+    let whole = repo.git(&["rev-parse", &format!("{big}:table.txt")]);
+    let part = repo.git(&["rev-parse", "HEAD:table.txt"]);
+    let pack_dir = repo.path().join(".git/objects/pack");
+    let index = fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .expect("one pack after repack");
+    let listing = repo.git(&["verify-pack", "-v", index.to_str().unwrap()]);
+    let line = listing
+        .lines()
+        .find(|l| l.starts_with(&part))
+        .expect("listed");
+    assert!(
+        line.ends_with(&whole),
+        "the excerpt is a delta on the table: {line}"
+    );
+    let report = git_json(repo.path(), &["--max-file-size", "2000000"])
+        .expect_code(1)
+        .json();
+    assert_eq!(
+        triples(&report),
+        vec![t("aws-access-key-id", "table.txt", 20_001)]
+    );
+    assert_eq!(skipped(&report, "too_large"), 1);
+    assert_eq!(skipped(&report, "unreadable"), 0);
+}
+
 /// git drops what follows the scissors line of its own message file, and so does the
 /// commit-msg hook's scan of `.git/COMMIT_EDITMSG`; a committed file that is only named
 /// `COMMIT_EDITMSG` is content, and a scissors line in it hides nothing.
