@@ -97,6 +97,18 @@ pub fn within<T>(max: u64, read: impl FnOnce() -> T) -> T {
 mod tests {
     use super::*;
 
+    /// `Allocator` copies the struct of libgit2 1.9; an upgrade of `libgit2-sys` to another
+    /// libgit2 must check it again (older ones, 1.3 for one, had nine callbacks, not three).
+    #[test]
+    fn the_allocator_matches_the_libgit2_built() {
+        let (major, minor, _) = git2::Version::get().libgit2_version();
+        assert_eq!(
+            (major, minor),
+            (1, 9),
+            "check `Allocator` against git2/sys/alloc.h"
+        );
+    }
+
     /// Under the ceiling an object is read; past it the read fails before allocating it, and
     /// the ceiling is lifted afterwards.
     #[test]
