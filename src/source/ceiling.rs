@@ -86,11 +86,16 @@ pub fn install() {
 /// one byte more libgit2 adds to an object's buffer for its terminating NUL). Without
 /// [`install`] the ceiling is never consulted.
 pub fn within<T>(max: u64, read: impl FnOnce() -> T) -> T {
+    /// Puts the ceiling back when the read returns or unwinds.
+    struct Lift(usize);
+    impl Drop for Lift {
+        fn drop(&mut self) {
+            CEILING.set(self.0);
+        }
+    }
     let max = usize::try_from(max).unwrap_or(usize::MAX).saturating_add(1);
-    let outer = CEILING.replace(max);
-    let result = read();
-    CEILING.set(outer);
-    result
+    let _lift = Lift(CEILING.replace(max));
+    read()
 }
 
 #[cfg(test)]
@@ -121,6 +126,10 @@ mod tests {
         assert!(within(4096, || odb.read(big)).is_ok());
         let refused = within(4095, || odb.read(big)).map(|_| ()).unwrap_err();
         assert_eq!(refused.class(), git2::ErrorClass::NoMemory, "{refused}");
+        assert_eq!(odb.read(big).unwrap().len(), 4096);
+        // Lifted when the read unwinds, too.
+        let unwound = std::panic::catch_unwind(|| within(0, || panic!("in the read")));
+        assert!(unwound.is_err());
         assert_eq!(odb.read(big).unwrap().len(), 4096);
     }
 }

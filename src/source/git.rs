@@ -182,7 +182,6 @@ pub fn read_within<T>(
 /// Reads a blob of at most `max` bytes: a blob over `--max-file-size` is never inflated.
 pub fn read_blob<'o>(odb: &'o Odb<'_>, blob: Oid, max: u64) -> Result<ObjectBytes<'o>, Skip> {
     match read_within(odb, blob, max, || odb.read(blob)) {
-        Ok(object) if object.len() as u64 > max => Err(Skip::TooLarge(object.len() as u64)),
         Ok(object) => Ok(ObjectBytes(object)),
         Err(Refused::TooLarge(size)) => Err(Skip::TooLarge(size as u64)),
         Err(Refused::Failed(e)) => Err(Skip::Unreadable(format!("blob {blob}: {}", e.message()))),

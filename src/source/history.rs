@@ -374,14 +374,17 @@ impl<'a, S: Sink> Walker<'a, S> {
                     continue;
                 }
             };
-            let size = tree_bytes(&tree);
             let last = self.last.remove(&at).map(|(tree, size)| {
                 self.kept -= size;
                 tree
             });
             let mut before = last.iter().flat_map(|t| t.iter()).peekable();
             let mut too_long = 0;
+            // About how many bytes the tree's object holds (mode, name, NUL and id per
+            // entry), for the budget of trees kept.
+            let mut size = 0;
             for entry in tree.iter() {
+                size += entry.name_bytes().len() + 28;
                 let mode = entry.filemode();
                 if mode == MODE_SYMLINK {
                     continue;
@@ -457,12 +460,6 @@ impl<'a, S: Sink> Walker<'a, S> {
             });
         }
     }
-}
-
-/// About how many bytes `tree`'s object holds (its mode, name, NUL and id per entry), for
-/// the budget of trees kept.
-fn tree_bytes(tree: &git2::Tree<'_>) -> usize {
-    tree.iter().map(|entry| entry.name_bytes().len() + 28).sum()
 }
 
 /// What the refs name: the commits to walk from, and besides them the annotated tags (whose
