@@ -140,12 +140,19 @@ pub const MODE_TREE: i32 = 0o040000;
 pub const MODE_GITLINK: i32 = 0o160000;
 pub const MODE_SYMLINK: i32 = 0o120000;
 
-/// The bytes of a git object, as the sink reads them.
-pub struct ObjectBytes<'o>(OdbObject<'o>);
+/// The bytes of a git object, as the sink reads them: libgit2's, or the pack reader's
+/// ([`super::pack`]), which it may share with the versions it keeps.
+pub enum ObjectBytes<'o> {
+    Odb(OdbObject<'o>),
+    Shared(super::pack::Bytes),
+}
 
 impl AsRef<[u8]> for ObjectBytes<'_> {
     fn as_ref(&self) -> &[u8] {
-        self.0.data()
+        match self {
+            ObjectBytes::Odb(object) => object.data(),
+            ObjectBytes::Shared(bytes) => bytes.as_slice(),
+        }
     }
 }
 
@@ -182,7 +189,7 @@ pub fn read_within<T>(
 /// Reads a blob of at most `max` bytes: a blob over `--max-file-size` is never inflated.
 pub fn read_blob<'o>(odb: &'o Odb<'_>, blob: Oid, max: u64) -> Result<ObjectBytes<'o>, Skip> {
     match read_within(odb, blob, max, || odb.read(blob)) {
-        Ok(object) => Ok(ObjectBytes(object)),
+        Ok(object) => Ok(ObjectBytes::Odb(object)),
         Err(Refused::TooLarge(size)) => Err(Skip::TooLarge(size as u64)),
         Err(Refused::Failed(e)) => Err(Skip::Unreadable(format!("blob {blob}: {}", e.message()))),
     }

@@ -24,9 +24,11 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::Sink;
 use super::git::{
-    MODE_GITLINK, MODE_SYMLINK, MODE_TREE, Refused, commit_info, join_path, max_tree, pool,
-    read_blob, read_within, tag_info, tree_too_large,
+    MODE_GITLINK, MODE_SYMLINK, MODE_TREE, ObjectBytes, Refused, commit_info, join_path, max_tree,
+    pool, read_blob, read_within, tag_info, tree_too_large,
 };
+use super::pack::{self, Packs, Want};
+use super::tree::Tree;
 use crate::blob::{BlobId, CommitInfo, MESSAGE_PATH, Origin, Skip, TAG_MESSAGE_PATH};
 
 /// The walk's sets are looked up once per tree entry of every new tree: foldhash is several
@@ -65,19 +67,21 @@ pub fn audit(repo: Repository, threads: usize, sink: &impl Sink) -> Result<()> {
     let git_dir = repo.path().to_path_buf();
     let pool = pool(threads)?;
     let (tx, rx) = bounded::<Job>(QUEUE);
+    let packs = Packs::open(&git_dir);
     std::thread::scope(|s| {
-        let walker = s.spawn(move || Walker::new(&repo, sink, tx)?.walk());
+        let packs = &packs;
+        let walker = s.spawn(move || Walker::new(&repo, packs, sink, tx)?.walk());
         pool.install(|| {
             rx.into_iter().par_bridge().for_each_init(
                 || Repository::open(&git_dir),
-                |repo, job| scan_job(repo, job, sink),
+                |repo, job| scan_job(repo, packs, job, sink),
             )
         });
         walker.join().expect("the walker does not panic")
     })
 }
 
-fn scan_job(repo: &mut Result<Repository, git2::Error>, job: Job, sink: &impl Sink) {
+fn scan_job(repo: &mut Result<Repository, git2::Error>, packs: &Packs, job: Job, sink: &impl Sink) {
     let (blob, base) = match job.what {
         Work::Blob(blob, base) => (blob, base.map(BlobId)),
         Work::Message(text) => return sink.message(job.origin, &text),
@@ -95,7 +99,11 @@ fn scan_job(repo: &mut Result<Repository, git2::Error>, job: Job, sink: &impl Si
     };
     let max = sink.max_read();
     sink.offer_revision(BlobId::from_oid(blob), job.origin, base, || {
-        read_blob(&odb, blob, max)
+        match packs.read(blob, Want::Blob, max) {
+            pack::Read::Found(bytes) => Ok(ObjectBytes::Shared(bytes)),
+            pack::Read::TooLarge(size) => Err(Skip::TooLarge(size)),
+            pack::Read::Elsewhere => read_blob(&odb, blob, max),
+        }
     });
 }
 
@@ -175,6 +183,7 @@ impl Recent {
 
 struct Walker<'a, S> {
     repo: &'a Repository,
+    packs: &'a Packs,
     sink: &'a S,
     tx: Sender<Job>,
     paths: Paths,
@@ -190,7 +199,7 @@ struct Walker<'a, S> {
     /// met, so its entries are bounded by the paths already interned in `paths` (a history
     /// that renames a folder again and again keeps each old folder's last tree, as `paths`
     /// keeps each old path).
-    last: HashMap<u32, (git2::Tree<'a>, usize)>,
+    last: HashMap<u32, Tree>,
     /// The bytes of the trees in `last`, at most [`LAST_TREES_BYTES`].
     kept: usize,
     seq: u64,
@@ -199,9 +208,15 @@ struct Walker<'a, S> {
 }
 
 impl<'a, S: Sink> Walker<'a, S> {
-    fn new(repo: &'a Repository, sink: &'a S, tx: Sender<Job>) -> Result<Walker<'a, S>> {
+    fn new(
+        repo: &'a Repository,
+        packs: &'a Packs,
+        sink: &'a S,
+        tx: Sender<Job>,
+    ) -> Result<Walker<'a, S>> {
         Ok(Walker {
             repo,
+            packs,
             sink,
             tx,
             paths: Paths::default(),
@@ -358,9 +373,7 @@ impl<'a, S: Sink> Walker<'a, S> {
             let prefix = self.paths.names[at as usize].clone();
             let shown = || format!("{prefix}/");
             // A tree is read whole, unless it is over the limit.
-            let tree = match read_within(&self.odb, id, max_tree(self.sink), || {
-                self.repo.find_tree(id)
-            }) {
+            let tree = match self.read_tree(id) {
                 Ok(tree) => tree,
                 Err(Refused::TooLarge(size)) => {
                     let skip = tree_too_large(id, size, &commit.id);
@@ -374,17 +387,13 @@ impl<'a, S: Sink> Walker<'a, S> {
                     continue;
                 }
             };
-            let last = self.last.remove(&at).map(|(tree, size)| {
-                self.kept -= size;
-                tree
-            });
+            let last = self
+                .last
+                .remove(&at)
+                .inspect(|tree| self.kept -= tree.len());
             let mut before = last.iter().flat_map(|t| t.iter()).peekable();
             let mut too_long = 0;
-            // About how many bytes the tree's object holds (mode, name, NUL and id per
-            // entry), for the budget of trees kept.
-            let mut size = 0;
             for entry in tree.iter() {
-                size += entry.name_bytes().len() + 28;
                 let mode = entry.filemode();
                 if mode == MODE_SYMLINK {
                     continue;
@@ -396,7 +405,7 @@ impl<'a, S: Sink> Walker<'a, S> {
                 while before.next_if(|b| *b < entry).is_some() {}
                 let unchanged = before.peek().is_some_and(|b| {
                     b.name_bytes() == entry.name_bytes()
-                        && b.id() == entry.id()
+                        && b.id_bytes() == entry.id_bytes()
                         && b.filemode() == mode
                 });
                 // A submodule is reported with each tree that holds it, as before.
@@ -421,9 +430,9 @@ impl<'a, S: Sink> Walker<'a, S> {
                 }
             }
             drop(before);
-            if self.kept + size <= LAST_TREES_BYTES {
-                self.kept += size;
-                self.last.insert(at, (tree, size));
+            if self.kept + tree.len() <= LAST_TREES_BYTES {
+                self.kept += tree.len();
+                self.last.insert(at, tree);
             }
             if too_long > 0 {
                 let why = format!(
@@ -438,6 +447,22 @@ impl<'a, S: Sink> Walker<'a, S> {
                 self.sink.skip(&origin(shown().into(), commit, seq), skip);
             }
         }
+    }
+
+    /// Tree `id`, from the pack reader, or libgit2 where it cannot read it or parse it (which
+    /// then says why).
+    fn read_tree(&self, id: Oid) -> Result<Tree, Refused> {
+        let max = max_tree(self.sink);
+        match self.packs.read(id, Want::Tree, max) {
+            pack::Read::Found(bytes) => {
+                if let Some(tree) = Tree::parse(bytes) {
+                    return Ok(tree);
+                }
+            }
+            pack::Read::TooLarge(size) => return Err(Refused::TooLarge(size as usize)),
+            pack::Read::Elsewhere => {}
+        }
+        read_within(&self.odb, id, max, || self.repo.find_tree(id)).map(|t| Tree::from_git(&t))
     }
 
     fn blob(&mut self, blob: Oid, id: u32, commit: &Arc<CommitInfo>, seq: u64) {

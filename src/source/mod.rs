@@ -13,7 +13,9 @@ pub mod staged;
 mod ceiling;
 mod diff;
 mod graph;
+mod pack;
 mod paths;
+mod tree;
 
 use crate::blob::{BlobId, Origin, Skip};
 use crate::diag::Diagnostics;

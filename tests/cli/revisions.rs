@@ -99,8 +99,11 @@ fn first_seen_in_trees(
     all
 }
 
-#[test]
-fn each_version_is_searched_where_it_changed_and_finds_what_a_whole_scan_finds() {
+type Row = (String, String, u64, String, String);
+
+/// A file edited in 8 commits where searching only what changed would go wrong: the commits,
+/// and what the audit must report.
+fn edited_history() -> (Repo, Vec<String>, Vec<Row>) {
     let mut g = Gen::new();
     let stripe = g.stripe_live();
     let discord = discord_token(&mut g);
@@ -115,6 +118,14 @@ fn each_version_is_searched_where_it_changed_and_finds_what_a_whole_scan_finds()
         repo.write(path, lines.join("\n") + "\n");
     };
     write(&lines);
+    // Neighbours in the folder, so that its versions are large enough to be packed as
+    // deltas on each other.
+    for n in 0..40 {
+        repo.write(
+            &format!("ops/runbook-{n:02}.txt"),
+            filler(n, n + 3).join("\n"),
+        );
+    }
     let mut commits = vec![repo.commit("notes")];
 
     // 2: a key at line 150.
@@ -161,7 +172,6 @@ fn each_version_is_searched_where_it_changed_and_finds_what_a_whole_scan_finds()
     write(&lines);
     commits.push(repo.commit("fix the key"));
 
-    let audit = audit(&repo);
     let c = |i: usize| commits[i].clone();
     let row = |rule: &str, line: u64, commit: String, secret: &str| {
         (
@@ -182,8 +192,60 @@ fn each_version_is_searched_where_it_changed_and_finds_what_a_whole_scan_finds()
         row("private-key", 101, c(7), &other_key),
     ];
     expected.sort();
+    (repo, commits, expected)
+}
+
+#[test]
+fn each_version_is_searched_where_it_changed_and_finds_what_a_whole_scan_finds() {
+    let (repo, commits, expected) = edited_history();
+    let audit = audit(&repo);
     assert_eq!(audit, expected);
     assert_eq!(audit, first_seen_in_trees(&repo, &commits));
+}
+
+/// How many blobs and trees of the repository's one pack are deltas on another object.
+fn deltas_in_pack(repo: &Repo) -> (usize, usize) {
+    let pack_dir = repo.path().join(".git/objects/pack");
+    let index = std::fs::read_dir(&pack_dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .expect("one pack after repack");
+    let listing = repo.git(&["verify-pack", "-v", index.to_str().unwrap()]);
+    // A delta's line has seven fields: id, type, size, size in pack, offset, depth, base.
+    let count = |kind: &str| {
+        (listing.lines())
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .filter(|f| f.len() == 7 && f[1] == kind)
+            .count()
+    };
+    (count("blob"), count("tree"))
+}
+
+/// Packed, the versions of the file and of its folder are deltas on each other (by offset,
+/// as `git gc` writes them, and by id, as older packs and some servers do), and are read
+/// from the pack by leakhound's own reader: the audit reports what it reports with loose
+/// objects.
+#[test]
+fn packed_histories_are_read_as_loose_ones() {
+    let (repo, _, expected) = edited_history();
+    repo.git(&[
+        "repack",
+        "-a",
+        "-d",
+        "-f",
+        "-q",
+        "--depth=50",
+        "--window=50",
+    ]);
+    let (blobs, trees) = deltas_in_pack(&repo);
+    assert!(blobs >= 5 && trees >= 5, "{blobs} blobs and {trees} trees");
+    assert_eq!(audit(&repo), expected);
+    let by_id = ["-c", "repack.useDeltaBaseOffset=false"];
+    repo.git(&[&by_id[..], &["repack", "-a", "-d", "-f", "-q"]].concat());
+    let (blobs, trees) = deltas_in_pack(&repo);
+    assert!(blobs >= 5 && trees >= 5, "{blobs} blobs and {trees} trees");
+    assert_eq!(audit(&repo), expected);
 }
 
 /// A `.gitleaksignore` entry names a line: a secret accepted there is reported in the commit
