@@ -83,6 +83,8 @@ struct Pack {
     /// The first eight bytes of each id the index lists, in its order: a lookup is a search
     /// in memory and one read to confirm the whole id (a sixth of the index's size).
     prefixes: Box<[u64]>,
+    /// Each object's offset as the index lists it (past 2 GiB, where its large offset is).
+    offsets: Box<[u32]>,
     count: u64,
 }
 
@@ -92,7 +94,12 @@ struct Entry {
     kind: Kind,
     size: u64,
     data: u64,
+    /// The first bytes of the stream at `data`, read with the header (most deltas whole).
+    first: Vec<u8>,
 }
+
+/// Bytes read at an entry's offset at once: its header, and a small delta whole.
+const HEAD: usize = 512;
 
 enum Kind {
     Whole(Want),
@@ -211,7 +218,7 @@ impl Packs {
                         .then_some((Read::TooLarge(entry.size), kind));
                 }
                 Kind::Whole(_) => {
-                    let whole: Bytes = pack.inflate(entry.data, entry.size).ok()?.into();
+                    let whole: Bytes = pack.inflate(&entry).ok()?.into();
                     self.keep(at, &whole, want);
                     break whole;
                 }
@@ -244,7 +251,7 @@ impl Packs {
     }
 
     fn inflate(&self, at: Place, entry: &Entry) -> io::Result<Vec<u8>> {
-        self.packs[at.0 as usize].inflate(entry.data, entry.size)
+        self.packs[at.0 as usize].inflate(entry)
     }
 }
 
@@ -266,13 +273,17 @@ impl Pack {
             return Err(invalid("an index shorter than its count"));
         }
         let mut prefixes = Vec::with_capacity(count as usize);
-        let mut ids = vec![0; 20 * 4096];
+        let mut offsets = Vec::with_capacity(count as usize);
+        let mut buf = vec![0; 20 * 4096];
         while (prefixes.len() as u64) < count {
-            let n = (count - prefixes.len() as u64).min(4096) as usize;
-            let at = 8 + 1024 + 20 * prefixes.len() as u64;
-            read_exact_at(&index, &mut ids[..20 * n], at)?;
-            let ids = ids[..20 * n].chunks_exact(20);
+            let done = prefixes.len() as u64;
+            let n = (count - done).min(4096) as usize;
+            read_exact_at(&index, &mut buf[..20 * n], 8 + 1024 + 20 * done)?;
+            let ids = buf[..20 * n].chunks_exact(20);
             prefixes.extend(ids.map(|id| u64::from_be_bytes(id[..8].try_into().expect("8"))));
+            read_exact_at(&index, &mut buf[..4 * n], 8 + 1024 + 24 * count + 4 * done)?;
+            let at = buf[..4 * n].chunks_exact(4);
+            offsets.extend(at.map(|o| u32::from_be_bytes(o.try_into().expect("4"))));
         }
         let mut pack_header = [0; 8];
         read_exact_at(&data, &mut pack_header, 0)?;
@@ -283,6 +294,7 @@ impl Pack {
             index,
             data,
             prefixes: prefixes.into(),
+            offsets: offsets.into(),
             count,
         })
     }
@@ -307,9 +319,7 @@ impl Pack {
         let Some(n) = found else {
             return Ok(None);
         };
-        let mut small = [0; 4];
-        read_exact_at(&self.index, &mut small, 8 + 1024 + 24 * self.count + 4 * n)?;
-        let small = u32::from_be_bytes(small);
+        let small = self.offsets[n as usize];
         if small & 0x8000_0000 == 0 {
             return Ok(Some(u64::from(small)));
         }
@@ -322,9 +332,9 @@ impl Pack {
     /// The entry at `place` (in this pack, `packs.packs[place.0]`).
     fn entry(&self, place: Place, packs: &Packs) -> io::Result<Entry> {
         let offset = place.1;
-        let mut head = [0; 32];
+        let mut head = vec![0; HEAD];
         let got = read_at(&self.data, &mut head, offset)?;
-        let head = &head[..got];
+        head.truncate(got);
         let byte = |i: usize| head.get(i).copied().ok_or_else(|| invalid("a cut header"));
         let mut c = byte(0)?;
         let kind = (c >> 4) & 7;
@@ -368,42 +378,50 @@ impl Pack {
             }
             _ => return Err(invalid("an unknown entry type")),
         };
+        head.drain(..i);
         Ok(Entry {
             kind,
             size,
             data: offset + i as u64,
+            first: head,
         })
     }
 
-    /// The `size` bytes of the zlib stream at `at`: an error if it holds more or fewer.
-    fn inflate(&self, at: u64, size: u64) -> io::Result<Vec<u8>> {
-        let size = usize::try_from(size).map_err(|_| invalid("a size too large"))?;
+    /// The `size` bytes of the entry's zlib stream: an error if it holds more or fewer.
+    fn inflate(&self, entry: &Entry) -> io::Result<Vec<u8>> {
+        let size = usize::try_from(entry.size).map_err(|_| invalid("a size too large"))?;
         // One byte more than the entry says, so that a longer stream shows.
         let mut out = Vec::with_capacity(size + 1);
         let mut zlib = Decompress::new(true);
-        let mut input = vec![0; (size / 2 + 64).clamp(256, CHUNK)];
-        let mut pos = at;
+        let mut input = Vec::new();
+        // The bytes read with the header first, then the rest of the stream from the pack.
+        let mut first = &entry.first[..];
+        let mut pos = entry.data;
         loop {
-            let got = read_at(&self.data, &mut input, pos)?;
-            if got == 0 {
-                return Err(invalid("a cut stream"));
-            }
+            let chunk = if !first.is_empty() {
+                first
+            } else {
+                input.resize((size / 2 + 64).clamp(HEAD, CHUNK), 0);
+                let got = read_at(&self.data, &mut input, pos)?;
+                if got == 0 {
+                    return Err(invalid("a cut stream"));
+                }
+                &input[..got]
+            };
             let (was_in, was_out) = (zlib.total_in(), out.len());
             let status = zlib
-                .decompress_vec(&input[..got], &mut out, FlushDecompress::None)
+                .decompress_vec(chunk, &mut out, FlushDecompress::None)
                 .map_err(|_| invalid("a damaged stream"))?;
             if status == Status::StreamEnd {
                 break;
             }
-            let used = zlib.total_in() - was_in;
+            let used = (zlib.total_in() - was_in) as usize;
             if used == 0 && out.len() == was_out {
                 // Full, and the stream goes on: more bytes than the entry says.
                 return Err(invalid("a stream longer than its entry"));
             }
-            pos += used;
-            if input.len() < CHUNK {
-                input.resize(CHUNK, 0);
-            }
+            pos += used as u64;
+            first = first.get(used..).unwrap_or_default();
         }
         if out.len() != size {
             return Err(invalid("a stream shorter than its entry"));
