@@ -186,8 +186,20 @@ pub fn read_within<T>(
     }
 }
 
-/// Reads a blob of at most `max` bytes: a blob over `--max-file-size` is never inflated.
-pub fn read_blob<'o>(odb: &'o Odb<'_>, blob: Oid, max: u64) -> Result<ObjectBytes<'o>, Skip> {
+/// Reads a blob of at most `max` bytes: a blob over `--max-file-size` is never inflated. With
+/// `packs`, the pack reader reads it where it can, and libgit2 the rest.
+pub fn read_blob<'o>(
+    odb: &'o Odb<'_>,
+    packs: Option<&super::pack::Packs>,
+    blob: Oid,
+    max: u64,
+) -> Result<ObjectBytes<'o>, Skip> {
+    use super::pack::{Read, Want};
+    match packs.map(|p| p.read(blob, Want::Blob, max)) {
+        Some(Read::Found(bytes)) => return Ok(ObjectBytes::Shared(bytes)),
+        Some(Read::TooLarge(size)) => return Err(Skip::TooLarge(size)),
+        Some(Read::Elsewhere) | None => {}
+    }
     match read_within(odb, blob, max, || odb.read(blob)) {
         Ok(object) => Ok(ObjectBytes::Odb(object)),
         Err(Refused::TooLarge(size)) => Err(Skip::TooLarge(size as u64)),

@@ -24,8 +24,8 @@ use rayon::iter::{ParallelBridge, ParallelIterator};
 
 use super::Sink;
 use super::git::{
-    MODE_GITLINK, MODE_SYMLINK, MODE_TREE, ObjectBytes, Refused, commit_info, join_path, max_tree,
-    pool, read_blob, read_within, tag_info, tree_too_large,
+    MODE_GITLINK, MODE_SYMLINK, MODE_TREE, Refused, commit_info, join_path, max_tree, pool,
+    read_blob, read_within, tag_info, tree_too_large,
 };
 use super::pack::{self, Packs, Want};
 use super::tree::Tree;
@@ -99,11 +99,7 @@ fn scan_job(repo: &mut Result<Repository, git2::Error>, packs: &Packs, job: Job,
     };
     let max = sink.max_read();
     sink.offer_revision(BlobId::from_oid(blob), job.origin, base, || {
-        match packs.read(blob, Want::Blob, max) {
-            pack::Read::Found(bytes) => Ok(ObjectBytes::Shared(bytes)),
-            pack::Read::TooLarge(size) => Err(Skip::TooLarge(size)),
-            pack::Read::Elsewhere => read_blob(&odb, blob, max),
-        }
+        read_blob(&odb, Some(packs), blob, max)
     });
 }
 
@@ -449,18 +445,24 @@ impl<'a, S: Sink> Walker<'a, S> {
         }
     }
 
-    /// Tree `id`, from the pack reader, or libgit2 where it cannot read it or parse it (which
-    /// then says why).
+    /// Tree `id`, from the pack reader, else libgit2's bytes of it (a loose object), parsed
+    /// here; only a tree neither parses is given to libgit2's own parser, which says why (or
+    /// reads what this one refused).
     fn read_tree(&self, id: Oid) -> Result<Tree, Refused> {
         let max = max_tree(self.sink);
-        match self.packs.read(id, Want::Tree, max) {
-            pack::Read::Found(bytes) => {
-                if let Some(tree) = Tree::parse(bytes) {
-                    return Ok(tree);
-                }
-            }
+        let bytes = match self.packs.read(id, Want::Tree, max) {
+            pack::Read::Found(bytes) => Some(bytes),
             pack::Read::TooLarge(size) => return Err(Refused::TooLarge(size as usize)),
-            pack::Read::Elsewhere => {}
+            pack::Read::Elsewhere => match read_within(&self.odb, id, max, || self.odb.read(id)) {
+                Ok(object) if object.kind() == git2::ObjectType::Tree => {
+                    Some(Arc::new(object.data().to_vec()))
+                }
+                Ok(_) => None,
+                Err(refused) => return Err(refused),
+            },
+        };
+        if let Some(tree) = bytes.and_then(Tree::parse) {
+            return Ok(tree);
         }
         read_within(&self.odb, id, max, || self.repo.find_tree(id)).map(|t| Tree::from_git(&t))
     }

@@ -139,7 +139,7 @@ pub fn offer_change(
     };
     let max = sink.max_read();
     sink.offer(BlobId::from_oid(change.blob), origin, || {
-        read_blob(odb, change.blob, max)
+        read_blob(odb, None, change.blob, max)
     });
 }
 

@@ -38,7 +38,8 @@ impl Tree {
     pub fn from_git(tree: &git2::Tree) -> Tree {
         let mut bytes = Vec::new();
         for entry in tree.iter() {
-            bytes.extend_from_slice(format!("{:o} ", entry.filemode_raw()).as_bytes());
+            use std::io::Write;
+            write!(bytes, "{:o} ", entry.filemode_raw()).expect("a Vec takes any write");
             bytes.extend_from_slice(entry.name_bytes());
             bytes.push(0);
             bytes.extend_from_slice(entry.id().as_bytes());
