@@ -143,7 +143,8 @@ pub fn profile(path: &str) -> Option<Profile> {
 }
 
 /// YAML and JSON that is not deployment configuration: CI workflows (`secrets: inherit`,
-/// `id-token: write`), lockfiles and package manifests (`"js-tokens": "^4.0.0"`), changelogs,
+/// `id-token: write`), lockfiles and package manifests (`"js-tokens": "^4.0.0"`; an Ansible
+/// collection's `FILES.json`, the name and checksum of each of its files), changelogs,
 /// API descriptions. The regex rules still read them; the analyzer, which judges keys by
 /// name, would only misread them.
 fn not_deployment_config(path: &str, name: &str) -> bool {
@@ -153,6 +154,7 @@ fn not_deployment_config(path: &str, name: &str) -> bool {
         || in_dir("changelogs/")
         || name == "package.json"
         || name == "composer.json"
+        || name == "files.json"
         || name == "tsconfig.json"
         || is_lockfile(name)
         || name.starts_with("changelog")
@@ -491,6 +493,28 @@ mod tests {
             ("values.yaml", false),
         ] {
             assert_eq!(super::is_template_path(path), template, "{path}");
+        }
+    }
+
+    /// Package manifests are not deployment configuration: the analyzer does not read them
+    /// (the rules still do). An Ansible collection's `FILES.json` is generated with every
+    /// release, a checksum for each file, and was two thirds of the bytes of a history of
+    /// Ansible collections; `files.yaml` is still judged.
+    #[test]
+    fn package_manifests_are_not_analyzed() {
+        for path in [
+            "ansible_collections/ns/col/FILES.json",
+            "web/package.json",
+            "composer.json",
+        ] {
+            assert_eq!(super::profile(path), None, "{path}");
+        }
+        for path in [
+            "deploy/files.yaml",
+            "files/config.json",
+            "FILES.json.d/x.yaml",
+        ] {
+            assert!(super::profile(path).is_some(), "{path}");
         }
     }
 

@@ -812,3 +812,39 @@ fn values_in_another_script_are_no_issued_tokens() {
         ]
     );
 }
+
+/// An Ansible collection's `FILES.json` is a package manifest (each file's name and
+/// checksum, made by every release), not deployment configuration: the analyzer does not
+/// read it, and the rules do. The same text under another JSON name is judged by the
+/// analyzer, under its rule.
+#[test]
+fn an_ansible_files_manifest_is_read_by_the_rules_only() {
+    let mut g = Gen::new();
+    let password = format!("Qv{}8", g.alnum(12));
+    let text = format!(
+        "{{\n \"files\": [\n  {{\n   \"name\": \"roles/db/defaults/password.yml\",\n   \
+         \"ftype\": \"file\",\n   \"chksum_type\": \"sha256\",\n   \"chksum_sha256\": \"{}\",\n   \
+         \"format\": 1\n  }}\n ],\n \"password\": \"{password}\",\n \"format\": 1\n}}\n",
+        g.chars(64, "0123456789abcdef")
+    );
+    let tree = Tree::new();
+    tree.write("ansible_collections/ns/col/FILES.json", &text);
+    tree.write("ansible_collections/ns/col/settings.json", &text);
+    let (code, report, stderr) = tree.json(&["scan"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        triples(&report),
+        vec![
+            t(
+                "generic-password",
+                "ansible_collections/ns/col/FILES.json",
+                11
+            ),
+            t(
+                "k8s-literal-secret",
+                "ansible_collections/ns/col/settings.json",
+                11
+            ),
+        ]
+    );
+}
