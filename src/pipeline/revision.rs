@@ -322,7 +322,9 @@ pub fn regions(
             .map_or(bytes.len(), |&s| s as usize - 1);
         &bytes[lines.start(i)..end]
     };
-    let block = |i: usize| is_block_line(line(i));
+    // Each line's answer is kept: the lines near one change are near the next one too.
+    let known = std::cell::RefCell::new(vec![None; n]);
+    let block = |i: usize| *known.borrow_mut()[i].get_or_insert_with(|| is_block_line(line(i)));
     // The lines before this were searched for blocks already: a block holding many changed
     // lines is widened over once, so the whole stays linear in the lines.
     let mut widened = 0;

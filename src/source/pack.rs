@@ -18,6 +18,7 @@
 //! positioned reads, not mapped: pages read stay in the system's cache, not in the process's
 //! memory, which freed 48 MB of peak memory on a chart repository's audit.
 
+use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
@@ -38,6 +39,12 @@ const MAX_KEPT: usize = BUDGET / 4;
 /// The deepest chain followed. git writes chains of at most 4,095; a chain of references
 /// (`REF_DELTA`) can loop in a hostile pack, and is cut here.
 const MAX_DEPTH: usize = 4096;
+
+thread_local! {
+    /// Each thread's zlib state, reset for each stream: a new one allocated and set up its
+    /// window and tables for every object (3% of a chart repository's audit).
+    static INFLATER: RefCell<Decompress> = RefCell::new(Decompress::new(true));
+}
 
 /// Bytes read from a pack at a time while inflating.
 const CHUNK: usize = 64 << 10;
@@ -302,7 +309,7 @@ impl Pack {
     /// The offset of object `id` in the pack, if the index lists it.
     fn find(&self, id: &[u8]) -> io::Result<Option<u64>> {
         let prefix = u64::from_be_bytes(id[..8].try_into().expect("an id of 20 bytes"));
-        let first = self.prefixes.partition_point(|&p| p < prefix);
+        let first = first_at_least(&self.prefixes, prefix);
         // Ids sharing the prefix (a repository can make some) are told apart by the rest.
         let mut found = None;
         for n in first..self.prefixes.len() {
@@ -392,7 +399,24 @@ impl Pack {
         let size = usize::try_from(entry.size).map_err(|_| invalid("a size too large"))?;
         // One byte more than the entry says, so that a longer stream shows.
         let mut out = Vec::with_capacity(size + 1);
-        let mut zlib = Decompress::new(true);
+        INFLATER.with_borrow_mut(|zlib| {
+            zlib.reset(true);
+            self.inflate_with(zlib, entry, size, &mut out)
+        })?;
+        if out.len() != size {
+            return Err(invalid("a stream shorter than its entry"));
+        }
+        Ok(out)
+    }
+
+    /// Inflates the entry's stream of `size` bytes into `out`, which has room for one more.
+    fn inflate_with(
+        &self,
+        zlib: &mut Decompress,
+        entry: &Entry,
+        size: usize,
+        out: &mut Vec<u8>,
+    ) -> io::Result<()> {
         let mut input = Vec::new();
         // The bytes read with the header first, then the rest of the stream from the pack.
         let mut first = &entry.first[..];
@@ -410,10 +434,10 @@ impl Pack {
             };
             let (was_in, was_out) = (zlib.total_in(), out.len());
             let status = zlib
-                .decompress_vec(chunk, &mut out, FlushDecompress::None)
+                .decompress_vec(chunk, out, FlushDecompress::None)
                 .map_err(|_| invalid("a damaged stream"))?;
             if status == Status::StreamEnd {
-                break;
+                return Ok(());
             }
             let used = (zlib.total_in() - was_in) as usize;
             if used == 0 && out.len() == was_out {
@@ -423,11 +447,55 @@ impl Pack {
             pos += used as u64;
             first = first.get(used..).unwrap_or_default();
         }
-        if out.len() != size {
-            return Err(invalid("a stream shorter than its entry"));
-        }
-        Ok(out)
     }
+}
+
+/// Where `key` is or would be in `sorted`: the first place holding `key` or more, as
+/// `partition_point` finds it, but starting where a key spread evenly would be. Ids are
+/// hashes, so that guess lands within a few places of the answer, and the few places around
+/// it are searched instead of halving the whole list (whose first steps each miss the cache:
+/// a binary search was a fiftieth of a chart repository's audit). An index whose ids are not
+/// spread (a hostile one) costs at most twice the binary search.
+fn first_at_least(sorted: &[u64], key: u64) -> usize {
+    let n = sorted.len();
+    if n == 0 {
+        return 0;
+    }
+    let guess = ((u128::from(key) * n as u128) >> 64) as usize;
+    // Steps of doubling length away from the guess, to a range that holds the answer.
+    let (mut lo, mut hi);
+    let mut step = 1;
+    if sorted[guess] < key {
+        lo = guess + 1;
+        loop {
+            let probe = guess.saturating_add(step);
+            if probe >= n {
+                hi = n;
+                break;
+            }
+            if sorted[probe] >= key {
+                hi = probe;
+                break;
+            }
+            lo = probe + 1;
+            step *= 2;
+        }
+    } else {
+        hi = guess;
+        loop {
+            let Some(probe) = guess.checked_sub(step) else {
+                lo = 0;
+                break;
+            };
+            if sorted[probe] < key {
+                lo = probe + 1;
+                break;
+            }
+            hi = probe;
+            step *= 2;
+        }
+    }
+    lo + sorted[lo..hi].partition_point(|&p| p < key)
 }
 
 /// A delta's two sizes (of its base, of its target) and where its instructions start.
@@ -755,6 +823,39 @@ mod tests {
             &[10, 200, 1, 0x91, 0, 4], // over the limit given
         ] {
             assert_eq!(apply(base, bad, 100), None, "{bad:?}");
+        }
+    }
+
+    /// The search from a guess finds what a binary search finds, whether ids are spread
+    /// evenly, bunched (a hostile index) or repeated.
+    #[test]
+    fn the_search_from_a_guess_finds_what_halving_finds() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [0, 1, 2, 3, 10, 1000] {
+            let mut spread: Vec<u64> = (0..n).map(|_| next()).collect();
+            spread.sort_unstable();
+            let mut bunched: Vec<u64> = (0..n).map(|_| next() >> 40).collect();
+            bunched.sort_unstable();
+            let mut high: Vec<u64> = (0..n).map(|_| u64::MAX - (next() >> 50)).collect();
+            high.sort_unstable();
+            let repeated = vec![7u64; n];
+            for list in [&spread, &bunched, &high, &repeated] {
+                let mut keys: Vec<u64> = list.clone();
+                keys.extend(list.iter().map(|k| k.wrapping_add(1)));
+                keys.extend(list.iter().map(|k| k.wrapping_sub(1)));
+                keys.extend([0, 1, 7, 8, u64::MAX, u64::MAX - 1, 1 << 63]);
+                keys.extend((0..100).map(|_| next()));
+                for key in keys {
+                    let want = list.partition_point(|&p| p < key);
+                    assert_eq!(first_at_least(list, key), want, "{n} {key}");
+                }
+            }
         }
     }
 }
