@@ -46,6 +46,24 @@ thread_local! {
     static INFLATER: RefCell<Decompress> = RefCell::new(Decompress::new(true));
 }
 
+thread_local! {
+    /// Each thread's libdeflate state.
+    static DEFLATER: RefCell<libdeflater::Decompressor> =
+        RefCell::new(libdeflater::Decompressor::new());
+}
+
+/// Inflates the zlib stream at the start of `input` into `out`: how many bytes it made, or
+/// `None` if the stream is damaged, cut, or makes more than `out` holds.
+fn deflated(input: &[u8], out: &mut [u8]) -> Option<usize> {
+    DEFLATER.with_borrow_mut(|d| d.zlib_decompress(input, out).ok())
+}
+
+/// The most bytes a zlib stream of an object of `size` bytes takes: deflate's stored
+/// blocks add 5 bytes to each 65,535, and zlib 6 to the stream (with room to spare).
+fn most_stored(size: u64) -> u64 {
+    size.saturating_add(size / 1024).saturating_add(1024)
+}
+
 /// Bytes read from a pack at a time while inflating.
 const CHUNK: usize = 64 << 10;
 
@@ -92,6 +110,13 @@ struct Pack {
     prefixes: Box<[u64]>,
     /// Each object's offset as the index lists it (past 2 GiB, where its large offset is).
     offsets: Box<[u32]>,
+    /// Every entry's offset, in order: an entry's stream ends where the next entry starts, so
+    /// it is read whole in one read and inflated in one call (see [`Pack::inflate`]). Empty
+    /// for a pack of 2 GiB or more, whose streams are inflated a chunk at a time: four bytes
+    /// an entry, not eight, keep a C project's audit under its memory cap.
+    starts: Box<[u32]>,
+    /// Where the entries end: the pack's length, less its checksum.
+    end: u64,
     count: u64,
 }
 
@@ -103,6 +128,8 @@ struct Entry {
     data: u64,
     /// The first bytes of the stream at `data`, read with the header (most deltas whole).
     first: Vec<u8>,
+    /// Where the next entry starts: the stream's end, if the pack is sound.
+    end: u64,
 }
 
 /// Bytes read at an entry's offset at once: its header, and a small delta whole.
@@ -297,13 +324,23 @@ impl Pack {
         if &pack_header[..4] != b"PACK" || !matches!(pack_header[7], 2 | 3) {
             return Err(invalid("not a pack of version 2 or 3"));
         }
-        Ok(Pack {
+        let end = data.metadata()?.len().saturating_sub(20);
+        let mut pack = Pack {
             index,
             data,
             prefixes: prefixes.into(),
             offsets: offsets.into(),
+            starts: Box::default(),
+            end,
             count,
-        })
+        };
+        // Below 2 GiB, no offset is in the index's table of large ones.
+        if end < 1 << 31 && pack.offsets.iter().all(|&o| o & 0x8000_0000 == 0) {
+            let mut starts = pack.offsets.to_vec();
+            starts.sort_unstable();
+            pack.starts = starts.into();
+        }
+        Ok(pack)
     }
 
     /// The offset of object `id` in the pack, if the index lists it.
@@ -323,17 +360,33 @@ impl Pack {
                 break;
             }
         }
-        let Some(n) = found else {
-            return Ok(None);
-        };
-        let small = self.offsets[n as usize];
+        match found {
+            Some(n) => self.offset(n as usize).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The offset of the `n`th object the index lists.
+    fn offset(&self, n: usize) -> io::Result<u64> {
+        let small = self.offsets[n];
         if small & 0x8000_0000 == 0 {
-            return Ok(Some(u64::from(small)));
+            return Ok(u64::from(small));
         }
         let mut large = [0; 8];
         let at = 8 + 1024 + 28 * self.count + 8 * u64::from(small & 0x7fff_ffff);
         read_exact_at(&self.index, &mut large, at)?;
-        Ok(Some(u64::from_be_bytes(large)))
+        Ok(u64::from_be_bytes(large))
+    }
+
+    /// Where the entry at `offset` ends: where the next one starts, or where the entries end.
+    /// (Entries are not spread evenly, a whole blob beside small deltas: a search from a
+    /// guess, as for ids, took twice as long as halving.)
+    fn end_of(&self, offset: u64) -> u64 {
+        if self.starts.is_empty() {
+            return 0;
+        }
+        let next = self.starts.partition_point(|&s| u64::from(s) <= offset);
+        self.starts.get(next).map_or(self.end, |&s| u64::from(s))
     }
 
     /// The entry at `place` (in this pack, `packs.packs[place.0]`).
@@ -391,12 +444,41 @@ impl Pack {
             size,
             data: offset + i as u64,
             first: head,
+            end: self.end_of(offset),
         })
     }
 
     /// The `size` bytes of the entry's zlib stream: an error if it holds more or fewer.
+    ///
+    /// The stream lies between the entry's header and the next entry, so it is read in one
+    /// read and inflated in one call by libdeflate, which inflates a whole buffer faster than
+    /// zlib inflates a stream (blobs were 15% of a chart repository's audit, trees' deltas
+    /// 4% more). A stream longer than any zlib stream of its size can be (a pack whose index
+    /// lists no entry after it, or a damaged one) is inflated as a stream, up to its end.
     fn inflate(&self, entry: &Entry) -> io::Result<Vec<u8>> {
         let size = usize::try_from(entry.size).map_err(|_| invalid("a size too large"))?;
+        let stored = entry.end.saturating_sub(entry.data);
+        if stored > 0 && stored <= most_stored(entry.size) {
+            let mut out = vec![0; size];
+            let got = if stored as usize <= entry.first.len() {
+                deflated(&entry.first[..stored as usize], &mut out)
+            } else {
+                let mut input = vec![0; stored as usize];
+                let have = entry.first.len();
+                input[..have].copy_from_slice(&entry.first);
+                read_exact_at(&self.data, &mut input[have..], entry.data + have as u64)?;
+                deflated(&input, &mut out)
+            };
+            return match got {
+                Some(n) if n == size => Ok(out),
+                _ => Err(invalid("a damaged stream")),
+            };
+        }
+        self.inflate_stream(entry, size)
+    }
+
+    /// [`Pack::inflate`] from a stream read a chunk at a time, with zlib.
+    fn inflate_stream(&self, entry: &Entry, size: usize) -> io::Result<Vec<u8>> {
         // One byte more than the entry says, so that a longer stream shows.
         let mut out = Vec::with_capacity(size + 1);
         INFLATER.with_borrow_mut(|zlib| {
@@ -857,5 +939,59 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A stream is inflated whole from the bytes up to the next entry, whatever follows the
+    /// stream there; one cut short, damaged, or making more than its entry says is refused.
+    #[test]
+    fn a_whole_stream_is_inflated_in_one_call() {
+        use std::io::Write;
+        let text: Vec<u8> = (0..200_000u32)
+            .flat_map(|n| (n % 251).to_le_bytes())
+            .collect();
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        zlib.write_all(&text).unwrap();
+        let stream = zlib.finish().unwrap();
+        let mut out = vec![0; text.len()];
+        assert_eq!(deflated(&stream, &mut out), Some(text.len()));
+        assert_eq!(out, text);
+        let mut followed = stream.clone();
+        followed.extend_from_slice(b"the next entry's header");
+        assert_eq!(deflated(&followed, &mut out), Some(text.len()));
+        assert_eq!(deflated(&stream[..stream.len() - 1], &mut out), None);
+        let mut damaged = stream.clone();
+        let middle = damaged.len() / 2;
+        damaged[middle] ^= 0x20;
+        assert_eq!(deflated(&damaged, &mut out), None);
+        assert_eq!(deflated(&stream, &mut out[..text.len() - 1]), None);
+    }
+
+    /// An entry whose next neighbour lies further than any stream of its size could reach
+    /// (an index that leaves entries out, a damaged offset) is inflated as a stream instead,
+    /// to the same bytes.
+    #[test]
+    fn an_implausibly_long_entry_is_inflated_as_a_stream() {
+        let dir = history();
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let packs = Packs::open(repo.path());
+        let pack = &packs.packs[0];
+        let (mut whole, mut streamed) = (0, 0);
+        for (id, bytes, kind) in objects(&repo) {
+            let Some(offset) = pack.find(id.as_bytes()).unwrap() else {
+                continue;
+            };
+            let mut entry = pack.entry((0, offset), &packs).unwrap();
+            if !matches!(entry.kind, Kind::Whole(_)) || kind == git2::ObjectType::Commit {
+                continue;
+            }
+            assert_eq!(pack.inflate(&entry).unwrap(), bytes, "{id}");
+            whole += 1;
+            entry.end = entry.data + most_stored(entry.size) + 1;
+            assert_eq!(pack.inflate(&entry).unwrap(), bytes, "{id}");
+            entry.end = entry.data;
+            assert_eq!(pack.inflate(&entry).unwrap(), bytes, "{id}");
+            streamed += 1;
+        }
+        assert!(whole > 60 && whole == streamed, "{whole} {streamed}");
     }
 }
