@@ -18,7 +18,7 @@ use std::collections::VecDeque;
 use std::hash::BuildHasher;
 use std::mem::take;
 use std::ops::Range;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 
 use crate::blob::BlobId;
@@ -88,6 +88,8 @@ pub struct Revisions {
     found: AtomicUsize,
     seed: foldhash::fast::RandomState,
     kept: Mutex<Kept>,
+    /// Set once comparing stopped paying and the kept digests were dropped.
+    dropped: AtomicBool,
 }
 
 #[derive(Default)]
@@ -178,9 +180,16 @@ impl Revisions {
     /// holds almost none of them by the time the next version comes (2% on 62,000 commits
     /// of six libraries), and hashing every line then only costs (7% of the audit's time);
     /// past the trial the versions are scanned whole, as they would be anyway.
+    ///
+    /// Once it does not pay, nothing is asked for again (the caller asks this first), so the
+    /// digests kept are never read: they are dropped, and their memory serves the rest.
     pub fn pays(&self) -> bool {
         let asked = self.asked.load(Relaxed);
-        asked < TRIAL || 4 * self.found.load(Relaxed) >= asked
+        let pays = asked < TRIAL || 4 * self.found.load(Relaxed) >= asked;
+        if !pays && !self.dropped.swap(true, Relaxed) {
+            *self.kept.lock().expect("no panics while holding") = Kept::default();
+        }
+        pays
     }
 
     /// Keeps a version's lines for the next version, dropping the oldest past the budget.
@@ -647,7 +656,12 @@ mod tests {
         for _ in 0..TRIAL {
             revisions.take(BlobId([1; 20]));
         }
+        revisions.keep(BlobId([2; 20]), &lines, 0, Vec::new());
+        assert!(revisions.kept.lock().unwrap().bytes > 0);
         assert!(!revisions.pays(), "a sixth were kept");
+        // Nothing is asked for again: what was kept is dropped.
+        let kept = revisions.kept.lock().unwrap();
+        assert_eq!((kept.bytes, kept.sets.len(), kept.order.len()), (0, 0, 0));
     }
 
     /// The versions kept stay within the budget, oldest dropped first, and each is taken once.
