@@ -332,8 +332,8 @@ pub fn regions(
         &bytes[lines.start(i)..end]
     };
     // Each line's answer is kept: the lines near one change are near the next one too.
-    let known = std::cell::RefCell::new(vec![None; n]);
-    let block = |i: usize| *known.borrow_mut()[i].get_or_insert_with(|| is_block_line(line(i)));
+    let mut known = vec![None; n];
+    let mut block = |i: usize| *known[i].get_or_insert_with(|| is_block_line(line(i)));
     // The lines before this were searched for blocks already: a block holding many changed
     // lines is widened over once, so the whole stays linear in the lines.
     let mut widened = 0;
@@ -342,7 +342,7 @@ pub fn regions(
         // An encoded block near the change is searched whole: a key's body and its
         // BEGIN and END lines (the context below adds them), a wrapped base64 value.
         let near = i.saturating_sub(CONTEXT_LINES)..(i + CONTEXT_LINES + 1).min(n);
-        if i >= widened && near.clone().any(block) {
+        if i >= widened && near.clone().any(&mut block) {
             let (mut gap, mut j) = (0, i);
             while j > widened && gap <= BLOCK_GAP {
                 j -= 1;
