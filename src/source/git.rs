@@ -32,6 +32,8 @@ pub struct GitSource {
     pub repo: Repository,
     pub mode: Mode,
     pub threads: usize,
+    /// For `--staged`: the staged paths, being listed while the rules load.
+    listing: Option<super::staged::Listing>,
 }
 
 impl GitSource {
@@ -53,10 +55,12 @@ impl GitSource {
                 path.display()
             );
         }
+        let listing = matches!(mode, Mode::Staged).then(|| super::staged::Listing::start(&repo));
         Ok(GitSource {
             repo,
             mode,
             threads,
+            listing,
         })
     }
 
@@ -102,7 +106,11 @@ impl GitSource {
             Mode::Range(spec) => super::range::scan_range(&self.repo, spec, self.threads, sink),
             Mode::Since(rev) => super::range::scan_since(&self.repo, rev, self.threads, sink),
             Mode::NewCommits(head) => super::range::scan_new(&self.repo, head, self.threads, sink),
-            Mode::Staged => super::staged::scan_staged(&self.repo, sink),
+            Mode::Staged => {
+                let listing =
+                    (self.listing).unwrap_or_else(|| super::staged::Listing::start(&self.repo));
+                super::staged::scan_staged(&self.repo, listing, sink)
+            }
         }
     }
 }

@@ -8,11 +8,13 @@
 //! a tree to an index by reading every folder's tree, which in a repository of 10,000 files is
 //! most of a pre-commit run; the `git` command skips unchanged folders by the index's cache
 //! of tree ids. So the staged paths are asked of `git diff --cached` when `git` runs here, and
-//! libgit2 diffs only those; without `git`, it diffs everything, as before.
+//! libgit2 diffs only those; without `git`, it diffs everything, as before. `git` is started as
+//! soon as the repository is open ([`Listing::start`]) and answers while the rules load: a
+//! pre-commit run no longer waits for the two one after the other.
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, Result};
 use git2::{ErrorCode, Index, Repository};
@@ -21,7 +23,34 @@ use super::Sink;
 use super::diff;
 use super::range::offer_change;
 
-pub fn scan_staged(repo: &Repository, sink: &impl Sink) -> Result<()> {
+/// The staged paths `git diff --cached` is listing (see the module); `None` inside when it
+/// could not be started.
+pub struct Listing(Option<Child>);
+
+impl Listing {
+    /// Starts `git diff --cached` for the index git is committing.
+    pub fn start(repo: &Repository) -> Listing {
+        Listing(list_staged(repo, std::env::var_os("GIT_INDEX_FILE")))
+    }
+
+    /// The paths whose staged content differs from HEAD's (NUL-separated, so any file name
+    /// survives); `None` when the command cannot say.
+    fn paths(self) -> Option<Vec<Vec<u8>>> {
+        let out = self.0?.wait_with_output().ok()?;
+        if !out.status.success() {
+            return None;
+        }
+        Some(
+            out.stdout
+                .split(|&b| b == 0)
+                .filter(|p| !p.is_empty())
+                .map(<[u8]>::to_vec)
+                .collect(),
+        )
+    }
+}
+
+pub fn scan_staged(repo: &Repository, listing: Listing, sink: &impl Sink) -> Result<()> {
     let index_file = std::env::var_os("GIT_INDEX_FILE");
     let index = match &index_file {
         Some(file) => Index::open(Path::new(file))
@@ -36,7 +65,7 @@ pub fn scan_staged(repo: &Repository, sink: &impl Sink) -> Result<()> {
         Err(e) => return Err(e).context("cannot read HEAD"),
     };
     let mut opts = diff::options(sink.max_read());
-    if let Some(paths) = staged_paths(repo, index_file) {
+    if let Some(paths) = listing.paths() {
         if paths.is_empty() {
             return Ok(());
         }
@@ -52,9 +81,8 @@ pub fn scan_staged(repo: &Repository, sink: &impl Sink) -> Result<()> {
     Ok(())
 }
 
-/// The paths whose staged content differs from HEAD's, as `git diff --cached` names them
-/// (NUL-separated, so any file name survives); `None` when the command cannot say.
-fn staged_paths(repo: &Repository, index_file: Option<OsString>) -> Option<Vec<Vec<u8>>> {
+/// `git diff --cached --name-only`, started: `None` when it cannot be.
+fn list_staged(repo: &Repository, index_file: Option<OsString>) -> Option<Child> {
     let workdir = repo.workdir()?;
     let mut git = Command::new("git");
     git.arg("-C")
@@ -62,20 +90,11 @@ fn staged_paths(repo: &Repository, index_file: Option<OsString>) -> Option<Vec<V
         .args(["diff", "--cached", "--name-only", "-z", "--no-renames"])
         .args(["--ignore-submodules=none", "--no-ext-diff", "--no-textconv"])
         .stdin(Stdio::null())
+        .stdout(Stdio::piped())
         .stderr(Stdio::null());
     if let Some(file) = index_file {
         // Relative to where git started the hook, which `-C` would otherwise move.
         git.env("GIT_INDEX_FILE", std::path::absolute(file).ok()?);
     }
-    let out = git.output().ok()?;
-    if !out.status.success() {
-        return None;
-    }
-    Some(
-        out.stdout
-            .split(|&b| b == 0)
-            .filter(|p| !p.is_empty())
-            .map(<[u8]>::to_vec)
-            .collect(),
-    )
+    git.spawn().ok()
 }
