@@ -97,9 +97,27 @@ impl GitSource {
         })
     }
 
+    /// For `--staged`: the listing of the staged paths started when the repository was opened.
+    pub fn take_listing(&mut self) -> Option<super::staged::Listing> {
+        self.listing.take()
+    }
+
+    /// For `--staged`: the index diffed against HEAD, which needs no rule (read while they
+    /// load: see `run::git`); `None` inside when nothing is staged.
+    pub fn read_staged(
+        &self,
+        listing: Option<super::staged::Listing>,
+        max_read: u64,
+    ) -> Result<Option<git2::Diff<'_>>> {
+        tune_libgit2();
+        let listing = listing.unwrap_or_else(|| super::staged::Listing::start(&self.repo));
+        super::staged::read_staged(&self.repo, listing, max_read)
+    }
+
     /// Scans what the mode selects. Problems with single objects go to the sink's
     /// diagnostics; an error here means the scan could not start (a bad range).
-    pub fn run(self, sink: &impl Sink) -> Result<()> {
+    pub fn run(mut self, sink: &impl Sink) -> Result<()> {
+        let listing = self.take_listing();
         tune_libgit2();
         match &self.mode {
             Mode::Full => super::history::audit(self.repo, self.threads, sink),
@@ -107,9 +125,8 @@ impl GitSource {
             Mode::Since(rev) => super::range::scan_since(&self.repo, rev, self.threads, sink),
             Mode::NewCommits(head) => super::range::scan_new(&self.repo, head, self.threads, sink),
             Mode::Staged => {
-                let listing =
-                    (self.listing).unwrap_or_else(|| super::staged::Listing::start(&self.repo));
-                super::staged::scan_staged(&self.repo, listing, sink)
+                let staged = self.read_staged(listing, sink.max_read())?;
+                super::staged::scan_staged(&self.repo, staged, sink)
             }
         }
     }

@@ -9,15 +9,16 @@
 //! most of a pre-commit run; the `git` command skips unchanged folders by the index's cache
 //! of tree ids. So the staged paths are asked of `git diff --cached` when `git` runs here, and
 //! libgit2 diffs only those; without `git`, it diffs everything, as before. `git` is started as
-//! soon as the repository is open ([`Listing::start`]) and answers while the rules load: a
-//! pre-commit run no longer waits for the two one after the other.
+//! soon as the repository is open ([`Listing::start`]), and the index is read and diffed
+//! ([`read_staged`]) while the rules load on another thread (`run::git`): a pre-commit run no
+//! longer waits for each in turn.
 
 use std::ffi::OsString;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
 use anyhow::{Context, Result};
-use git2::{ErrorCode, Index, Repository};
+use git2::{Diff, ErrorCode, Index, Repository};
 
 use super::Sink;
 use super::diff;
@@ -50,7 +51,9 @@ impl Listing {
     }
 }
 
-pub fn scan_staged(repo: &Repository, listing: Listing, sink: &impl Sink) -> Result<()> {
+/// The index diffed against HEAD, paths only (`None`: nothing is staged). It needs no rule:
+/// the caller reads it while the rules load, and [`scan_staged`] then reads the changes.
+pub fn read_staged(repo: &Repository, listing: Listing, max_read: u64) -> Result<Option<Diff<'_>>> {
     let index_file = std::env::var_os("GIT_INDEX_FILE");
     let index = match &index_file {
         Some(file) => Index::open(Path::new(file))
@@ -64,16 +67,24 @@ pub fn scan_staged(repo: &Repository, listing: Listing, sink: &impl Sink) -> Res
         Err(e) if matches!(e.code(), ErrorCode::UnbornBranch | ErrorCode::NotFound) => None,
         Err(e) => return Err(e).context("cannot read HEAD"),
     };
-    let mut opts = diff::options(sink.max_read());
+    let mut opts = diff::options(max_read);
     if let Some(paths) = listing.paths() {
         if paths.is_empty() {
-            return Ok(());
+            return Ok(None);
         }
         diff::only(&mut opts, paths);
     }
-    let mut staged = repo
+    let staged = repo
         .diff_tree_to_index(head.as_ref(), Some(&index), Some(&mut opts))
         .context("cannot diff the index against HEAD")?;
+    Ok(Some(staged))
+}
+
+/// Offers what the staged changes add to the sink.
+pub fn scan_staged(repo: &Repository, staged: Option<Diff<'_>>, sink: &impl Sink) -> Result<()> {
+    let Some(mut staged) = staged else {
+        return Ok(());
+    };
     let odb = repo.odb()?;
     for (path, change) in diff::changes(&mut staged, sink) {
         offer_change(&odb, path, change, None, sink);
