@@ -51,8 +51,9 @@ impl Listing {
     }
 }
 
-/// The index diffed against HEAD, paths only (`None`: nothing is staged). It needs no rule:
-/// the caller reads it while the rules load, and [`scan_staged`] then reads the changes.
+/// The index diffed against HEAD, over the staged paths where `git` named them (`None`:
+/// nothing is staged). It needs no rule: the caller reads it while the rules load, and
+/// [`scan_staged`] then reads the changes.
 pub fn read_staged(repo: &Repository, listing: Listing, max_read: u64) -> Result<Option<Diff<'_>>> {
     let index_file = std::env::var_os("GIT_INDEX_FILE");
     let index = match &index_file {
