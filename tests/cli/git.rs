@@ -305,6 +305,35 @@ fn staged_works_before_the_first_commit() {
     assert_eq!((code, triples(&report)), (0, vec![]), "{stderr}");
 }
 
+/// The hook reads the index while the rules load on another thread: a broken config is still
+/// the error it reports, before an unreadable index, which is the error once the config is
+/// mended.
+#[test]
+fn staged_reports_a_broken_config_before_an_unreadable_index() {
+    let repo = Repo::new();
+    repo.write("a.py", "A = 1\n");
+    repo.commit("start");
+    repo.write("a.py", "A = 2\n");
+    repo.git(&["add", "a.py"]);
+    std::fs::write(repo.path().join(".git/index"), "not an index").unwrap();
+    let broken = "[[rules]]\nid = \"acme\"\ndescription = \"x\"\nregex = '''(unclosed'''\n";
+    repo.write(".leakhound.toml", broken);
+    let out = repo.tree.cmd(&["git", "--staged"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains(".leakhound.toml: rule \"acme\": invalid regex"),
+        "{err}"
+    );
+    assert!(!err.contains("cannot read the index"), "{err}");
+
+    repo.write(".leakhound.toml", "");
+    let out = repo.tree.cmd(&["git", "--staged"]).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("cannot read the index"), "{err}");
+}
+
 #[test]
 fn a_shallow_clone_scans_what_it_has_and_says_history_is_cut() {
     let h = added_then_removed();
