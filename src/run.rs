@@ -105,53 +105,49 @@ pub fn git(repo: &Path, mode: Mode, common: &CommonArgs) -> Result<Outcome> {
     let diags = Diagnostics::default();
     let long = matches!(mode, Mode::Full);
     let source = GitSource::open(repo, mode, config::threads(common)?)?;
-    if matches!(source.mode, Mode::Staged) {
-        return staged(source, common, diags, start);
-    }
-    let scanner = config::scanner(common, &source.root(), &diags)?;
+    let (scanner, staged) = if matches!(source.mode, Mode::Staged) {
+        // The pre-commit hook: the index is read and diffed against HEAD while the rules
+        // load on another thread. The two took one after the other most of a run's time (the
+        // rules 7.5 ms, libgit2's index with its checksum and the diff a few more). An error
+        // loading the rules is reported before one reading the index, as before.
+        let root = source.root();
+        let (rules, staged) = std::thread::scope(|s| {
+            let rules = s.spawn(|| config::scanner(common, &root, &diags));
+            let staged = source.read_staged(common.max_file_size);
+            let rules = rules
+                .join()
+                .unwrap_or_else(|e| std::panic::resume_unwind(e));
+            (rules, staged)
+        });
+        (rules?, Some(staged?))
+    } else {
+        (config::scanner(common, &source.root(), &diags)?, None)
+    };
     if source.is_shallow() {
         diags.warning(
             "shallow clone: history before its oldest commits is not there and was not scanned",
         );
     }
-    if source.is_partial_clone() {
+    if source.is_partial_clone() && staged.is_none() {
         diags.warning(
             "partial clone: the blobs its --filter left on the server are not here, so each one \
              is named, counted as unreadable and not scanned; for a full scan clone without \
              --filter (with actions/checkout, leave `filter` unset)",
         );
     }
-    let pipeline = Pipeline::new(&scanner, Policy::Earliest, progress(common, long));
-    source.run(&pipeline)?;
-    let collected = pipeline.finish();
-    Ok(outcome(scanner, collected, diags, start))
-}
-
-/// `git --staged`, the pre-commit hook: the index is read and diffed against HEAD while the
-/// rules load on another thread. A pre-commit run did the two one after the other, and they
-/// are most of its time (the rules 7.5 ms, libgit2's index with its checksum and the diff a
-/// few more). An error loading the rules is reported before one reading the index, as before.
-fn staged(
-    mut source: GitSource,
-    common: &CommonArgs,
-    diags: Diagnostics,
-    start: Instant,
-) -> Result<Outcome> {
-    let listing = source.take_listing();
-    let root = source.root();
-    let (scanner, staged) = std::thread::scope(|s| {
-        let rules = s.spawn(|| config::scanner(common, &root, &diags));
-        let staged = source.read_staged(listing, common.max_file_size);
-        let rules = rules
-            .join()
-            .unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (rules, staged)
-    });
-    let scanner = scanner?;
-    let staged = staged?;
-    // What the commit would record is one tree: every appearance is a place to report.
-    let pipeline = Pipeline::new(&scanner, Policy::Every, progress(common, false));
-    crate::source::staged::scan_staged(&source.repo, staged, &pipeline)?;
+    // What a commit would record is one tree: every appearance is a place to report.
+    let policy = match staged {
+        Some(_) => Policy::Every,
+        None => Policy::Earliest,
+    };
+    let pipeline = Pipeline::new(&scanner, policy, progress(common, long));
+    // The staged diff borrows the repository, which `run` takes: it is used up first.
+    let scanned = (staged
+        .map(|staged| crate::source::staged::scan_staged(&source.repo, staged, &pipeline)))
+    .transpose()?;
+    if scanned.is_none() {
+        source.run(&pipeline)?;
+    }
     let collected = pipeline.finish();
     Ok(outcome(scanner, collected, diags, start))
 }

@@ -3,6 +3,7 @@
 //! its size checked first, skipping what is not content (submodules, symlinks, Git LFS
 //! pointers) with a count, and describing the commit a finding belongs to.
 
+use std::cell::Cell;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -32,8 +33,9 @@ pub struct GitSource {
     pub repo: Repository,
     pub mode: Mode,
     pub threads: usize,
-    /// For `--staged`: the staged paths, being listed while the rules load.
-    listing: Option<super::staged::Listing>,
+    /// For `--staged`: the staged paths, being listed while the rules load; taken when the
+    /// index is read.
+    listing: Cell<Option<super::staged::Listing>>,
 }
 
 impl GitSource {
@@ -60,7 +62,7 @@ impl GitSource {
             repo,
             mode,
             threads,
-            listing,
+            listing: Cell::new(listing),
         })
     }
 
@@ -97,27 +99,18 @@ impl GitSource {
         })
     }
 
-    /// For `--staged`: the listing of the staged paths started when the repository was opened.
-    pub fn take_listing(&mut self) -> Option<super::staged::Listing> {
-        self.listing.take()
-    }
-
     /// For `--staged`: the index diffed against HEAD, which needs no rule (read while they
     /// load: see `run::git`); `None` inside when nothing is staged.
-    pub fn read_staged(
-        &self,
-        listing: Option<super::staged::Listing>,
-        max_read: u64,
-    ) -> Result<Option<git2::Diff<'_>>> {
+    pub fn read_staged(&self, max_read: u64) -> Result<Option<git2::Diff<'_>>> {
         tune_libgit2();
-        let listing = listing.unwrap_or_else(|| super::staged::Listing::start(&self.repo));
+        let listing =
+            (self.listing.take()).unwrap_or_else(|| super::staged::Listing::start(&self.repo));
         super::staged::read_staged(&self.repo, listing, max_read)
     }
 
     /// Scans what the mode selects. Problems with single objects go to the sink's
     /// diagnostics; an error here means the scan could not start (a bad range).
-    pub fn run(mut self, sink: &impl Sink) -> Result<()> {
-        let listing = self.take_listing();
+    pub fn run(self, sink: &impl Sink) -> Result<()> {
         tune_libgit2();
         match &self.mode {
             Mode::Full => super::history::audit(self.repo, self.threads, sink),
@@ -125,7 +118,7 @@ impl GitSource {
             Mode::Since(rev) => super::range::scan_since(&self.repo, rev, self.threads, sink),
             Mode::NewCommits(head) => super::range::scan_new(&self.repo, head, self.threads, sink),
             Mode::Staged => {
-                let staged = self.read_staged(listing, sink.max_read())?;
+                let staged = self.read_staged(sink.max_read())?;
                 super::staged::scan_staged(&self.repo, staged, sink)
             }
         }

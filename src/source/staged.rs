@@ -13,7 +13,7 @@
 //! ([`read_staged`]) while the rules load on another thread (`run::git`): a pre-commit run no
 //! longer waits for each in turn.
 
-use std::ffi::OsString;
+use std::ffi::{OsStr, OsString};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
@@ -24,20 +24,25 @@ use super::Sink;
 use super::diff;
 use super::range::offer_change;
 
-/// The staged paths `git diff --cached` is listing (see the module); `None` inside when it
-/// could not be started.
-pub struct Listing(Option<Child>);
+/// The index git is committing (`GIT_INDEX_FILE` when git set it), and the staged paths `git
+/// diff --cached` is listing for it (see the module): `None` when it could not be started.
+pub struct Listing {
+    index_file: Option<OsString>,
+    git: Option<Child>,
+}
 
 impl Listing {
     /// Starts `git diff --cached` for the index git is committing.
     pub fn start(repo: &Repository) -> Listing {
-        Listing(list_staged(repo, std::env::var_os("GIT_INDEX_FILE")))
+        let index_file = std::env::var_os("GIT_INDEX_FILE");
+        let git = list_staged(repo, index_file.as_deref());
+        Listing { index_file, git }
     }
 
     /// The paths whose staged content differs from HEAD's (NUL-separated, so any file name
     /// survives); `None` when the command cannot say.
-    fn paths(self) -> Option<Vec<Vec<u8>>> {
-        let out = self.0?.wait_with_output().ok()?;
+    fn paths(git: Option<Child>) -> Option<Vec<Vec<u8>>> {
+        let out = git?.wait_with_output().ok()?;
         if !out.status.success() {
             return None;
         }
@@ -55,8 +60,7 @@ impl Listing {
 /// nothing is staged). It needs no rule: the caller reads it while the rules load, and
 /// [`scan_staged`] then reads the changes.
 pub fn read_staged(repo: &Repository, listing: Listing, max_read: u64) -> Result<Option<Diff<'_>>> {
-    let index_file = std::env::var_os("GIT_INDEX_FILE");
-    let index = match &index_file {
+    let index = match &listing.index_file {
         Some(file) => Index::open(Path::new(file))
             .with_context(|| format!("cannot read the index {}", Path::new(file).display()))?,
         None => repo
@@ -69,7 +73,7 @@ pub fn read_staged(repo: &Repository, listing: Listing, max_read: u64) -> Result
         Err(e) => return Err(e).context("cannot read HEAD"),
     };
     let mut opts = diff::options(max_read);
-    if let Some(paths) = listing.paths() {
+    if let Some(paths) = Listing::paths(listing.git) {
         if paths.is_empty() {
             return Ok(None);
         }
@@ -94,7 +98,7 @@ pub fn scan_staged(repo: &Repository, staged: Option<Diff<'_>>, sink: &impl Sink
 }
 
 /// `git diff --cached --name-only`, started: `None` when it cannot be.
-fn list_staged(repo: &Repository, index_file: Option<OsString>) -> Option<Child> {
+fn list_staged(repo: &Repository, index_file: Option<&OsStr>) -> Option<Child> {
     let workdir = repo.workdir()?;
     let mut git = Command::new("git");
     git.arg("-C")
