@@ -5,6 +5,7 @@
 //! as YAML where they can be (Helm templates with their actions masked) and read line by line
 //! where they cannot, so broken or hostile YAML never stops the scan.
 
+mod block;
 mod classify;
 mod inner;
 mod json;

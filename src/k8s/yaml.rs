@@ -142,10 +142,33 @@ fn advance(text: &str, from: usize, chars: usize) -> usize {
 /// instead. JSON is parsed by [`super::json`], which buffers nothing.
 pub const LOOKAHEAD: usize = 1 << 20;
 
-/// Parses every document, handing each finished one to `on_doc` with its start offset.
-/// `source` is the text the spans are into: `text` itself, or the template that `text` is the
-/// masked copy of.
-pub fn parse(
+/// Parses every document, handing each finished one to `on_doc`. `source` is the text the
+/// spans are into: `text` itself, or the template that `text` is the masked copy of.
+///
+/// Block YAML is read by [`super::block`]; where that reader gives up, saphyr reads the text
+/// from the start and the documents already delivered are skipped.
+pub fn parse<'t>(
+    text: &'t str,
+    source: &str,
+    mut on_doc: impl FnMut(Node<'t>),
+) -> Result<(), Failure> {
+    let mut delivered = 0_usize;
+    let fast = super::block::parse(text, source, &mut |doc| {
+        delivered += 1;
+        on_doc(doc);
+    });
+    if fast.is_ok() {
+        return Ok(());
+    }
+    let mut skip = delivered;
+    read(text, source, |doc| match skip {
+        0 => on_doc(doc),
+        _ => skip -= 1,
+    })
+}
+
+/// [`parse`] with saphyr alone.
+pub fn read(
     text: &str,
     source: &str,
     mut on_doc: impl FnMut(Node<'static>),
@@ -540,20 +563,25 @@ fn scalar<'t>(value: String, style: ScalarStyle, span: Span, lines: &Lines) -> N
         }
         _ => {}
     }
-    // A masked template keeps its characters where they were, except on lines blanked whole
-    // (see `template`): a position there may fall inside a character of the template.
-    while !lines.source.is_char_boundary(start) {
-        start -= 1;
-    }
-    while !lines.source.is_char_boundary(end) {
-        end += 1;
-    }
     Node::Scalar(Scalar {
         is_string: style != ScalarStyle::Plain || is_plain_string(&value),
         value: Cow::Owned(value),
-        span: start..end,
+        span: fit(lines.source, start, end),
         block,
     })
+}
+
+/// `start..end` widened to character boundaries of `source`. A masked template keeps its
+/// characters where they were, except on lines blanked whole (see `template`): a position
+/// there may fall inside a character of the template.
+pub fn fit(source: &str, mut start: usize, mut end: usize) -> Range<usize> {
+    while !source.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !source.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
 }
 
 /// Plain scalars that YAML 1.1 or 1.2 reads as null, booleans or numbers are not strings.
