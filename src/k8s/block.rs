@@ -58,6 +58,7 @@ struct Reader<'t, 's> {
     open: Vec<Open>,
     pending: Option<Pending>,
     folding: Option<Folding<'t>>,
+    block: Option<BlockText>,
     /// A document has begun (with `---` or content) and is not delivered yet.
     in_doc: bool,
     /// The document's root node has begun.
@@ -84,6 +85,7 @@ pub fn parse<'t>(text: &'t str, source: &str, on_doc: &mut impl FnMut(Node<'t>))
         open: Vec::new(),
         pending: None,
         folding: None,
+        block: None,
         in_doc: false,
         rooted: false,
     };
@@ -96,6 +98,10 @@ pub fn parse<'t>(text: &'t str, source: &str, on_doc: &mut impl FnMut(Node<'t>))
         let eol = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
         if eol - last > LOOKAHEAD / 2 {
             return Err(Unsupported);
+        }
+        if reader.block.is_some() && reader.block_line(at, eol)? {
+            at = eol + 1;
+            continue;
         }
         if reader.folding.is_some() && reader.fold(at, eol)? {
             at = eol + 1;
@@ -111,9 +117,32 @@ pub fn parse<'t>(text: &'t str, source: &str, on_doc: &mut impl FnMut(Node<'t>))
     if bytes.len() - last > LOOKAHEAD / 2 {
         return Err(Unsupported);
     }
-    reader.finish_scalar()?;
     let end = bytes.len();
+    reader.finish_block(end)?;
+    reader.finish_scalar()?;
     reader.end_doc(end..end, on_doc)
+}
+
+/// A block scalar (`|` or `>`, and `-` or `+`) being read: its lines are those indented at
+/// least as far as its first, and blank lines between them.
+struct BlockText {
+    literal: bool,
+    /// `-` strips the final line breaks, `+` keeps them all, and anything else keeps one.
+    chomp: u8,
+    /// The column of the collection the scalar is in: its first line must be two past it
+    /// (saphyr's own minimum is one past its block indent, which is that column or the next).
+    min_col: usize,
+    /// The column of its first line, once read.
+    col: Option<usize>,
+    /// Where its first line's text starts.
+    start: usize,
+    value: String,
+    /// A line has been read: its line break is yet to be added.
+    leading_break: bool,
+    /// The last line read began with a space past `col` (folding keeps its line break).
+    leading_blank: bool,
+    /// Blank lines since the last line read.
+    trailing: usize,
 }
 
 /// A scalar that may go on over the lines below: a plain one not ended by a comment, or a
@@ -251,6 +280,7 @@ impl<'t> Reader<'t, '_> {
     /// Finishes the open document, if any: a missing node is null at `null` (saphyr places it
     /// at the next token: the next `---`, or the end of the text).
     fn end_doc(&mut self, null: Range<usize>, on_doc: &mut impl FnMut(Node<'t>)) -> Read {
+        self.finish_block(self.bytes.len())?;
         self.finish_scalar()?;
         if !self.in_doc {
             return Ok(());
@@ -431,6 +461,33 @@ impl<'t> Reader<'t, '_> {
             },
             b'{' if bytes.get(at + 1) == Some(&b'}') => self.empty(Step::OpenMap, at)?,
             b'[' if bytes.get(at + 1) == Some(&b']') => self.empty(Step::OpenSeq, at)?,
+            b'|' | b'>' => {
+                let mut p = at + 1;
+                let chomp = match bytes.get(p) {
+                    Some(&c @ (b'-' | b'+')) if p < eol => {
+                        p += 1;
+                        c
+                    }
+                    _ => b' ',
+                };
+                // An indentation digit, or text after the header.
+                let rest = skip_spaces(bytes, p, eol);
+                if rest < eol && (bytes[rest] != b'#' || rest == p) {
+                    return Err(Unsupported);
+                }
+                self.block = Some(BlockText {
+                    literal: bytes[at] == b'|',
+                    chomp,
+                    min_col: indent,
+                    col: None,
+                    start: 0,
+                    value: String::new(),
+                    leading_break: false,
+                    leading_blank: false,
+                    trailing: 0,
+                });
+                return Ok(());
+            }
             _ if plain_start(bytes, at, eol) => {
                 let (stop, closed) = match plain_stop(bytes, at, eol) {
                     // `a: b: c` is an error to saphyr.
@@ -524,6 +581,88 @@ impl<'t> Reader<'t, '_> {
             }
         }
         Ok(true)
+    }
+
+    /// The line at `at` for the open block scalar: `true` where it is the scalar's (a line of
+    /// it, or a blank line); `false` where the scalar has ended before it (it is then
+    /// delivered).
+    fn block_line(&mut self, at: usize, eol: usize) -> Read<bool> {
+        let bytes = self.bytes;
+        let Some(block) = self.block.as_mut() else {
+            return Ok(false);
+        };
+        let spaces = bytes[at..eol].iter().take_while(|&&b| b == b' ').count();
+        let blank = at + spaces == eol;
+        let col = match block.col {
+            // Blank lines before the first line set its column in saphyr's own way, and a
+            // first line too far left leaves the scalar empty: saphyr reads those.
+            None if blank || spaces < block.min_col + 2 => return Err(Unsupported),
+            None => {
+                block.col = Some(spaces);
+                block.start = at + spaces;
+                spaces
+            }
+            // Spaces past the column are the scalar's text; on the text's last line without
+            // a break saphyr adds a line break of its own.
+            Some(col) if blank && (spaces > col || eol == bytes.len()) => {
+                return Err(Unsupported);
+            }
+            Some(_) if blank => {
+                block.trailing += 1;
+                return Ok(true);
+            }
+            Some(col) if spaces < col => {
+                self.finish_block(at)?;
+                return Ok(false);
+            }
+            Some(col) => col,
+        };
+        let line = &self.text[at + col..eol];
+        let indented = line.starts_with(' ');
+        let value = &mut block.value;
+        if !block.literal && block.leading_break && !block.leading_blank && !indented {
+            match block.trailing {
+                0 => value.push(' '),
+                n => value.extend(std::iter::repeat_n('\n', n)),
+            }
+        } else {
+            let breaks = block.trailing + usize::from(block.leading_break);
+            value.extend(std::iter::repeat_n('\n', breaks));
+        }
+        value.push_str(line);
+        block.trailing = 0;
+        block.leading_blank = indented;
+        // saphyr adds the break after the last line at the end of the text too.
+        block.leading_break = true;
+        Ok(true)
+    }
+
+    /// Delivers the open block scalar, if any; `next` is where the line that ended it starts.
+    fn finish_block(&mut self, next: usize) -> Read {
+        let Some(mut block) = self.block.take() else {
+            return Ok(());
+        };
+        // A scalar without a line: saphyr places it in its own way.
+        if block.col.is_none() {
+            return Err(Unsupported);
+        }
+        if block.chomp != b'-' && block.leading_break {
+            block.value.push('\n');
+        }
+        if block.chomp == b'+' {
+            block
+                .value
+                .extend(std::iter::repeat_n('\n', block.trailing));
+        }
+        // saphyr's span runs to the next line's first character; the span of a block scalar
+        // ends at its last character that is not white space.
+        let end = block.start + self.text[block.start..next].trim_end().len();
+        self.leaf(Node::Scalar(Scalar {
+            value: Cow::Owned(block.value),
+            span: fit(self.source, block.start, end),
+            is_string: true,
+            block: true,
+        }))
     }
 
     /// Delivers the open scalar, if any.
@@ -708,6 +847,7 @@ mod tests {
             "a: {{ .Values.password }}\nb: {{ include \"x\" . }}\n{{- if .Values.on }}\nc: 1\n{{- end }}\n",
             "- description: one\n    two  \n\n\n    three # c\n  name: x\n- k:\n    plain\n    below\n",
             "release_summary: 'The ``x`` \n\n   it''s  \n   # not a comment\n  end'   # c\nnext: \"a\n  b\"\n",
+            "data:\n  app.conf: |\n    [db]\n      password = hunter2  \n\n    # text\n  # c\n  next: >-\n    one\n    two\n\n     more\n    end\n---\n- x: |+\n    a\n\n\n- >\n  folded\n   kept\n  line\n",
         ];
         for text in texts {
             same_as_saphyr(text).unwrap();
@@ -720,7 +860,7 @@ mod tests {
     #[test]
     fn what_it_does_not_read_goes_to_saphyr() {
         for text in [
-            "k: |\n  line\n",
+            "k: |2\n   line\n",
             "k: [1, 2]\n",
             "a: &x v\nb: *x\n",
             "k: !!str 1\n",
@@ -901,6 +1041,20 @@ mod tests {
         "'open''",
         "a #",
         "1",
+        "|",
+        "|-",
+        "|+",
+        ">",
+        ">-",
+        ">+",
+        "| # c",
+        "|2",
+        "|x",
+    ];
+    /// Lines that may be a block scalar's.
+    const BLOCK_LINES: &[&str] = &[
+        "text", "  more", "", "a: b", "# c", "- x", "'q", "tail  ", "é\u{a0}", " ", "   ", "x # y",
+        "---", "\"", "|", "{a", "k: |",
     ];
     /// Lines that may go on with a scalar above them.
     const MORE: &[&str] = &[
@@ -978,6 +1132,13 @@ mod tests {
                     let value = rng.pick(SCALARS);
                     let sep = if value.is_empty() { "" } else { " " };
                     out.push(format!("{head}{sep}{value}{}", rng.pick(COMMENTS)));
+                    if value.starts_with(['|', '>']) {
+                        let col = indent + rng.below(5);
+                        for _ in 0..rng.below(5) {
+                            let col = col + rng.below(5) / 4 * 2;
+                            out.push(format!("{}{}", " ".repeat(col), rng.pick(BLOCK_LINES)));
+                        }
+                    }
                     for _ in 0..rng.below(4) / 2 * (1 + rng.below(3)) {
                         let col = (indent + rng.below(5)).saturating_sub(1);
                         out.push(format!("{}{}", " ".repeat(col), rng.pick(MORE)));
