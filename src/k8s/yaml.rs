@@ -5,6 +5,9 @@
 //! document), collections are never expanded (a billion-laughs bomb costs nothing), nesting
 //! deeper than [`MAX_DEPTH`] is skipped, and a document of more than [`MAX_NODES`] nodes is
 //! abandoned to the line-wise analyzer.
+//!
+//! Most YAML is block YAML, and [`super::block`] reads it without saphyr's scanner; saphyr
+//! reads what that reader leaves, to the same tree.
 
 use std::borrow::Cow;
 use std::cell::Cell;
