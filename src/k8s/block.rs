@@ -3,12 +3,13 @@
 //! a byte: half the CPU of a scan of Helm charts. Here a line is read as bytes and a plain
 //! scalar borrows its text.
 //!
-//! Only what this reader is sure of is read here: mappings and sequences by indentation,
-//! one-line plain and quoted scalars, `{}` and `[]`, comments and `---`. At anything else (a
-//! block scalar, a flow collection, an anchor, a tag, a tab, a scalar over two lines, text
-//! saphyr would reject) it gives up, and [`super::yaml::parse`] reads the text with saphyr
-//! from the start, skipping the documents already delivered. The trees are saphyr's, span for
-//! span: a property test and the repository's YAML fixtures compare them.
+//! Only what this reader is sure of is read here: mappings and sequences by indentation, plain
+//! and quoted scalars (on one line or several), block scalars (`|`, `>`, with `-` or `+`),
+//! `{}` and `[]`, comments and `---`. At anything else (a flow collection, an anchor, a tag, a
+//! tab, a backslash escape, an indentation digit, text saphyr would reject) it gives up, and
+//! [`super::yaml::parse`] reads the text with saphyr from the start, skipping the documents
+//! already delivered. The trees are saphyr's, span for span: property tests and the
+//! repository's YAML fixtures compare them.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -216,11 +217,14 @@ impl Folding<'_> {
 fn trim_spaces(text: Cow<'_, str>) -> Cow<'_, str> {
     match text {
         Cow::Borrowed(t) => Cow::Borrowed(t.trim_end_matches(' ')),
-        Cow::Owned(t) => Cow::Owned(t.trim_end_matches(' ').to_string()),
+        Cow::Owned(mut t) => {
+            t.truncate(t.trim_end_matches(' ').len());
+            Cow::Owned(t)
+        }
     }
 }
 
-/// What ends a one-line plain scalar.
+/// What ends a plain scalar on its line.
 enum Stop {
     /// A colon followed by a space or the line's end, at this byte: the scalar is a key.
     Colon(usize),
@@ -301,8 +305,8 @@ impl<'t> Reader<'t, '_> {
         Ok(())
     }
 
-    /// The pending `key:` or `-` has no node below it (the next content is at `col`, or the
-    /// document ends): its value is null.
+    /// The pending `key:` or `-` has no node below it (the next content is not deeper, or
+    /// the document ends): its value is null.
     fn settle(&mut self) -> Read {
         match self.pending.take() {
             Some(Pending::Value { colon, .. }) => self.null(colon..colon),
@@ -1109,6 +1113,8 @@ mod tests {
         "password",
         "{{ .Values.k }}",
         "k ",
+        "'qk' ",
+        "\"q'k\"  ",
     ];
     const COMMENTS: &[&str] = &["", "", "", "", " # c", "  #c", "   ", " #"];
 
