@@ -8,8 +8,8 @@
 //! `{}` and `[]`, comments and `---`. At anything else (a flow collection, an anchor, a tag, a
 //! tab, a backslash escape, an indentation digit, text saphyr would reject) it gives up, and
 //! [`super::yaml::parse`] reads the text with saphyr from the start, skipping the documents
-//! already delivered. The trees are saphyr's, span for span: property tests and the
-//! repository's YAML fixtures compare them.
+//! already delivered. The trees are those built from saphyr's events, span for span: property
+//! tests and the repository's YAML fixtures compare them.
 
 use std::borrow::Cow;
 use std::ops::Range;
@@ -574,11 +574,10 @@ impl<'t> Reader<'t, '_> {
                 if rest < eol && (bytes[rest] != b'#' || rest == close + 1) {
                     return Err(Unsupported);
                 }
-                let end = self.quoted_end(close, eol);
                 let folding = self.folding.take().expect("the scalar being folded");
                 self.leaf(Node::Scalar(Scalar {
                     value: folding.value,
-                    span: fit(self.source, folding.start + 1, end - 1),
+                    span: fit(self.source, folding.start + 1, close),
                     is_string: true,
                     block: false,
                 }))?;
@@ -699,18 +698,15 @@ impl<'t> Reader<'t, '_> {
     }
 
     /// The one-line quoted scalar whose quote is at `at`, and where its closing quote ends;
-    /// `None` where it goes on past the line. Its span is saphyr's: one byte in from each end
-    /// of what saphyr reads as the scalar, which takes in the spaces and a comment after it
-    /// (the walker finds the value in it).
+    /// `None` where it goes on past the line. Its span is the text between the quotes.
     fn quoted(&self, at: usize, eol: usize) -> Read<Option<(Node<'t>, usize)>> {
         let (value, close) = self.unquote(self.bytes[at], at + 1, eol)?;
         let Some(close) = close else {
             return Ok(None);
         };
-        let end = self.quoted_end(close, eol);
         let node = Node::Scalar(Scalar {
             value,
-            span: fit(self.source, at + 1, end - 1),
+            span: fit(self.source, at + 1, close),
             is_string: true,
             block: false,
         });
@@ -746,17 +742,6 @@ impl<'t> Reader<'t, '_> {
             Cow::Borrowed(text)
         };
         Ok((value, close))
-    }
-
-    /// Where saphyr ends a quoted scalar whose closing quote is at `close`: past the spaces
-    /// after it, and past a comment. Anything else after it is an error, or a key.
-    fn quoted_end(&self, close: usize, eol: usize) -> usize {
-        let bytes = self.bytes;
-        let after = skip_spaces(bytes, close + 1, eol);
-        if after < eol && bytes[after] == b'#' && after > close + 1 {
-            return eol;
-        }
-        after
     }
 
     /// `{}` or `[]` at `at`; where it ends.

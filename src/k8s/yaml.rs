@@ -557,9 +557,12 @@ fn scalar<'t>(value: String, style: ScalarStyle, span: Span, lines: &Lines) -> N
     let mut end = lines.offset(span.end.line(), span.end.col()).max(start);
     let block = matches!(style, ScalarStyle::Literal | ScalarStyle::Folded);
     match style {
+        // saphyr ends a quoted scalar's token past the spaces and the comment after it: the
+        // span ends at the closing quote, so that the comment is not read as the value (a
+        // `{{ }}` in it made the value a template; a match in it was taken as the value's).
         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if end >= start + 2 => {
+            end = closing_quote(lines.text.as_bytes(), start, end).unwrap_or(end - 1);
             start += 1;
-            end -= 1;
         }
         ScalarStyle::Literal | ScalarStyle::Folded => {
             end = start + lines.text[start..end].trim_end().len();
@@ -572,6 +575,23 @@ fn scalar<'t>(value: String, style: ScalarStyle, span: Span, lines: &Lines) -> N
         span: fit(lines.source, start, end),
         block,
     })
+}
+
+/// The closing quote of the quoted scalar whose opening quote is at `open`, before `limit`:
+/// `''` is a quote inside single quotes, and a backslash escapes the next byte inside double
+/// quotes.
+pub fn closing_quote(text: &[u8], open: usize, limit: usize) -> Option<usize> {
+    let quote = text[open];
+    let mut at = open + 1;
+    while at < limit {
+        match text[at] {
+            b'\\' if quote == b'"' => at += 2,
+            b'\'' if quote == b'\'' && text.get(at + 1) == Some(&b'\'') => at += 2,
+            b if b == quote => return Some(at),
+            _ => at += 1,
+        }
+    }
+    None
 }
 
 /// `start..end` widened to character boundaries of `source`. A masked template keeps its
@@ -765,18 +785,25 @@ mod tests {
 
     #[test]
     fn spans_are_bytes_of_the_value() {
-        let text = "a: plain\nb: \"dq\"\nc: 'é x'\nd: |\n  one\n  two\n";
-        let root = &docs(text)[0];
-        for (key, want) in [
-            ("a", "plain"),
-            ("b", "dq"),
-            ("c", "é x"),
-            ("d", "one\n  two"),
-        ] {
-            let Some(Node::Scalar(s)) = root.get(key) else {
-                panic!()
-            };
-            assert_eq!(&text[s.span.clone()], want);
+        let text = "a: plain\nb: \"dq\"\nc: 'é x'\nd: |\n  one\n  two\ne: \"x\\\" y\"  # c\n\
+                    f: 'it''s'   # {{ c }}\ng: \"p\n  q\"  # c\n";
+        let mut read = Vec::new();
+        super::read(text, text, |doc| read.push(doc)).unwrap();
+        for root in [&docs(text)[0], &read[0]] {
+            for (key, want) in [
+                ("a", "plain"),
+                ("b", "dq"),
+                ("c", "é x"),
+                ("d", "one\n  two"),
+                ("e", "x\\\" y"),
+                ("f", "it''s"),
+                ("g", "p\n  q"),
+            ] {
+                let Some(Node::Scalar(s)) = root.get(key) else {
+                    panic!("{key}")
+                };
+                assert_eq!(&text[s.span.clone()], want, "{key}");
+            }
         }
     }
 

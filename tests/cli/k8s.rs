@@ -207,6 +207,71 @@ fn policy_wrong_patterns_are_reported_and_correct_ones_are_not() {
     }
 }
 
+/// A comment after a quoted value is not the value: a `{{ }}` in it does not make a literal a
+/// template, and a secret in it is not cleared with a reference before it. The YAML parser
+/// ends a quoted scalar's token after the comment; the value's span ends at its quote.
+#[test]
+fn a_comment_after_a_quoted_value_is_not_read_as_the_value() {
+    let tree = Tree::new();
+    let mut g = Gen::new();
+    let (literal, token, old) = (
+        format!("{}7q", g.alnum(14)),
+        format!("{}7q", g.alnum(14)),
+        format!("{}7q", g.alnum(14)),
+    );
+    tree.write(
+        "chart/Chart.yaml",
+        "apiVersion: v2\nname: chart\nversion: 0.1.0\n",
+    );
+    tree.write(
+        "chart/templates/cm.yaml",
+        format!(
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{{{ .Release.Name }}}}\ndata:\n  \
+             password: \"{literal}\"  # see {{{{ .Values.docs }}}}\n  token: '{token}'   # no comment\n"
+        ),
+    );
+    tree.write(
+        "chart/values.yaml",
+        format!("auth:\n  existingSecret: \"db-creds\"  # old password = \"{old}\"\n"),
+    );
+    let (code, report, stderr) = tree.json(&["scan", "--confidence", "low"]);
+    assert_eq!(code, 1, "{stderr}");
+    assert_eq!(
+        with_paths(&report),
+        vec![
+            (
+                "k8s-literal-secret".to_string(),
+                "chart/templates/cm.yaml".to_string(),
+                6,
+                "data.password".to_string()
+            ),
+            (
+                "k8s-literal-secret".to_string(),
+                "chart/templates/cm.yaml".to_string(),
+                7,
+                "data.token".to_string()
+            ),
+            (
+                "generic-password".to_string(),
+                "chart/values.yaml".to_string(),
+                2,
+                String::new()
+            ),
+        ]
+    );
+    let columns: Vec<_> = each_finding(&report, |f| {
+        (
+            f["column"].as_u64().unwrap(),
+            f["end_column"].as_u64().unwrap(),
+        )
+    });
+    assert_eq!(columns[..2], [(14, 30), (11, 27)]);
+    let all = format!("{report}{stderr}");
+    for s in [&literal, &token, &old] {
+        assert_redacted(s, &[&all]);
+    }
+}
+
 /// `rules explain` gives the policy's remedy.
 #[test]
 fn explain_gives_the_policy_remedy() {
