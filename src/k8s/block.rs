@@ -14,7 +14,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::yaml::{Builder, LOOKAHEAD, Node, Scalar, Step, fit, is_plain_string};
+use super::yaml::{Builder, LOOKAHEAD, Node, Scalar, Step, closing_quote, fit, is_plain_string};
 
 /// Collections open at once, past which the text is left to saphyr (real configuration
 /// rarely nests past 20).
@@ -26,7 +26,7 @@ pub struct Unsupported;
 
 type Read<T = ()> = Result<T, Unsupported>;
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Clone, Copy)]
 enum Kind {
     Map,
     Seq,
@@ -100,15 +100,15 @@ pub fn parse<'t>(text: &'t str, source: &str, on_doc: &mut impl FnMut(Node<'t>))
         if eol - last > LOOKAHEAD / 2 {
             return Err(Unsupported);
         }
-        if reader.block.is_some() && reader.block_line(at, eol)? {
-            at = eol + 1;
-            continue;
-        }
-        if reader.folding.is_some() && reader.fold(at, eol)? {
-            at = eol + 1;
-            continue;
-        }
         let indent = bytes[at..eol].iter().take_while(|&&b| b == b' ').count();
+        if reader.block.is_some() && reader.block_line(at, indent, eol)? {
+            at = eol + 1;
+            continue;
+        }
+        if reader.folding.is_some() && reader.fold(at, indent, eol)? {
+            at = eol + 1;
+            continue;
+        }
         if at + indent < eol && bytes[at + indent] != b'#' {
             last = at;
             reader.line(at, indent, eol, on_doc)?;
@@ -119,8 +119,6 @@ pub fn parse<'t>(text: &'t str, source: &str, on_doc: &mut impl FnMut(Node<'t>))
         return Err(Unsupported);
     }
     let end = bytes.len();
-    reader.finish_block(end)?;
-    reader.finish_scalar()?;
     reader.end_doc(end..end, on_doc)
 }
 
@@ -284,6 +282,7 @@ impl<'t> Reader<'t, '_> {
     /// Finishes the open document, if any: a missing node is null at `null` (saphyr places it
     /// at the next token: the next `---`, or the end of the text).
     fn end_doc(&mut self, null: Range<usize>, on_doc: &mut impl FnMut(Node<'t>)) -> Read {
+        // A scalar still open ends with the text (at a `---` line it has ended already).
         self.finish_block(self.bytes.len())?;
         self.finish_scalar()?;
         if !self.in_doc {
@@ -523,12 +522,11 @@ impl<'t> Reader<'t, '_> {
     /// The line at `at` for the open scalar: `true` where it is the scalar's (a line of it,
     /// or a blank line inside it); `false` where the scalar has ended before it (it is then
     /// delivered).
-    fn fold(&mut self, at: usize, eol: usize) -> Read<bool> {
+    fn fold(&mut self, at: usize, col: usize, eol: usize) -> Read<bool> {
         let bytes = self.bytes;
         let Some(folding) = self.folding.as_mut() else {
             return Ok(false);
         };
-        let col = bytes[at..eol].iter().take_while(|&&b| b == b' ').count();
         let p = at + col;
         if p == eol {
             folding.breaks += 1;
@@ -589,12 +587,11 @@ impl<'t> Reader<'t, '_> {
     /// The line at `at` for the open block scalar: `true` where it is the scalar's (a line of
     /// it, or a blank line); `false` where the scalar has ended before it (it is then
     /// delivered).
-    fn block_line(&mut self, at: usize, eol: usize) -> Read<bool> {
+    fn block_line(&mut self, at: usize, spaces: usize, eol: usize) -> Read<bool> {
         let bytes = self.bytes;
         let Some(block) = self.block.as_mut() else {
             return Ok(false);
         };
-        let spaces = bytes[at..eol].iter().take_while(|&&b| b == b' ').count();
         let blank = at + spaces == eol;
         let col = match block.col {
             // Blank lines before the first line set its column in saphyr's own way, and a
@@ -717,26 +714,12 @@ impl<'t> Reader<'t, '_> {
     /// `''` read as `'`, and the closing quote's byte if it is on the line. A backslash
     /// escape is not read here.
     fn unquote(&self, quote: u8, from: usize, eol: usize) -> Read<(Cow<'t, str>, Option<usize>)> {
-        let bytes = self.bytes;
-        let mut at = from;
-        let mut doubled = false;
-        let close = loop {
-            let Some(o) = memchr::memchr2(quote, b'\\', &bytes[at..eol]) else {
-                break None;
-            };
-            let i = at + o;
-            match bytes[i] {
-                b'\\' if quote == b'"' => return Err(Unsupported),
-                b'\\' => at = i + 1,
-                _ if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => {
-                    doubled = true;
-                    at = i + 2;
-                }
-                _ => break Some(i),
-            }
-        };
+        let close = closing_quote(self.bytes, quote, from, eol);
         let text = &self.text[from..close.unwrap_or(eol)];
-        let value = if doubled {
+        if quote == b'"' && text.contains('\\') {
+            return Err(Unsupported);
+        }
+        let value = if quote == b'\'' && text.contains("''") {
             Cow::Owned(text.replace("''", "'"))
         } else {
             Cow::Borrowed(text)

@@ -561,7 +561,8 @@ fn scalar<'t>(value: String, style: ScalarStyle, span: Span, lines: &Lines) -> N
         // span ends at the closing quote, so that the comment is not read as the value (a
         // `{{ }}` in it made the value a template; a match in it was taken as the value's).
         ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted if end >= start + 2 => {
-            end = closing_quote(lines.text.as_bytes(), start, end).unwrap_or(end - 1);
+            let bytes = lines.text.as_bytes();
+            end = closing_quote(bytes, bytes[start], start + 1, end).unwrap_or(end - 1);
             start += 1;
         }
         ScalarStyle::Literal | ScalarStyle::Folded => {
@@ -577,18 +578,18 @@ fn scalar<'t>(value: String, style: ScalarStyle, span: Span, lines: &Lines) -> N
     })
 }
 
-/// The closing quote of the quoted scalar whose opening quote is at `open`, before `limit`:
-/// `''` is a quote inside single quotes, and a backslash escapes the next byte inside double
-/// quotes.
-pub fn closing_quote(text: &[u8], open: usize, limit: usize) -> Option<usize> {
-    let quote = text[open];
-    let mut at = open + 1;
+/// The closing `quote` of a quoted scalar, searched from `from` (past the opening quote, or a
+/// later line of the scalar) to `limit`: `''` is a quote inside single quotes, and a
+/// backslash escapes the next byte inside double quotes.
+pub fn closing_quote(text: &[u8], quote: u8, from: usize, limit: usize) -> Option<usize> {
+    let mut at = from;
     while at < limit {
-        match text[at] {
-            b'\\' if quote == b'"' => at += 2,
-            b'\'' if quote == b'\'' && text.get(at + 1) == Some(&b'\'') => at += 2,
-            b if b == quote => return Some(at),
-            _ => at += 1,
+        let i = at + memchr::memchr2(quote, b'\\', &text[at..limit])?;
+        match text[i] {
+            b'\\' if quote == b'"' => at = i + 2,
+            b'\\' => at = i + 1,
+            _ if quote == b'\'' && text.get(i + 1) == Some(&b'\'') => at = i + 2,
+            _ => return Some(i),
         }
     }
     None
