@@ -70,7 +70,7 @@ pub fn audit(repo: Repository, threads: usize, sink: &impl Sink) -> Result<()> {
     let packs = Packs::open(&git_dir);
     std::thread::scope(|s| {
         let packs = &packs;
-        let walker = s.spawn(move || Walker::new(&repo, packs, sink, tx)?.walk());
+        let walker = s.spawn(move || Walker::new(&repo, (packs, threads), sink, tx)?.walk());
         pool.install(|| {
             rx.into_iter().par_bridge().for_each_init(
                 || Repository::open(&git_dir),
@@ -180,6 +180,8 @@ impl Recent {
 struct Walker<'a, S> {
     repo: &'a Repository,
     packs: &'a Packs,
+    /// Threads the commit graph is read with, before the scanning threads have work.
+    threads: usize,
     sink: &'a S,
     tx: Sender<Job>,
     paths: Paths,
@@ -206,13 +208,14 @@ struct Walker<'a, S> {
 impl<'a, S: Sink> Walker<'a, S> {
     fn new(
         repo: &'a Repository,
-        packs: &'a Packs,
+        (packs, threads): (&'a Packs, usize),
         sink: &'a S,
         tx: Sender<Job>,
     ) -> Result<Walker<'a, S>> {
         Ok(Walker {
             repo,
             packs,
+            threads,
             sink,
             tx,
             paths: Paths::default(),
@@ -241,7 +244,8 @@ impl<'a, S: Sink> Walker<'a, S> {
         if let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) {
             named.tips.push(head.id());
         }
-        for oid in super::graph::oldest_first(self.repo, &named.tips, diag) {
+        let packs = (self.packs, self.threads);
+        for oid in super::graph::oldest_first(self.repo, packs, &named.tips, diag) {
             self.commit(oid);
         }
         for (tag, info) in named.tags {

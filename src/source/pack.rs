@@ -22,6 +22,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::fs::File;
 use std::io;
+use std::ops::Range;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
@@ -196,6 +197,50 @@ impl Packs {
             Some((found, kind)) if kind == want => found,
             _ => Read::Elsewhere,
         }
+    }
+
+    /// `parse` of every commit the packs store whole before their first other entry, by
+    /// id, read `threads` at a time. git writes a pack's commits first, so a history audit
+    /// finds its commit graph there: read in large reads and inflated in parallel, it no
+    /// longer holds the scanning threads waiting while one thread reads each commit in turn
+    /// (75 ms of a 16,000-commit history's 1.5 s). A commit stored elsewhere, or larger than
+    /// `max`, is not here; the caller reads it as before.
+    ///
+    /// Each id is the hash of the bytes inflated, as git computes it, so what this returns
+    /// for an id is that object whatever the pack or its index say. Memory holds one batch
+    /// of [`COMMIT_BATCH`] bytes at a time, and what `parse` keeps.
+    pub fn leading_commits<T: Send>(
+        &self,
+        threads: usize,
+        max: u64,
+        parse: impl Fn(&[u8]) -> Option<T> + Sync,
+    ) -> foldhash::HashMap<Oid, T> {
+        let mut found = foldhash::HashMap::default();
+        for pack in &self.packs {
+            let mut next = 0;
+            // Each batch: the commits of one read; the last stops at the first other entry.
+            while let Some(batch) = pack.commit_batch(&mut next, max) {
+                let CommitBatch {
+                    bytes,
+                    commits: entries,
+                    more,
+                } = batch;
+                let per = entries.len().div_ceil(threads.max(1)).max(1);
+                let (bytes, parse) = (&bytes, &parse);
+                std::thread::scope(|s| {
+                    let parts: Vec<_> = (entries.chunks(per))
+                        .map(|part| s.spawn(move || inflate_commits(bytes, part, parse)))
+                        .collect();
+                    for part in parts {
+                        found.extend(part.join().expect("inflating does not panic"));
+                    }
+                });
+                if !more {
+                    break;
+                }
+            }
+        }
+        found
     }
 
     fn find(&self, id: Oid) -> Option<Place> {
@@ -399,6 +444,50 @@ impl Pack {
         Ok(u64::from_be_bytes(large))
     }
 
+    /// The commits stored whole from entry `*next` (of [`Pack::starts`]) on, as many as
+    /// [`COMMIT_BATCH`] bytes hold (one over `max` is passed over); the batch ends early at
+    /// another kind of entry. `*next` moves past the batch. `None` once there are no more,
+    /// or for a pack whose starts are not known.
+    fn commit_batch(&self, next: &mut usize, max: u64) -> Option<CommitBatch> {
+        let first = *next;
+        let from = u64::from(*self.starts.get(first)?);
+        let end = |n: usize| self.starts.get(n + 1).map_or(self.end, |&s| u64::from(s));
+        let limit = from + COMMIT_BATCH as u64;
+        // The entries that end within the limit (and after they start: an index can list
+        // offsets past the pack's end). A first one that does not end there is larger than
+        // `max` (a stream of 4 MiB makes more than 1 MiB) or damaged; it and the commits
+        // after it are left to the caller, which reads them one at a time.
+        let last = (first..self.starts.len())
+            .take_while(|&n| end(n) <= limit && end(n) >= u64::from(self.starts[n]))
+            .last()?;
+        let mut bytes = vec![0; (end(last) - from) as usize];
+        read_exact_at(&self.data, &mut bytes, from).ok()?;
+        let mut commits = Vec::new();
+        for n in first..=last {
+            let (at, to) = (u64::from(self.starts[n]) - from, end(n) - from);
+            let entry = &bytes[at as usize..to as usize];
+            let Ok((1, size, head)) = type_and_size(entry) else {
+                *next = self.starts.len();
+                let more = false;
+                return Some(CommitBatch {
+                    bytes,
+                    commits,
+                    more,
+                });
+            };
+            if size <= max {
+                commits.push((at as usize + head..to as usize, size as usize));
+            }
+        }
+        *next = last + 1;
+        let more = *next < self.starts.len();
+        Some(CommitBatch {
+            bytes,
+            commits,
+            more,
+        })
+    }
+
     /// Where the stream at `data` ends: where the next entry starts, or where the entries end;
     /// 0 where the entries' starts are not known. (Entries are not spread evenly, a whole blob
     /// beside small deltas: a search from a guess, as for ids, took twice as long as halving.)
@@ -417,19 +506,8 @@ impl Pack {
         let got = read_at(&self.data, &mut head, offset)?;
         head.truncate(got);
         let byte = |i: usize| head.get(i).copied().ok_or_else(|| invalid("a cut header"));
-        let mut c = byte(0)?;
-        let kind = (c >> 4) & 7;
-        let mut size = u64::from(c & 15);
-        let (mut i, mut shift) = (1, 4);
-        while c & 0x80 != 0 {
-            c = byte(i)?;
-            i += 1;
-            if shift > 57 {
-                return Err(invalid("a size too large"));
-            }
-            size |= u64::from(c & 0x7f) << shift;
-            shift += 7;
-        }
+        let (kind, size, mut i) = type_and_size(&head)?;
+        let mut c;
         let kind = match kind {
             2 => Kind::Whole(Want::Tree),
             3 => Kind::Whole(Want::Blob),
@@ -555,6 +633,60 @@ impl Pack {
             first = first.get(used..).unwrap_or_default();
         }
     }
+}
+
+/// Bytes of a pack read at once for its leading commits ([`Packs::leading_commits`]).
+const COMMIT_BATCH: usize = 4 << 20;
+
+/// One read of a pack's leading commits ([`Pack::commit_batch`]).
+struct CommitBatch {
+    bytes: Vec<u8>,
+    /// Each commit's stream in `bytes`, and the size it makes.
+    commits: Vec<(Range<usize>, usize)>,
+    /// Whether commits may follow the batch.
+    more: bool,
+}
+
+/// `parse` of each commit of `part`, a stream in `bytes` and the size it makes, by the id
+/// its bytes hash to; a stream that does not inflate to its size is left out.
+fn inflate_commits<T>(
+    bytes: &[u8],
+    part: &[(Range<usize>, usize)],
+    parse: &(impl Fn(&[u8]) -> Option<T> + Sync),
+) -> Vec<(Oid, T)> {
+    use sha1::{Digest, Sha1};
+    let mut out = Vec::new();
+    (part.iter())
+        .filter_map(|(stream, size)| {
+            out.clear();
+            out.resize(*size, 0);
+            (deflated(&bytes[stream.clone()], &mut out)? == *size).then_some(())?;
+            let mut hasher = Sha1::new();
+            hasher.update(format!("commit {size}\0").as_bytes());
+            hasher.update(&out);
+            let id = Oid::from_bytes(&hasher.finalize()).ok()?;
+            Some((id, parse(&out)?))
+        })
+        .collect()
+}
+
+/// An entry's type, its size, and how many bytes of `head` they took.
+fn type_and_size(head: &[u8]) -> io::Result<(u8, u64, usize)> {
+    let byte = |i: usize| head.get(i).copied().ok_or_else(|| invalid("a cut header"));
+    let mut c = byte(0)?;
+    let kind = (c >> 4) & 7;
+    let mut size = u64::from(c & 15);
+    let (mut i, mut shift) = (1, 4);
+    while c & 0x80 != 0 {
+        c = byte(i)?;
+        i += 1;
+        if shift > 57 {
+            return Err(invalid("a size too large"));
+        }
+        size |= u64::from(c & 0x7f) << shift;
+        shift += 7;
+    }
+    Ok((kind, size, i))
 }
 
 /// Where `key` is or would be in `sorted`: the first place holding `key` or more, as
@@ -707,7 +839,7 @@ fn positioned(file: &File, buf: &mut [u8], at: u64) -> io::Result<usize> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use std::process::Command;
 
@@ -750,7 +882,9 @@ mod tests {
     }
 
     /// Every object of the repository as libgit2 reads it.
-    fn objects(repo: &git2::Repository) -> Vec<(Oid, Vec<u8>, git2::ObjectType)> {
+    pub(in crate::source) fn objects(
+        repo: &git2::Repository,
+    ) -> Vec<(Oid, Vec<u8>, git2::ObjectType)> {
         let odb = repo.odb().unwrap();
         let mut ids = Vec::new();
         odb.foreach(|id| {
@@ -836,6 +970,35 @@ mod tests {
         git(dir.path(), &args);
         assert!(deltas(dir.path(), "blob") > 50);
         reads_as_libgit2(dir.path());
+    }
+
+    /// The leading commits are every commit of a packed history, by the ids and with the
+    /// bytes libgit2 reads, however many threads inflate them; one over `max` is left out.
+    #[test]
+    fn leading_commits_are_the_commits_libgit2_reads() {
+        let dir = history();
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let commits: foldhash::HashMap<Oid, Vec<u8>> = (objects(&repo).into_iter())
+            .filter(|(_, _, kind)| *kind == git2::ObjectType::Commit)
+            .map(|(id, bytes, _)| (id, bytes))
+            .collect();
+        assert_eq!(commits.len(), 60);
+        let packs = Packs::open(repo.path());
+        for threads in [1, 2, 3, 64] {
+            let read = packs.leading_commits(threads, 1 << 20, |b| Some(b.to_vec()));
+            assert_eq!(read, commits, "{threads} threads");
+        }
+        // `v0` has no parent, and `v1` to `v9` a message one byte shorter than the rest's.
+        let max = commits.values().map(Vec::len).min().unwrap() + 48;
+        let short = packs.leading_commits(2, max as u64, |b| Some(b.len()));
+        let expected = (commits.iter())
+            .filter(|(_, b)| b.len() <= max)
+            .map(|(id, b)| (*id, b.len()))
+            .collect();
+        assert_eq!(short, expected);
+        assert!((5..55).contains(&short.len()), "{} commits", short.len());
+        let none = packs.leading_commits(2, 1 << 20, |_| None::<()>);
+        assert!(none.is_empty());
     }
 
     #[test]
