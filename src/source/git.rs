@@ -101,7 +101,7 @@ impl GitSource {
 
     /// For `--staged`: the index diffed against HEAD, which needs no rule (read while they
     /// load: see `run::git`); `None` inside when nothing is staged.
-    pub fn read_staged(&self, max_read: u64) -> Result<Option<git2::Diff<'_>>> {
+    pub fn read_staged(&self, max_read: u64) -> Result<Option<super::staged::Staged<'_>>> {
         tune_libgit2();
         let listing =
             (self.listing.take()).unwrap_or_else(|| super::staged::Listing::start(&self.repo));

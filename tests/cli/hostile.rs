@@ -2234,6 +2234,84 @@ fn folders_nested_past_the_longest_path_are_counted_and_said() {
     assert!(r.err().contains(&said), "{}", r.err());
 }
 
+/// A folder of 6,000 entries with 200-byte names, each `blob`: a tree of 1.3 MB, and its size.
+fn big_folder(repo: &Repo, blob: &str) -> (String, String) {
+    let entries: Vec<String> = (0..6000)
+        .map(|i| format!("100644 blob {blob}\tk{i:04}{}", "x".repeat(195)))
+        .collect();
+    let big = mktree(repo.path(), &entries);
+    let size = repo.git(&["cat-file", "-s", &big]);
+    (big, size)
+}
+
+/// `--staged` reads no tree of HEAD over `--max-file-size` (1 MiB at least) either: the
+/// files staged under such a folder are diffed against nothing, so they are scanned whole (a
+/// secret HEAD already holds there is reported with the new one), and a warning names the
+/// folder. A file staged elsewhere is diffed against HEAD as ever.
+#[test]
+fn staged_reads_no_tree_of_head_over_the_size_limit() {
+    let mut s = Secrets::new(917);
+    let (held, added, beside) = (s.akia(), s.akia(), s.akia());
+    let (repo, base) = repo_with_base();
+    let dir = repo.path();
+    let held_blob = stored_blob(&repo, &format!("aws = {held}\n"));
+    let (big, size) = big_folder(&repo, &held_blob);
+    let readme = repo.git(&["rev-parse", "HEAD:README"]);
+    let settings = stored_blob(&repo, "# settings\n");
+    let root = mktree(
+        dir,
+        &[
+            format!("100644 blob {readme}\tREADME"),
+            format!("100644 blob {settings}\tapp.env"),
+            format!("040000 tree {big}\tbig"),
+        ],
+    );
+    let tip = repo.git(&["commit-tree", &root, "-p", &base, "-m", "a big folder"]);
+    repo.git(&["update-ref", "refs/heads/main", &tip]);
+    repo.git(&["read-tree", "HEAD"]);
+    // Staged: a line added to a file of the big folder, and one to `app.env`.
+    let first = format!("big/k0000{}", "x".repeat(195));
+    let edited = stored_blob(&repo, &format!("aws = {held}\naws = {added}\n"));
+    repo.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{edited},{first}"),
+    ]);
+    let settings = stored_blob(&repo, &format!("# settings\naws = {beside}\n"));
+    repo.git(&[
+        "update-index",
+        "--cacheinfo",
+        &format!("100644,{settings},app.env"),
+    ]);
+
+    let r = git_json(dir, &["--staged", "--max-file-size", "20000"]);
+    let report = r.expect_code(1).json();
+    assert_eq!(
+        sorted_triples(&report),
+        vec![
+            t("aws-access-key-id", "app.env", 2),
+            t("aws-access-key-id", &first, 1),
+            t("aws-access-key-id", &first, 2),
+        ]
+    );
+    let said = format!(
+        "warning: big/: its tree {big} in HEAD is {size} bytes, over --max-file-size (1 MiB at least); not read, the files staged under it were scanned whole"
+    );
+    assert!(r.err().contains(&said), "{}", r.err());
+    assert_eq!(skipped(&report, "too_large"), 0);
+    // Under the default limit (50 MiB) the tree is read: the lines the index adds, only.
+    let r = git_json(dir, &["--staged"]);
+    let report = r.expect_code(1).json();
+    assert_eq!(
+        sorted_triples(&report),
+        vec![
+            t("aws-access-key-id", "app.env", 2),
+            t("aws-access-key-id", &first, 2),
+        ]
+    );
+    assert!(!r.err().contains("its tree"), "{}", r.err());
+}
+
 /// A tree is read whole, and a pack can hold one of gigabytes in kilobytes (deltas): in a
 /// history audit and in a range, a tree object over `--max-file-size` (1 MiB at least) is not
 /// read; the files beside it are scanned, and a warning names the folder, tree and commit.
@@ -2245,12 +2323,7 @@ fn a_tree_over_the_size_limit_is_not_read() {
     let dir = repo.path();
     let inside_blob = stored_blob(&repo, &format!("aws = {inside}\n"));
     let beside_blob = stored_blob(&repo, &format!("aws = {beside}\n"));
-    // 6,000 entries of 200-byte names: a tree of 1.3 MB.
-    let entries: Vec<String> = (0..6000)
-        .map(|i| format!("100644 blob {inside_blob}\tk{i:04}{}", "x".repeat(195)))
-        .collect();
-    let big = mktree(dir, &entries);
-    let size = repo.git(&["cat-file", "-s", &big]);
+    let (big, size) = big_folder(&repo, &inside_blob);
     let base_tree = repo.git(&["rev-parse", "HEAD^{tree}"]);
     let readme = repo.git(&["rev-parse", "HEAD:README"]);
     let root = mktree(
