@@ -8,6 +8,16 @@ pub mod keystore;
 use std::ops::Range;
 use std::sync::Arc;
 
+/// The id git gives an object of `kind` (`blob`, `commit`) and these bytes: the SHA-1 of
+/// `<kind> <len>\0` and the bytes.
+pub fn object_id(kind: &str, bytes: &[u8]) -> [u8; 20] {
+    use sha1::{Digest, Sha1};
+    let mut hasher = Sha1::new();
+    hasher.update(format!("{kind} {}\0", bytes.len()).as_bytes());
+    hasher.update(bytes);
+    hasher.finalize().into()
+}
+
 /// A git blob id: SHA-1 of `blob <len>\0` followed by the bytes. The same content has the same
 /// id on disk and in history, which is what makes "scan each blob once" possible.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Debug)]
@@ -18,11 +28,7 @@ impl BlobId {
     /// instructions where there are some: libgit2's collision-detecting SHA-1 costs a fifth
     /// of a tree scan, and a scan only needs the id to find identical files.
     pub fn of(bytes: &[u8]) -> BlobId {
-        use sha1::{Digest, Sha1};
-        let mut hasher = Sha1::new();
-        hasher.update(format!("blob {}\0", bytes.len()).as_bytes());
-        hasher.update(bytes);
-        BlobId(hasher.finalize().into())
+        BlobId(object_id("blob", bytes))
     }
 
     pub fn from_oid(oid: git2::Oid) -> BlobId {

@@ -225,18 +225,22 @@ pub fn read_blob<'o>(
     }
 }
 
-/// The largest tree object a history scan reads: `--max-file-size`, but never below 1 MiB
-/// (20,000 entries), so that a small file limit does not leave large folders unscanned.
-pub fn max_tree(sink: &impl Sink) -> u64 {
-    sink.max_read().max(1 << 20)
+/// The largest tree object a history audit, a range or `--staged` reads: `--max-file-size`,
+/// but never below 1 MiB (20,000 entries), so that a small file limit does not leave large
+/// folders unscanned.
+pub fn max_tree(max_read: u64) -> u64 {
+    max_read.max(1 << 20)
 }
 
 /// A folder whose tree object is over the size limit, as a skip to count and say.
 pub fn tree_too_large(tree: Oid, size: usize, commit: &str) -> Skip {
-    let why = format!(
-        "its tree {tree} in commit {commit} is {size} bytes, over --max-file-size (1 MiB at least)"
-    );
+    let why = tree_over_limit(tree, size, &format!("commit {commit}"));
     Skip::Folder { entries: 1, why }
+}
+
+/// Why a folder's tree was not read: `tree` of `size` bytes, in `at` (a commit, HEAD).
+pub fn tree_over_limit(tree: Oid, size: usize, at: &str) -> String {
+    format!("its tree {tree} in {at} is {size} bytes, over --max-file-size (1 MiB at least)")
 }
 
 /// The most characters a report keeps of a commit's or tag's summary, author or email. The

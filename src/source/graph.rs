@@ -31,11 +31,12 @@ struct Node {
 /// in `diag` and left out; their children are still walked.
 pub fn oldest_first(
     repo: &Repository,
-    packs: (&Packs, usize),
+    packs: &Packs,
+    threads: usize,
     tips: &[Oid],
     diag: &Diagnostics,
 ) -> Vec<Oid> {
-    let nodes = read_graph(repo, packs, tips, diag);
+    let nodes = read_graph(repo, packs, threads, tips, diag);
     let mut waiting: HashMap<Oid, usize> = HashMap::with_capacity(nodes.len());
     let mut children: HashMap<Oid, Vec<Oid>> = HashMap::new();
     for (&oid, node) in &nodes {
@@ -78,7 +79,8 @@ fn shallow_boundary(repo: &Repository) -> HashSet<Oid> {
 
 fn read_graph(
     repo: &Repository,
-    (packs, threads): (&Packs, usize),
+    packs: &Packs,
+    threads: usize,
     tips: &[Oid],
     diag: &Diagnostics,
 ) -> HashMap<Oid, Node> {
@@ -126,8 +128,9 @@ fn read_graph(
 /// then `parent` lines, `author` and `committer`, each well formed. Reading commits here
 /// rather than through libgit2 (which inflates each in turn: see
 /// [`Packs::leading_commits`]) took the graph of a 16,000-commit history from 75 to 42 ms,
-/// and a 61,000-commit one's from 345 to 203 ms: time the scanning threads spend waiting. Anything else (a missing or malformed header)
-/// is `None`, and libgit2 reads the commit as before, so the order is the one it gives.
+/// and a 61,000-commit one's from 345 to 203 ms: time the scanning threads spend waiting.
+/// Anything else (a missing or malformed header) is `None`, and libgit2 reads the commit as
+/// before, so the order is the one it gives.
 fn node(bytes: &[u8]) -> Option<Node> {
     let mut lines = bytes.split(|&b| b == b'\n');
     let id = |line: &[u8], name: &[u8]| {
@@ -233,9 +236,9 @@ mod tests {
         let no_packs = Packs::open(&dir.path().join("none"));
         assert!(no_packs.leading_commits(2, MAX_COMMIT, node).is_empty());
         let diag = Diagnostics::default();
-        let order = oldest_first(&repo, (&packs, 2), &tips, &diag);
+        let order = oldest_first(&repo, &packs, 2, &tips, &diag);
         assert_eq!(order.len(), 8);
-        assert_eq!(order, oldest_first(&repo, (&no_packs, 1), &tips, &diag));
+        assert_eq!(order, oldest_first(&repo, &no_packs, 1, &tips, &diag));
         let messages: Vec<String> = (order.iter())
             .map(|&id| {
                 repo.find_commit(id)

@@ -70,7 +70,7 @@ pub fn audit(repo: Repository, threads: usize, sink: &impl Sink) -> Result<()> {
     let packs = Packs::open(&git_dir);
     std::thread::scope(|s| {
         let packs = &packs;
-        let walker = s.spawn(move || Walker::new(&repo, (packs, threads), sink, tx)?.walk());
+        let walker = s.spawn(move || Walker::new(&repo, packs, threads, sink, tx)?.walk());
         pool.install(|| {
             rx.into_iter().par_bridge().for_each_init(
                 || Repository::open(&git_dir),
@@ -208,7 +208,8 @@ struct Walker<'a, S> {
 impl<'a, S: Sink> Walker<'a, S> {
     fn new(
         repo: &'a Repository,
-        (packs, threads): (&'a Packs, usize),
+        packs: &'a Packs,
+        threads: usize,
         sink: &'a S,
         tx: Sender<Job>,
     ) -> Result<Walker<'a, S>> {
@@ -244,8 +245,8 @@ impl<'a, S: Sink> Walker<'a, S> {
         if let Ok(head) = self.repo.head().and_then(|h| h.peel_to_commit()) {
             named.tips.push(head.id());
         }
-        let packs = (self.packs, self.threads);
-        for oid in super::graph::oldest_first(self.repo, packs, &named.tips, diag) {
+        let (packs, threads) = (self.packs, self.threads);
+        for oid in super::graph::oldest_first(self.repo, packs, threads, &named.tips, diag) {
             self.commit(oid);
         }
         for (tag, info) in named.tags {
@@ -453,7 +454,7 @@ impl<'a, S: Sink> Walker<'a, S> {
     /// here; only a tree neither parses is given to libgit2's own parser, which says why (or
     /// reads what this one refused).
     fn read_tree(&self, id: Oid) -> Result<Tree, Refused> {
-        let max = max_tree(self.sink);
+        let max = max_tree(self.sink.max_read());
         let bytes = match self.packs.read(id, Want::Tree, max) {
             pack::Read::Found(bytes) => Some(bytes),
             pack::Read::TooLarge(size) => return Err(Refused::TooLarge(size as usize)),

@@ -654,17 +654,13 @@ fn inflate_commits<T>(
     part: &[(Range<usize>, usize)],
     parse: &(impl Fn(&[u8]) -> Option<T> + Sync),
 ) -> Vec<(Oid, T)> {
-    use sha1::{Digest, Sha1};
     let mut out = Vec::new();
     (part.iter())
         .filter_map(|(stream, size)| {
             out.clear();
             out.resize(*size, 0);
             (deflated(&bytes[stream.clone()], &mut out)? == *size).then_some(())?;
-            let mut hasher = Sha1::new();
-            hasher.update(format!("commit {size}\0").as_bytes());
-            hasher.update(&out);
-            let id = Oid::from_bytes(&hasher.finalize()).ok()?;
+            let id = Oid::from_bytes(&crate::blob::object_id("commit", &out)).ok()?;
             Some((id, parse(&out)?))
         })
         .collect()

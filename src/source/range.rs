@@ -157,7 +157,7 @@ fn commit_changes(
     if parents.is_empty() {
         parents.push(None);
     }
-    let max = max_tree(sink);
+    let max = max_tree(sink.max_read());
     // A folder too large is said once, however many parents show it.
     let mut said = std::collections::HashSet::new();
     // Read once for every parent (a merge), and only if some parent needs a diff.

@@ -22,7 +22,7 @@ use git2::{Diff, ErrorCode, Index, Oid, Repository, Tree};
 
 use super::Sink;
 use super::diff;
-use super::git::{MODE_TREE, Refused, read_within};
+use super::git::{MODE_TREE, Refused, max_tree, read_within, tree_over_limit};
 use super::range::offer_change;
 
 /// The index git is committing (`GIT_INDEX_FILE` when git set it), and the staged paths `git
@@ -109,7 +109,7 @@ pub fn read_staged<'r>(
     if paths.is_empty() {
         return Ok(None);
     }
-    let max = max_read.max(1 << 20);
+    let max = max_tree(max_read);
     let folders = match head {
         Some(root) => Folders::read(repo, root, &paths, max)?,
         None => Folders::default(),
@@ -206,8 +206,9 @@ pub fn scan_staged(repo: &Repository, staged: Option<Staged<'_>>, sink: &impl Si
     };
     for (folder, tree, size) in &staged.too_large {
         let folder = String::from_utf8_lossy(folder);
+        let why = tree_over_limit(*tree, *size, "HEAD");
         sink.diagnostics().warning(format!(
-            "{folder}/: its tree {tree} in HEAD is {size} bytes, over --max-file-size (1 MiB at least); not read, the files staged under it were scanned whole"
+            "{folder}/: {why}; not read, the files staged under it were scanned whole"
         ));
     }
     let odb = repo.odb()?;
