@@ -20,7 +20,7 @@ use regex_automata::{Anchored, Input};
 
 use crate::finding::Severity;
 use crate::k8s;
-use crate::rules::window::{self, Reach};
+use crate::rules::window::{self, ByteSet, Reach};
 use crate::rules::{Analyzer, Compiled, Pattern, Rule, RuleSet, Tier};
 use decode::Budget;
 use prefilter::{Prefilter, Windows};
@@ -80,6 +80,38 @@ pub struct Engine {
     /// For each rule, whether its keywords are only context (found on the first narrowed
     /// scan; see [`Engine::is_context`]).
     context: OnceLock<Vec<bool>>,
+}
+
+/// Which bytes the parts of a blob searched hold, looked for as rules ask: most rules
+/// that run need the same few (`=`, `:`, `;`), and one found early costs little.
+struct Held<'a> {
+    bytes: &'a [u8],
+    parts: &'a [Range<usize>],
+    asked: ByteSet,
+    held: ByteSet,
+}
+
+impl<'a> Held<'a> {
+    fn new(bytes: &'a [u8], parts: &'a [Range<usize>]) -> Held<'a> {
+        Held {
+            bytes,
+            parts,
+            asked: ByteSet::default(),
+            held: ByteSet::default(),
+        }
+    }
+
+    /// Whether a part holds `b`.
+    fn has(&mut self, b: u8) -> bool {
+        if !self.asked.contains(b) {
+            self.asked.add(b);
+            let bytes = self.bytes;
+            if (self.parts.iter()).any(|p| memchr::memchr(b, &bytes[p.clone()]).is_some()) {
+                self.held.add(b);
+            }
+        }
+        self.held.contains(b)
+    }
 }
 
 /// Told where the analyzer found values, names the parts of a blob to search, or `None` for
@@ -335,6 +367,7 @@ impl Engine {
         }
         // Found at the first match of any rule: most blobs hold no data URI.
         let pictures = OnceCell::new();
+        let mut held = Held::new(bytes, parts);
         for (index, rule) in self.rules.rules.iter().enumerate() {
             let applies = rule.paths.is_none() || class.restricted.contains(&(index as u32));
             if !(run[index] && applies) {
@@ -343,6 +376,9 @@ impl Engine {
             let Some(compiled) = rule.regex() else {
                 continue;
             };
+            if !compiled.required.iter().all(|&b| held.has(b)) {
+                continue;
+            }
             let windows = self
                 .reach_of(index, rule, compiled)
                 .and_then(|(reach, patterns)| {

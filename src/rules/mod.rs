@@ -6,6 +6,7 @@ pub mod builtin;
 pub mod explain;
 pub mod gitleaks;
 pub mod offline;
+pub mod required;
 pub mod set;
 pub mod syntax;
 pub mod window;
@@ -106,6 +107,8 @@ pub struct Compiled {
     /// Where matches can be relative to the rule's keywords, when that is known: the
     /// engine then searches only there.
     pub reach: Option<window::Reach>,
+    /// Bytes every match holds: where one is missing, the regex does not run.
+    pub required: Vec<u8>,
 }
 
 impl Compiled {
@@ -113,6 +116,7 @@ impl Compiled {
         Ok(Compiled {
             regex: build_regex(source)?,
             reach: window::reach(source, keywords),
+            required: required::required(source),
         })
     }
 }

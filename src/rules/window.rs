@@ -49,15 +49,27 @@ impl ByteSet {
         (0..=255u8).all(|b| !self.contains(b) || is_white_space(b))
     }
 
-    fn add(&mut self, b: u8) {
+    pub(crate) fn add(&mut self, b: u8) {
         self.0[usize::from(b >> 6)] |= 1 << (b & 63);
     }
 
-    fn union(mut self, other: ByteSet) -> ByteSet {
+    pub(crate) fn union(mut self, other: ByteSet) -> ByteSet {
         for (a, b) in self.0.iter_mut().zip(other.0) {
             *a |= b;
         }
         self
+    }
+
+    pub(crate) fn intersection(mut self, other: ByteSet) -> ByteSet {
+        for (a, b) in self.0.iter_mut().zip(other.0) {
+            *a &= b;
+        }
+        self
+    }
+
+    /// The bytes in the set, in order.
+    pub(crate) fn bytes(&self) -> impl Iterator<Item = u8> + '_ {
+        (0..=255u8).filter(|&b| self.contains(b))
     }
 
     /// Every byte a match of `hir` can hold.
