@@ -4,9 +4,10 @@
 //! scalar borrows its text.
 //!
 //! Only what this reader is sure of is read here: mappings and sequences by indentation, plain
-//! and quoted scalars (on one line or several), block scalars (`|`, `>`, with `-` or `+`),
-//! `{}` and `[]`, comments and `---`. At anything else (a flow collection, an anchor, a tag, a
-//! tab, a backslash escape, an indentation digit, text saphyr would reject) it gives up, and
+//! and quoted scalars (on one line or several; a double-quoted one's escapes on one line),
+//! block scalars (`|`, `>`, with `-` or `+`), `{}` and `[]`, comments and `---`. At anything
+//! else (a flow collection, an anchor, a tag, a tab, an escape in a double-quoted scalar that
+//! goes on past its line, an indentation digit, text saphyr would reject) it gives up, and
 //! [`super::yaml::parse`] reads the text with saphyr from the start, skipping the documents
 //! already delivered. The trees are those built from saphyr's events, span for span: property
 //! tests and the repository's YAML fixtures compare them.
@@ -212,6 +213,56 @@ impl Folding<'_> {
 }
 
 /// `text` without its trailing spaces.
+/// A double-quoted scalar's text (one line, between its quotes) with its escapes read as
+/// saphyr reads them; `None` at an escape it refuses (saphyr then reads the file and says why).
+fn unescape(text: &str) -> Option<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('\\') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let (c, used) = match *after.as_bytes().first()? {
+            b'0' => ('\0', 1),
+            b'a' => ('\x07', 1),
+            b'b' => ('\x08', 1),
+            b't' | b'\t' => ('\t', 1),
+            b'n' => ('\n', 1),
+            b'v' => ('\x0b', 1),
+            b'f' => ('\x0c', 1),
+            b'r' => ('\r', 1),
+            b'e' => ('\x1b', 1),
+            b' ' => (' ', 1),
+            b'"' => ('"', 1),
+            b'/' => ('/', 1),
+            b'\\' => ('\\', 1),
+            b'N' => ('\u{85}', 1),
+            b'_' => ('\u{a0}', 1),
+            b'L' => ('\u{2028}', 1),
+            b'P' => ('\u{2029}', 1),
+            kind @ (b'x' | b'u' | b'U') => {
+                let digits = match kind {
+                    b'x' => 2,
+                    b'u' => 4,
+                    _ => 8,
+                };
+                let hex = after.get(1..1 + digits)?;
+                if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    return None;
+                }
+                (
+                    char::from_u32(u32::from_str_radix(hex, 16).ok()?)?,
+                    1 + digits,
+                )
+            }
+            _ => return None,
+        };
+        out.push(c);
+        rest = &after[used..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
 fn trim_spaces(text: Cow<'_, str>) -> Cow<'_, str> {
     match text {
         Cow::Borrowed(t) => Cow::Borrowed(t.trim_end_matches(' ')),
@@ -711,13 +762,17 @@ impl<'t> Reader<'t, '_> {
     }
 
     /// The text of a quoted scalar from `from` to its closing quote or the line's end, with
-    /// `''` read as `'`, and the closing quote's byte if it is on the line. A backslash
-    /// escape is not read here.
+    /// `''` read as `'` and a one-line double-quoted scalar's escapes read, and the closing
+    /// quote's byte if it is on the line. An escape in a scalar that goes on past its line (a
+    /// `\` at the line's end joins the next) is not read here.
     fn unquote(&self, quote: u8, from: usize, eol: usize) -> Read<(Cow<'t, str>, Option<usize>)> {
         let close = closing_quote(self.bytes, quote, from, eol);
         let text = &self.text[from..close.unwrap_or(eol)];
         if quote == b'"' && text.contains('\\') {
-            return Err(Unsupported);
+            return match close {
+                Some(_) => Ok((Cow::Owned(unescape(text).ok_or(Unsupported)?), close)),
+                None => Err(Unsupported),
+            };
         }
         let value = if quote == b'\'' && text.contains("''") {
             Cow::Owned(text.replace("''", "'"))
@@ -819,6 +874,7 @@ mod tests {
             "a: {{ .Values.password }}\nb: {{ include \"x\" . }}\n{{- if .Values.on }}\nc: 1\n{{- end }}\n",
             "- description: one\n    two  \n\n\n    three # c\n  name: x\n- k:\n    plain\n    below\n",
             "release_summary: 'The ``x`` \n\n   it''s  \n   # not a comment\n  end'   # c\nnext: \"a\n  b\"\n",
+            "k: \"a\\nb\\t\\\"c\\x41\\u00e9\\U0001F600\\\\ \\/\\_\\N\\L\\P\\0\" # c\n\"\\e\": '\\n'\n---\n- \"\\ \"\n",
             "data:\n  app.conf: |\n    [db]\n      password = hunter2  \n\n    # text\n  # c\n  next: >-\n    one\n    two\n\n     more\n    end\n---\n- x: |+\n    a\n\n\n- >\n  folded\n   kept\n  line\n",
         ];
         for text in texts {
@@ -837,7 +893,11 @@ mod tests {
             "a: &x v\nb: *x\n",
             "k: !!str 1\n",
             "k:\n\tv: 1\n",
-            "k: \"a\\nb\"\n",
+            "k: \"a\\qb\"\n",
+            "k: \"a\\xZZ\"\n",
+            "k: \"\\uD800\"\n",
+            "k: \"a\\\n  b\"\n",
+            "k: \"a\\nb\n  c\"\n",
             "a: 1\n...\n",
             "? k\n: v\n",
             "k: v: w\n",
@@ -902,6 +962,14 @@ mod tests {
                     "{a: 1}",
                     "[1, 2]",
                     "\"a\\\"b\"",
+                    "\"a\\nb\\x41\\u00e9\\U0001F600\\\\ \\/\\_\"",
+                    "\"\\0\\a\\b\\e\\v\\f\\r\\N\\L\\P\\ \"",
+                    "\"\\q\"",
+                    "\"\\xZ1\"",
+                    "\"\\uD800\"",
+                    "\"\\u00\"",
+                    "\"a\\",
+                    "\"é\\é\"",
                     "a:",
                     "%x",
                     "@x",
