@@ -17,3 +17,15 @@ pub fn cases(n: u32) -> Config {
         ..config
     }
 }
+
+/// A fixed sequence of well-spread numbers (xorshift) from `seed`, for tests that make their
+/// own data without proptest's shrinking.
+pub fn numbers(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed.max(1);
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

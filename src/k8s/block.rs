@@ -213,33 +213,41 @@ impl Folding<'_> {
 }
 
 /// `text` without its trailing spaces.
+/// The escapes of one character saphyr-parser reads in a double-quoted scalar, and what each
+/// stands for (a tab may follow the backslash as `t` does).
+const ESCAPES: [(u8, char); 18] = [
+    (b'0', '\0'),
+    (b'a', '\x07'),
+    (b'b', '\x08'),
+    (b't', '\t'),
+    (b'\t', '\t'),
+    (b'n', '\n'),
+    (b'v', '\x0b'),
+    (b'f', '\x0c'),
+    (b'r', '\r'),
+    (b'e', '\x1b'),
+    (b' ', ' '),
+    (b'"', '"'),
+    (b'/', '/'),
+    (b'\\', '\\'),
+    (b'N', '\u{85}'),
+    (b'_', '\u{a0}'),
+    (b'L', '\u{2028}'),
+    (b'P', '\u{2029}'),
+];
+
 /// A double-quoted scalar's text (one line, between its quotes) with its escapes read as
-/// saphyr reads them; `None` at an escape it refuses (saphyr then reads the file and says why).
+/// saphyr reads them (`ESCAPES`, and `\x`, `\u`, `\U` with 2, 4 or 8 hex digits); `None` at
+/// an escape it refuses (saphyr then reads the file and says why).
 fn unescape(text: &str) -> Option<String> {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find('\\') {
         out.push_str(&rest[..i]);
         let after = &rest[i + 1..];
-        let (c, used) = match *after.as_bytes().first()? {
-            b'0' => ('\0', 1),
-            b'a' => ('\x07', 1),
-            b'b' => ('\x08', 1),
-            b't' | b'\t' => ('\t', 1),
-            b'n' => ('\n', 1),
-            b'v' => ('\x0b', 1),
-            b'f' => ('\x0c', 1),
-            b'r' => ('\r', 1),
-            b'e' => ('\x1b', 1),
-            b' ' => (' ', 1),
-            b'"' => ('"', 1),
-            b'/' => ('/', 1),
-            b'\\' => ('\\', 1),
-            b'N' => ('\u{85}', 1),
-            b'_' => ('\u{a0}', 1),
-            b'L' => ('\u{2028}', 1),
-            b'P' => ('\u{2029}', 1),
-            kind @ (b'x' | b'u' | b'U') => {
+        let kind = *after.as_bytes().first()?;
+        let (c, used) = match kind {
+            b'x' | b'u' | b'U' => {
                 let digits = match kind {
                     b'x' => 2,
                     b'u' => 4,
@@ -249,12 +257,10 @@ fn unescape(text: &str) -> Option<String> {
                 if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
                     return None;
                 }
-                (
-                    char::from_u32(u32::from_str_radix(hex, 16).ok()?)?,
-                    1 + digits,
-                )
+                let code = u32::from_str_radix(hex, 16).ok()?;
+                (char::from_u32(code)?, 1 + digits)
             }
-            _ => return None,
+            _ => (ESCAPES.iter().find(|(e, _)| *e == kind)?.1, 1),
         };
         out.push(c);
         rest = &after[used..];

@@ -1158,13 +1158,7 @@ pub(super) mod tests {
     #[test]
     fn reads_through_blocks_are_reads_of_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::proptest_cases::numbers(0x2545_f491_4f6c_dd1d);
         // Sizes that end inside a block and on a block's edge.
         let sizes = [BLOCK * BLOCKS * 3 + 700, BLOCK * 5];
         let files: Vec<File> = (sizes.iter().enumerate())
@@ -1281,13 +1275,7 @@ pub(super) mod tests {
     /// evenly, bunched (a hostile index) or repeated.
     #[test]
     fn the_search_from_a_guess_finds_what_halving_finds() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::proptest_cases::numbers(0x9e37_79b9_7f4a_7c15);
         for n in [0, 1, 2, 3, 10, 1000] {
             let mut spread: Vec<u64> = (0..n).map(|_| next()).collect();
             spread.sort_unstable();
