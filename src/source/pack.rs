@@ -139,7 +139,8 @@ struct Pack {
     index: File,
     data: File,
     /// The first eight bytes of each id the index lists, in its order: a lookup is a search
-    /// in memory and one read to confirm the whole id (a sixth of the index's size).
+    /// in memory, and the whole id is confirmed from `rests` or with one read (a sixth of the
+    /// index's size).
     prefixes: Box<[u64]>,
     /// The other twelve bytes of each id, for an index of at most [`IDS_KEPT`] objects: a
     /// lookup is then no read at all. A larger one is read to confirm the id (a C project's
