@@ -142,9 +142,10 @@ struct Pack {
     /// in memory, and the whole id is confirmed from `rests` or with one read (a sixth of the
     /// index's size).
     prefixes: Box<[u64]>,
-    /// The other twelve bytes of each id, for an index of at most [`IDS_KEPT`] objects: a
-    /// lookup is then no read at all. A larger one is read to confirm the id (a C project's
-    /// 450,000 objects would hold 5 MB more, near its audit's memory cap).
+    /// The other twelve bytes of each id, for an index of at most [`IDS_KEPT`] objects (with
+    /// the packs before it): a lookup is then no read at all. A larger one is read to confirm
+    /// the id (a C project's 450,000 objects would hold 5 MB more, near its audit's memory
+    /// cap).
     rests: Option<Box<[[u8; 12]]>>,
     /// Each object's offset as the index lists it (past 2 GiB, where its large offset is).
     offsets: Box<[u32]>,
@@ -171,8 +172,8 @@ struct Entry {
 /// Bytes read at an entry's offset at once: its header, and a small delta whole.
 const HEAD: usize = 512;
 
-/// An index of at most this many objects keeps all of each id in memory (12 bytes more an
-/// object, 3 MiB at most): see [`Pack::rests`].
+/// The most objects whose whole ids are kept in memory, over all of a repository's packs (12
+/// bytes more an object, 3 MiB at most): see [`Pack::rests`].
 const IDS_KEPT: u64 = 1 << 18;
 
 /// Bytes of a pack read at once for the headers of trees' entries, and how many such blocks
@@ -209,7 +210,7 @@ impl Blocks {
         while got < buf.len() {
             let here = at + got as u64;
             let number = here / BLOCK;
-            let slot = &mut self.slots[(number % (BLOCKS)) as usize];
+            let slot = &mut self.slots[(number % BLOCKS) as usize];
             let block = match slot {
                 Some(block) if block.pack == pack && block.number == number => block,
                 _ => {
@@ -247,6 +248,13 @@ impl Packs {
     /// The packs of the repository at `git_dir` this reader can read. One it cannot is left
     /// out: its objects are read by libgit2.
     pub fn open(git_dir: &Path) -> Packs {
+        Packs::open_keeping(git_dir, IDS_KEPT)
+    }
+
+    /// [`Packs::open`], keeping whole ids for the packs, in order, while their objects come
+    /// to at most `ids` in all (see [`Pack::rests`]): however many packs a repository holds,
+    /// the ids kept stay within 3 MiB.
+    fn open_keeping(git_dir: &Path, mut ids: u64) -> Packs {
         let folder = git_dir.join("objects").join("pack");
         let mut names: Vec<_> = std::fs::read_dir(&folder)
             .into_iter()
@@ -258,7 +266,7 @@ impl Packs {
         names.sort();
         let packs = names
             .iter()
-            .filter_map(|idx| Pack::open(idx).ok())
+            .filter_map(|idx| Pack::open(idx, &mut ids).ok())
             .collect();
         Packs {
             packs,
@@ -464,7 +472,9 @@ impl Packs {
 }
 
 impl Pack {
-    fn open(index_path: &Path) -> io::Result<Pack> {
+    /// The pack of the index at `index_path`, keeping its whole ids if its objects are at
+    /// most `ids`, which they are then taken from.
+    fn open(index_path: &Path, ids: &mut u64) -> io::Result<Pack> {
         let index = File::open(index_path)?;
         let data = File::open(index_path.with_extension("pack"))?;
         let mut header = [0; 8 + 1024];
@@ -481,7 +491,10 @@ impl Pack {
             return Err(invalid("an index shorter than its count"));
         }
         let mut prefixes = Vec::with_capacity(count as usize);
-        let mut rests = (count <= IDS_KEPT).then(|| Vec::with_capacity(count as usize));
+        let mut rests = (count <= *ids).then(|| Vec::with_capacity(count as usize));
+        if rests.is_some() {
+            *ids -= count;
+        }
         let mut offsets = Vec::with_capacity(count as usize);
         let mut buf = vec![0; 20 * 4096];
         while (prefixes.len() as u64) < count {
@@ -1154,6 +1167,41 @@ pub(super) mod tests {
         assert!(matches!(fresh.read(big, Want::Tree, size), Read::Elsewhere));
     }
 
+    /// Whole ids are kept for the packs, in order, while their objects fit the budget, and
+    /// every object reads as libgit2 reads it either way.
+    #[test]
+    fn whole_ids_are_kept_within_one_budget_for_all_packs() {
+        let dir = history();
+        std::fs::write(dir.path().join("a/later.txt"), "later\n").unwrap();
+        git(dir.path(), &["add", "-A"]);
+        git(dir.path(), &["commit", "-q", "-m", "later"]);
+        git(dir.path(), &["repack", "-d", "-q"]);
+        let repo = git2::Repository::open(dir.path()).unwrap();
+        let counts: Vec<u64> = Packs::open(repo.path())
+            .packs
+            .iter()
+            .map(|p| p.count)
+            .collect();
+        assert_eq!(counts.len(), 2);
+        let (small, large) = (counts[0].min(counts[1]), counts[0].max(counts[1]));
+        assert!(small < large);
+        for budget in [0, small, large, small + large] {
+            // In order: each pack whose objects fit what the packs before it left.
+            let mut left = budget;
+            let kept: Vec<bool> = (counts.iter())
+                .map(|&c| {
+                    let fits = c <= left;
+                    left -= if fits { c } else { 0 };
+                    fits
+                })
+                .collect();
+            let packs = Packs::open_keeping(repo.path(), budget);
+            let got: Vec<bool> = packs.packs.iter().map(|p| p.rests.is_some()).collect();
+            assert_eq!(got, kept, "{budget} of {counts:?}");
+            each_read_as_libgit2(&repo, &packs);
+        }
+    }
+
     /// Reads through the blocks give what reads of the files give: anywhere in a block or
     /// across two, at and past the end, for two packs whose blocks share slots.
     #[test]
@@ -1242,7 +1290,9 @@ pub(super) mod tests {
         bytes.extend([0; 64]);
         std::fs::write(&idx, bytes).unwrap();
         std::fs::write(idx.with_extension("pack"), b"PACK\0\0\0\x02\0\0\0\0").unwrap();
-        let refused = Pack::open(&idx).err().expect("refused");
+        let refused = Pack::open(&idx, &mut IDS_KEPT.clone())
+            .err()
+            .expect("refused");
         assert_eq!(refused.to_string(), "an index shorter than its count");
     }
 
