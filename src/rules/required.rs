@@ -8,19 +8,13 @@
 //! a letter a class of two), a class of one byte, and what a repetition repeats at least once.
 //! An alternation holds what all its branches hold.
 
-use regex_syntax::ParserBuilder;
 use regex_syntax::hir::{Class, Hir, HirKind};
 
-use super::window::ByteSet;
+use super::window::{ByteSet, syntax_tree};
 
 /// The bytes every match of `source` holds; none if it does not parse.
 pub fn required(source: &str) -> Vec<u8> {
-    let parsed = ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(source);
-    parsed.map_or_else(|_| Vec::new(), |hir| of(&hir).bytes().collect())
+    syntax_tree(source).map_or_else(Vec::new, |hir| of(&hir).bytes().collect())
 }
 
 fn of(hir: &Hir) -> ByteSet {

@@ -150,17 +150,23 @@ fn solid_len(hir: &Hir) -> Option<usize> {
     }
 }
 
+/// A rule's regex as a syntax tree, parsed as `build_regex` compiles it (bytes, ASCII classes);
+/// `None` if it does not parse.
+pub(crate) fn syntax_tree(source: &str) -> Option<Hir> {
+    regex_syntax::ParserBuilder::new()
+        .unicode(false)
+        .utf8(false)
+        .build()
+        .parse(source)
+        .ok()
+}
+
 /// The syntax tree and the lowercased keywords; `None` without keywords.
 fn parse(source: &str, keywords: &[String]) -> Option<(Hir, Vec<Vec<u8>>)> {
     if keywords.is_empty() {
         return None;
     }
-    let hir = regex_syntax::ParserBuilder::new()
-        .unicode(false)
-        .utf8(false)
-        .build()
-        .parse(source)
-        .ok()?;
+    let hir = syntax_tree(source)?;
     let keywords = keywords
         .iter()
         .map(|k| k.to_ascii_lowercase().into_bytes())

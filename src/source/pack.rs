@@ -1423,7 +1423,18 @@ pub(super) mod tests {
                             start.wait();
                             packs.inflated_once(place, Want::Blob, || {
                                 inflated.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                std::thread::sleep(std::time::Duration::from_millis(200));
+                                // Until every thread holds the cell (the map's and eight):
+                                // then each is waiting on this inflation, however the threads
+                                // were scheduled. Ten seconds at most, so a broken cell fails the
+                                // test instead of hanging it.
+                                let holders = || {
+                                    let inflating = packs.inflating.lock().unwrap();
+                                    inflating.get(&place).map_or(0, Arc::strong_count)
+                                };
+                                let start = std::time::Instant::now();
+                                while holders() < 9 && start.elapsed().as_secs() < 10 {
+                                    std::thread::sleep(std::time::Duration::from_millis(1));
+                                }
                                 works.then(|| vec![5; 100])
                             })
                         })
